@@ -1,0 +1,100 @@
+import { CheckFailedError, UsageError } from '../errors.js';
+import { explainToken, unmetExpectations, type Explanation } from '../jwt/explain.js';
+import { cleanTokenInput, MAX_TOKEN_INPUT_BYTES } from '../jwt/input.js';
+import { parseCompactJwt } from '../jwt/parse.js';
+import type { Verification } from '../jwt/verify-result.js';
+import { renderExplanation } from '../output/decode-view.js';
+import type { GlobalOptions, Io } from '../output/io.js';
+
+export interface DecodeOptions extends GlobalOptions {
+  /** The token, "-" for stdin, or undefined (stdin when it is not a terminal). */
+  token: string | undefined;
+  claim: string | undefined;
+  requireValid: boolean;
+  leewaySeconds: number;
+  verify: boolean;
+  jwks: string | undefined;
+  keyFile: string | undefined;
+  expectAudience: string | undefined;
+  expectIssuer: string | undefined;
+}
+
+const VERIFY_TIMEOUT_MS = 30_000;
+
+async function readTokenInput(token: string | undefined, io: Io): Promise<string> {
+  if (token !== undefined && token !== '-') return token;
+  if (token === undefined && io.stdin.isTTY) {
+    throw new UsageError('NO_TOKEN', 'no token given', {
+      hint: 'Pass the token as an argument, or pipe it in: tokenctl decode < token.txt',
+    });
+  }
+  const input = await io.stdin.readAll(MAX_TOKEN_INPUT_BYTES);
+  if (input === 'too-large') {
+    throw new UsageError('INPUT_TOO_LARGE', 'input on stdin is larger than 1 MiB; a token is never that long', {
+      hint: 'Pipe in only the token, not a whole log file or response body.',
+    });
+  }
+  return input.toString('utf8');
+}
+
+/** The --json document: the token exactly as decoded, plus what tokenctl concluded about it. */
+function jsonDocument(ex: Explanation, verification: Verification | undefined) {
+  return {
+    header: ex.header,
+    payload: ex.payload,
+    signature: {
+      algorithm: ex.signature.algorithm ?? null,
+      keyId: ex.signature.keyId ?? null,
+      present: ex.signature.present,
+      verified: verification !== undefined,
+      ...(verification ? { keySource: verification.keySource } : {}),
+    },
+    status: {
+      state: ex.validity.state,
+      summary: ex.validity.summary,
+      secondsLeft: ex.validity.secondsLeft === undefined ? null : Math.round(ex.validity.secondsLeft),
+    },
+    times: Object.fromEntries(ex.times.map((t) => [t.name, t.iso])),
+    notes: ex.observations,
+  };
+}
+
+export async function decodeCommand(options: DecodeOptions, io: Io): Promise<void> {
+  const token = parseCompactJwt(cleanTokenInput(await readTokenInput(options.token, io)));
+  const explanation = explainToken(token, io.now(), options.leewaySeconds);
+
+  let verification: Verification | undefined;
+  if (options.verify) {
+    const { chooseKeySource, verifySignature, defaultVerifyDeps } = await import('../jwt/verify.js');
+    const source = chooseKeySource(options, token.payload);
+    if (options.verbose) io.stderr.write(io.stderr.color.dim(`verifying with keys from ${source.kind === 'discovery' ? source.metadataUrl.href : source.kind === 'jwks-url' ? source.url.href : source.path}\n`));
+    verification = await verifySignature(token, source, defaultVerifyDeps(VERIFY_TIMEOUT_MS));
+  }
+
+  const unmet = unmetExpectations(token.payload, { audience: options.expectAudience, issuer: options.expectIssuer });
+  if (unmet.length > 0) {
+    throw new CheckFailedError('EXPECTATION_FAILED', `the token does not meet expectations: ${unmet.join('; ')}`, {
+      hint: 'Request the token for the right resource (scope or audience), or check which issuer the API trusts.',
+    });
+  }
+  if (options.requireValid && (explanation.validity.state === 'expired' || explanation.validity.state === 'not-yet-valid')) {
+    throw new CheckFailedError(explanation.validity.state === 'expired' ? 'TOKEN_EXPIRED' : 'TOKEN_NOT_YET_VALID', `the token is ${explanation.validity.summary}`, {
+      hint: explanation.validity.state === 'expired' ? 'Request a new token.' : 'Check the clocks; --leeway SECONDS tolerates a small skew.',
+    });
+  }
+
+  if (options.claim !== undefined) {
+    if (!Object.hasOwn(token.payload, options.claim)) {
+      const names = Object.keys(token.payload).join(', ');
+      throw new CheckFailedError('CLAIM_MISSING', `the token has no ${JSON.stringify(options.claim)} claim`, { hint: `Its claims are: ${names || 'none'}.` });
+    }
+    const value = token.payload[options.claim];
+    io.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+    return;
+  }
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(jsonDocument(explanation, verification), null, 2)}\n`);
+    return;
+  }
+  io.stdout.write(renderExplanation(explanation, verification, io.stdout.color));
+}

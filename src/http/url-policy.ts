@@ -1,0 +1,41 @@
+import { isIP } from 'node:net';
+import { UsageError } from '../errors.js';
+
+/** 127.0.0.0/8, ::1 and localhost: the only hosts plain http may be used with. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1';
+  return false;
+}
+
+/**
+ * Parses a URL the tool will send a request to. https only; plain http only for loopback hosts,
+ * because a credential or token sent in clear text can be read by anyone on the path.
+ */
+export function parseEndpointUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError('INVALID_URL', `${what} is not a valid URL: ${JSON.stringify(value)}`, {
+      hint: 'Give an absolute URL, for example https://login.example.com/oauth2/token',
+    });
+  }
+  if (url.username || url.password) {
+    throw new UsageError('URL_WITH_CREDENTIALS', `${what} must not contain a user name or password`, {
+      hint: 'Remove the user:password@ part; credentials are never put in URLs.',
+    });
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
+  if (url.protocol === 'http:') {
+    throw new UsageError('INSECURE_URL', `${what} must use https: ${url.origin} would send data in clear text`, {
+      hint: `Use https://${url.host}${url.pathname}. Plain http is allowed only for loopback hosts (localhost, 127.0.0.1, ::1).`,
+    });
+  }
+  throw new UsageError('UNSUPPORTED_URL_SCHEME', `${what} must be an https URL, not ${url.protocol}`, {
+    hint: 'Give an https:// URL.',
+  });
+}

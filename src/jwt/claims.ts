@@ -1,0 +1,158 @@
+import type { JsonObject } from './parse.js';
+
+type Source = 'RFC 7515' | 'RFC 7519' | 'RFC 7800' | 'RFC 8693' | 'RFC 9068' | 'OpenID Connect' | 'Entra ID';
+
+interface ClaimInfo {
+  source: Source;
+  note: string | ((value: unknown) => string);
+}
+
+const clientAuthMethod = (value: unknown): string => {
+  const methods: Record<string, string> = {
+    '0': 'a public client (no credential)',
+    '1': 'a client secret',
+    '2': 'a certificate or a federated client assertion',
+  };
+  return `How the client authenticated to Entra ID: ${methods[String(value)] ?? `unknown value ${JSON.stringify(value)}`}.`;
+};
+
+/** One plain-language line for each claim a support engineer is likely to meet. */
+const PAYLOAD_CLAIMS: Record<string, ClaimInfo> = {
+  iss: { source: 'RFC 7519', note: 'Issuer: who minted the token. APIs compare it exactly, trailing slash included.' },
+  sub: { source: 'RFC 7519', note: 'Subject: who the token is about (for client credentials, the calling application).' },
+  aud: { source: 'RFC 7519', note: 'Audience: the API this token is meant for. An API rejects a token whose aud is not its own identifier.' },
+  exp: { source: 'RFC 7519', note: 'Expiry: the token must not be accepted after this time.' },
+  nbf: { source: 'RFC 7519', note: 'Not before: the token must not be accepted before this time.' },
+  iat: { source: 'RFC 7519', note: 'Issued at: when the token was minted.' },
+  jti: { source: 'RFC 7519', note: 'JWT ID: a unique identifier, used to detect replay.' },
+  client_id: { source: 'RFC 9068', note: 'The OAuth client that requested the token.' },
+  scope: { source: 'RFC 9068', note: 'Scopes granted, space-separated.' },
+  groups: { source: 'RFC 9068', note: 'Groups the subject belongs to.' },
+  entitlements: { source: 'RFC 9068', note: 'Individual entitlements of the subject.' },
+  act: { source: 'RFC 8693', note: 'Actor: the party acting on behalf of the subject (token exchange / delegation).' },
+  may_act: { source: 'RFC 8693', note: 'Who may act on behalf of the subject.' },
+  cnf: { source: 'RFC 7800', note: 'Confirmation: the token is bound to a key (mTLS or DPoP); the caller must prove possession of it.' },
+  auth_time: { source: 'OpenID Connect', note: 'When the user last authenticated interactively.' },
+  nonce: { source: 'OpenID Connect', note: 'Value from the authorization request, binding an ID token to a login.' },
+  acr: { source: 'OpenID Connect', note: 'Authentication context class: how strong the authentication was.' },
+  amr: { source: 'OpenID Connect', note: 'Authentication methods used (pwd, mfa, otp, …).' },
+  azp: {
+    source: 'OpenID Connect',
+    note: 'Authorized party: the client the token was issued to. In Entra ID v2.0 tokens, the application (client) ID of the caller.',
+  },
+  at_hash: { source: 'OpenID Connect', note: 'Hash of the access token issued with this ID token.' },
+  c_hash: { source: 'OpenID Connect', note: 'Hash of the authorization code issued with this ID token.' },
+  sid: { source: 'OpenID Connect', note: 'Session ID at the identity provider.' },
+  name: { source: 'OpenID Connect', note: "The user's display name." },
+  email: { source: 'OpenID Connect', note: "The user's email address (not necessarily verified or unique)." },
+  preferred_username: { source: 'OpenID Connect', note: 'Username for display; do not use it as a unique key.' },
+  updated_at: { source: 'OpenID Connect', note: "When the user's profile was last updated." },
+  tid: { source: 'Entra ID', note: 'Tenant (directory) ID the token was issued in.' },
+  oid: {
+    source: 'Entra ID',
+    note: "Object ID of the subject in this tenant; for an app-only token, the service principal's object ID (not the app registration's).",
+  },
+  appid: { source: 'Entra ID', note: 'Application (client) ID of the caller (v1.0 tokens; azp in v2.0).' },
+  azpacr: { source: 'Entra ID', note: clientAuthMethod },
+  appidacr: { source: 'Entra ID', note: clientAuthMethod },
+  roles: {
+    source: 'Entra ID',
+    note: 'App roles granted. Without scp these are application permissions granted to the calling app (admin consent).',
+  },
+  scp: { source: 'Entra ID', note: 'Delegated permissions (scopes) the user consented to: present only in tokens issued on behalf of a user.' },
+  ver: {
+    source: 'Entra ID',
+    note: (value) =>
+      `Token format version ${JSON.stringify(value)}. The resource API's manifest (requestedAccessTokenVersion) decides it, not the endpoint the client called.`,
+  },
+  idtyp: {
+    source: 'Entra ID',
+    note: (value) => (value === 'app' ? 'Identity type "app": an app-only token (client credentials).' : `Identity type ${JSON.stringify(value)}.`),
+  },
+  uti: { source: 'Entra ID', note: "Entra's internal token identifier; quote it with the tenant ID in a support ticket." },
+  rh: { source: 'Entra ID', note: 'Internal claim Entra ID uses to revalidate tokens; ignore it.' },
+  aio: { source: 'Entra ID', note: 'Internal claim Entra ID uses for token reuse; ignore it.' },
+  wids: { source: 'Entra ID', note: 'Directory role template IDs held by the subject.' },
+  upn: { source: 'Entra ID', note: "The user's principal name (user tokens only)." },
+  unique_name: { source: 'Entra ID', note: 'Display form of the subject (v1.0 tokens).' },
+  idp: { source: 'Entra ID', note: 'The identity provider that authenticated the subject, when it is not the issuing tenant.' },
+  ipaddr: { source: 'Entra ID', note: 'IP address the subject authenticated from.' },
+  hasgroups: { source: 'Entra ID', note: 'The subject is in too many groups to list; query Microsoft Graph for them.' },
+  xms_cc: { source: 'Entra ID', note: 'Client capabilities the caller declared (e.g. CP1 for continuous access evaluation).' },
+  xms_mirid: { source: 'Entra ID', note: 'Resource ID of the managed identity that requested the token.' },
+  xms_pdl: { source: 'Entra ID', note: "The subject's preferred data location (multi-geo)." },
+  xms_tcdt: { source: 'Entra ID', note: 'When the tenant was created.' },
+};
+
+const HEADER_PARAMS: Record<string, ClaimInfo> = {
+  alg: { source: 'RFC 7515', note: 'Signature algorithm.' },
+  typ: {
+    source: 'RFC 7515',
+    note: (value) =>
+      String(value).toLowerCase() === 'at+jwt' ? 'Media type "at+jwt": an OAuth access token in the RFC 9068 profile.' : `Media type ${JSON.stringify(value)}.`,
+  },
+  kid: { source: 'RFC 7515', note: "Key ID: which of the issuer's published keys (JWKS) signed the token." },
+  x5t: { source: 'RFC 7515', note: 'SHA-1 thumbprint of the signing certificate (base64url).' },
+  'x5t#S256': { source: 'RFC 7515', note: 'SHA-256 thumbprint of the signing certificate (base64url).' },
+  x5c: { source: 'RFC 7515', note: 'The signing certificate chain.' },
+  jku: { source: 'RFC 7515', note: 'URL of the JWKS holding the key; verifiers must not trust it blindly.' },
+  cty: { source: 'RFC 7515', note: 'Content type of the payload (JWT here means a nested token).' },
+  nonce: {
+    source: 'Entra ID',
+    note: 'A nonce in the header marks a Microsoft Graph token: only Graph can verify its signature, so verification by anyone else fails by design.',
+  },
+};
+
+export interface ClaimNote {
+  name: string;
+  source: string;
+  note: string;
+}
+
+function describe(table: Record<string, ClaimInfo>, object: JsonObject): ClaimNote[] {
+  const notes: ClaimNote[] = [];
+  for (const [name, value] of Object.entries(object)) {
+    const info = table[name];
+    if (info) notes.push({ name, source: info.source, note: typeof info.note === 'string' ? info.note : info.note(value) });
+    else if (table === PAYLOAD_CLAIMS && name.startsWith('xms_')) {
+      notes.push({ name, source: 'Entra ID', note: 'Entra ID extension claim (xms_ prefix), mostly for Microsoft services; do not build on it.' });
+    }
+  }
+  return notes;
+}
+
+export const headerNotes = (header: JsonObject): ClaimNote[] => describe(HEADER_PARAMS, header);
+export const payloadNotes = (payload: JsonObject): ClaimNote[] => describe(PAYLOAD_CLAIMS, payload);
+
+function isEntra(payload: JsonObject): boolean {
+  const iss = typeof payload.iss === 'string' ? payload.iss : '';
+  return 'tid' in payload || /login\.microsoftonline\.(com|us)|sts\.windows\.net|login\.partner\.microsoftonline\.cn|login\.chinacloudapi\.cn/.test(iss);
+}
+
+/** What the token as a whole says: kind, flow, and anything a support engineer should notice. */
+export function tokenObservations(header: JsonObject, payload: JsonObject, signature: string): string[] {
+  const notes: string[] = [];
+  const has = (name: string) => payload[name] !== undefined;
+
+  if (isEntra(payload)) {
+    if (has('scp')) notes.push('Delegated token: it carries scp, so it was issued on behalf of a signed-in user.');
+    else if (has('roles') || payload.idtyp === 'app') {
+      notes.push('App-only token: it carries roles and no scp, so it was issued to an application (client credentials), not on behalf of a user.');
+    } else {
+      notes.push('App-only token without roles or scp: the calling app was granted no application permission on this API (admin consent missing?).');
+    }
+    if (payload.ver === '1.0' && typeof payload.iss === 'string' && payload.iss.includes('/v2.0')) {
+      notes.push('ver is 1.0 but iss is a v2.0 issuer: unusual, check which issuer the API expects.');
+    }
+  } else if (has('scope') || has('client_id')) {
+    notes.push(has('sub') && payload.sub !== payload.client_id ? 'OAuth access token issued on behalf of a subject.' : 'OAuth access token issued to a client (client credentials).');
+  }
+  if (has('nonce') || has('at_hash')) notes.push('Looks like an OpenID Connect ID token: it proves a sign-in to the client and should not be sent to APIs.');
+  if (header.alg === 'none' || signature === '') notes.push('Unsecured token (alg "none" or no signature): anyone could have written it; never accept it.');
+  if (typeof payload.exp === 'number' && typeof payload.iat === 'number') {
+    const lifetime = payload.exp - payload.iat;
+    if (lifetime > 0) notes.push(`Issued for ${Math.round(lifetime / 60)} minutes (iat to exp).`);
+  }
+  if (Array.isArray(payload.aud) && payload.aud.length > 1) notes.push(`Issued for ${payload.aud.length} audiences.`);
+  return notes;
+}

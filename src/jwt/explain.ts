@@ -1,0 +1,75 @@
+import { headerNotes, payloadNotes, tokenObservations, type ClaimNote } from './claims.js';
+import type { DecodedJwt, JsonObject } from './parse.js';
+import { TIME_CLAIMS, isoDate, relativeTime, tokenValidity, type Validity } from './time.js';
+
+export interface TimeClaim {
+  name: string;
+  value: number;
+  iso: string;
+  relative: string;
+}
+
+export interface Explanation {
+  header: JsonObject;
+  payload: JsonObject;
+  signature: { algorithm: string | undefined; keyId: string | undefined; present: boolean };
+  times: TimeClaim[];
+  validity: Validity;
+  headerNotes: ClaimNote[];
+  claimNotes: ClaimNote[];
+  observations: string[];
+}
+
+/** Everything `decode` shows, as data: the view and `--json` are both drawn from it. */
+export function explainToken(token: DecodedJwt, now: Date, leewaySeconds = 0): Explanation {
+  const { header, payload } = token;
+  const times: TimeClaim[] = [];
+  for (const name of TIME_CLAIMS) {
+    const value = payload[name];
+    const iso = typeof value === 'number' ? isoDate(value) : undefined;
+    if (typeof value === 'number' && iso) times.push({ name, value, iso, relative: relativeTime(value, now) });
+  }
+  return {
+    header,
+    payload,
+    signature: {
+      algorithm: typeof header.alg === 'string' ? header.alg : undefined,
+      keyId: typeof header.kid === 'string' ? header.kid : undefined,
+      present: token.signature !== '',
+    },
+    times,
+    validity: tokenValidity(payload, now, leewaySeconds),
+    headerNotes: headerNotes(header),
+    claimNotes: payloadNotes(payload),
+    observations: tokenObservations(header, payload, token.signature),
+  };
+}
+
+export interface Expectations {
+  audience?: string | undefined;
+  issuer?: string | undefined;
+}
+
+/** Each unmet expectation, as a sentence; empty when all hold. */
+export function unmetExpectations(payload: JsonObject, expected: Expectations): string[] {
+  const problems: string[] = [];
+  if (expected.audience !== undefined) {
+    const aud = payload.aud;
+    const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
+    if (!audiences.includes(expected.audience)) {
+      problems.push(
+        aud === undefined
+          ? `the token has no aud claim; expected ${JSON.stringify(expected.audience)}`
+          : `aud is ${JSON.stringify(aud)}, expected ${JSON.stringify(expected.audience)}`,
+      );
+    }
+  }
+  if (expected.issuer !== undefined && payload.iss !== expected.issuer) {
+    problems.push(
+      payload.iss === undefined
+        ? `the token has no iss claim; expected ${JSON.stringify(expected.issuer)}`
+        : `iss is ${JSON.stringify(payload.iss)}, expected ${JSON.stringify(expected.issuer)}`,
+    );
+  }
+  return problems;
+}

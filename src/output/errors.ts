@@ -1,0 +1,54 @@
+import type { ChalkInstance } from 'chalk';
+import { CliError, ExitCode } from '../errors.js';
+
+export interface RenderedFailure {
+  exitCode: number;
+  text: string;
+}
+
+interface ErrorDocument {
+  code: string;
+  message: string;
+  hint?: string;
+  exitCode: number;
+}
+
+function describe(error: unknown): ErrorDocument {
+  if (error instanceof CliError) {
+    return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), exitCode: error.exitCode };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    code: 'INTERNAL',
+    message: `internal error (this is a bug): ${message}`,
+    hint: 'Please report it with the output of the same command run with --verbose.',
+    exitCode: ExitCode.internal,
+  };
+}
+
+function causeChain(error: unknown): string[] {
+  const lines: string[] = [];
+  let cause = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; cause !== undefined && depth < 5; depth++) {
+    lines.push(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return lines;
+}
+
+/** Turns any thrown value into the stderr text and exit status of the process. */
+export function renderFailure(error: unknown, options: { json: boolean; verbose: boolean; color: ChalkInstance }): RenderedFailure {
+  const doc = describe(error);
+  if (options.json) return { exitCode: doc.exitCode, text: `${JSON.stringify({ error: doc })}\n` };
+
+  const c = options.color;
+  const lines = [`${c.red.bold('error')} ${doc.message}`];
+  if (doc.hint) lines.push(`${c.cyan('hint')}  ${doc.hint}`);
+  if (options.verbose) {
+    for (const cause of causeChain(error)) lines.push(c.dim(`cause: ${cause}`));
+    if (!(error instanceof CliError) && error instanceof Error && error.stack) lines.push(c.dim(error.stack));
+  } else if (!(error instanceof CliError)) {
+    lines.push(c.dim('Run again with --verbose to see the stack trace.'));
+  }
+  return { exitCode: doc.exitCode, text: `${lines.join('\n')}\n` };
+}
