@@ -112,7 +112,8 @@ export interface ClaimNote {
 function describe(table: Record<string, ClaimInfo>, object: JsonObject): ClaimNote[] {
   const notes: ClaimNote[] = [];
   for (const [name, value] of Object.entries(object)) {
-    const info = table[name];
+    // Own keys only: a token may well carry claims named "constructor" or "__proto__".
+    const info = Object.hasOwn(table, name) ? table[name] : undefined;
     if (info) notes.push({ name, source: info.source, note: typeof info.note === 'string' ? info.note : info.note(value) });
     else if (table === PAYLOAD_CLAIMS && name.startsWith('xms_')) {
       notes.push({ name, source: 'Entra ID', note: 'Entra ID extension claim (xms_ prefix), mostly for Microsoft services; do not build on it.' });

@@ -44,7 +44,7 @@ export function cleanTokenInput(raw: string): string {
   let text = tokenFromResponseBody(raw.trim()) ?? stripQuotes(raw.trim());
   text = text.replace(/^authorization\s*:\s*/i, '');
   text = stripQuotes(text);
-  text = text.replace(/^bearer\s+/i, '');
+  text = text.replace(/^bearer(\s+|$)/i, '');
   text = stripQuotes(text).replace(/\s+/g, '');
   if (text === '') {
     throw new UsageError('EMPTY_TOKEN', 'no token given: the input is empty', {
