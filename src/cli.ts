@@ -1,8 +1,11 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import type { GlobalOptions, Io } from './output/io.js';
 import { VERSION } from './version.js';
 import type { DecodeOptions } from './commands/decode.js';
+import type { TokenOptions } from './commands/token.js';
+import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, type RequestSettings } from './oauth/settings.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './output/token-output.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -32,6 +35,25 @@ Examples:
 Nothing leaves this machine unless --verify (or --jwks URL) asks for it.
 `;
 
+const TOKEN_EXAMPLES = `
+Examples:
+  Entra ID with a client secret (from the environment, never from argv):
+  $ TOKENCTL_CLIENT_SECRET=... tokenctl token --tenant contoso.onmicrosoft.com \\
+      --client-id 2974926a-0818-407b-a86c-b7616ce3a81a --resource api://cdc128ef-09ca-46ca-a349-57c0c248cad7
+
+  Entra ID with a certificate (PEM or .pfx; password in TOKENCTL_CERTIFICATE_PASSWORD):
+  $ tokenctl token --tenant 9660ad26-896d-4438-a013-e3ee23b57b7c --client-id 2974926a-... \\
+      --certificate ./erp-client.pfx --resource https://graph.microsoft.com
+
+  Any OAuth server, secret on stdin, sent in the request body:
+  $ tokenctl token --token-url https://auth.example.com/as/token.oauth2 --client-id svc \\
+      --client-secret-stdin --scope lca.invoke --auth-method client_secret_post < secret.txt
+
+  In a pipeline: only the token on stdout, nothing at all when it fails:
+  $ TOKEN=$(tokenctl token --issuer https://idp.example.com --client-id svc --scope read) || exit $?
+  $ curl -H "$(tokenctl token ... -o header)" https://api.example.com/orders
+`;
+
 /** Reads the options that shape error output before commander has parsed anything. */
 export function sniffGlobalOptions(argv: readonly string[]): GlobalOptions {
   const flags = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined);
@@ -47,6 +69,82 @@ function parseSeconds(value: string): number {
   return Number(value);
 }
 
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function collectParam(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {
+  const equals = value.indexOf('=');
+  if (equals < 1) throw new InvalidArgumentError('expected KEY=VALUE.');
+  return [...previous, [value.slice(0, equals), value.slice(equals + 1)]];
+}
+
+function choice<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!allowed.includes(value as T)) throw new InvalidArgumentError(`expected one of: ${allowed.join(', ')}.`);
+    return value as T;
+  };
+}
+
+/** Options of the token request engine, shared by every command that requests a token. */
+function addRequestOptions(command: Command): Command {
+  return command
+    .option('--tenant <id-or-domain>', 'Entra ID tenant: the Directory (tenant) ID or a verified domain')
+    .option('--cloud <cloud>', `Entra ID cloud: ${Object.keys(CLOUDS).join(', ')} (default public)`, choice(Object.keys(CLOUDS) as Array<keyof typeof CLOUDS>))
+    .option('--authority-host <url>', 'Entra ID authority host, for other clouds (AZURE_AUTHORITY_HOST)')
+    .option('--token-url <url>', 'token endpoint of any OAuth 2.0 server')
+    .option('--issuer <url>', 'issuer of any OpenID/OAuth server: the token endpoint is discovered')
+    .option('--client-id <id>', 'client ID (Entra ID: Application (client) ID; default AZURE_CLIENT_ID)')
+    .option('--client-secret-stdin', 'read the client secret from stdin (a masked prompt on a terminal)')
+    .option('--client-secret-file <path>', 'read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)')
+    .option('--certificate <path>', 'client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)')
+    .option('--private-key <path>', 'PEM private key, when not in the --certificate file')
+    .option('--certificate-password-stdin', 'read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)')
+    .option('--certificate-alias <name>', 'which entry of a PKCS#12 file holding several')
+    .option('--thumbprint <hex>', 'fail unless the certificate has this SHA-1 thumbprint (40 hex, colons allowed)')
+    .option('--assertion-alg <alg>', `client assertion algorithm: ${ASSERTION_ALGORITHMS.join(', ')} (Entra default PS256 with x5t#S256; RS256 uses x5t)`, choice(ASSERTION_ALGORITHMS))
+    .option('--send-x5c', 'include the certificate chain in the assertion (Entra subject name + issuer auth)')
+    .option('--assertion-lifetime <seconds>', 'client assertion lifetime, at most 600 (default 300)', parseSeconds)
+    .option('--assertion-audience <aud>', 'generic servers: token-endpoint, issuer, or a URL (default: the issuer when known, else the token endpoint)')
+    .option('--client-assertion-file <path>', 'federated token to authenticate with, re-read for every request (default AZURE_FEDERATED_TOKEN_FILE)')
+    .option('--auth-method <method>', `${AUTH_METHODS.join(', ')}`, choice(AUTH_METHODS))
+    .option('--scope <scope>', 'scope to request; repeatable or space-separated', collect)
+    .option('--resource <uri>', 'Entra ID: the API (sent as scope URI/.default); others: RFC 8707 resource; repeatable', collect)
+    .option('--audience <aud>', 'audience parameter (Auth0-style servers)')
+    .option('--param <key=value>', 'extra body parameter; repeatable', collectParam)
+    .option('--timeout <seconds>', 'bound on the whole command, retries included (default 30)', parseSeconds)
+    .option('--proxy <url>', 'HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)')
+    .option('--ca-file <pem>', 'also trust this CA certificate (NODE_EXTRA_CA_CERTS works too)');
+}
+
+/** The request settings given on the command line, as plain data (unset options stay unset). */
+function requestSettingsFrom(raw: Record<string, unknown>): RequestSettings {
+  const settings: RequestSettings = {
+    tenant: raw.tenant as string | undefined,
+    cloud: raw.cloud as RequestSettings['cloud'],
+    authorityHost: raw.authorityHost as string | undefined,
+    tokenUrl: raw.tokenUrl as string | undefined,
+    issuer: raw.issuer as string | undefined,
+    clientId: raw.clientId as string | undefined,
+    authMethod: raw.authMethod as RequestSettings['authMethod'],
+    scopes: raw.scope as string[] | undefined,
+    resources: raw.resource as string[] | undefined,
+    audience: raw.audience as string | undefined,
+    params: raw.param as Array<[string, string]> | undefined,
+    certificatePath: raw.certificate as string | undefined,
+    privateKeyPath: raw.privateKey as string | undefined,
+    certificateAlias: raw.certificateAlias as string | undefined,
+    thumbprint: raw.thumbprint as string | undefined,
+    assertionAlgorithm: raw.assertionAlg as RequestSettings['assertionAlgorithm'],
+    sendX5c: raw.sendX5c as boolean | undefined,
+    assertionLifetimeSeconds: raw.assertionLifetime as number | undefined,
+    assertionAudience: raw.assertionAudience as string | undefined,
+    clientAssertionFile: raw.clientAssertionFile as string | undefined,
+    timeoutSeconds: raw.timeout as number | undefined,
+    proxy: raw.proxy as string | undefined,
+    caFile: raw.caFile as string | undefined,
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as RequestSettings;
+}
+
 function commanderToUsageError(error: CommanderError, argv: readonly string[]): UsageError {
   const code = error.code
     .replace(/^commander\./, '')
@@ -54,6 +152,11 @@ function commanderToUsageError(error: CommanderError, argv: readonly string[]): 
     .toUpperCase();
   const command = argv.find((word) => !word.startsWith('-'));
   const helpCommand = command ? `tokenctl ${command} --help` : 'tokenctl --help';
+  if (error.code === 'commander.unknownOption' && /--client-secret\b(?!-)/.test(error.message)) {
+    return new UsageError('SECRET_ON_COMMAND_LINE', 'a client secret is never accepted on the command line: other users can read it in the process list and it stays in your shell history', {
+      hint: 'Use TOKENCTL_CLIENT_SECRET, --client-secret-stdin, or --client-secret-file PATH.',
+    });
+  }
   if (error.code === 'commander.help') {
     return new UsageError('NO_COMMAND', 'no command given', { hint: 'Run tokenctl --help to see the commands.' });
   }
@@ -95,6 +198,7 @@ function buildProgram(io: Io): Command {
     .option('--key <file>', 'verify against this public key: PEM (SPKI or certificate) or JWK (implies --verify)')
     .option('--expect-aud <audience>', 'exit 7 unless aud is (or contains) this value')
     .option('--expect-iss <issuer>', 'exit 7 unless iss is exactly this value')
+    .option('--ca-file <pem>', 'also trust this CA when fetching keys (NODE_EXTRA_CA_CERTS works too)')
     .addHelpText('after', DECODE_EXAMPLES)
     .action(async (token: string | undefined, raw: Record<string, unknown>, command: Command) => {
       const options: DecodeOptions = {
@@ -108,9 +212,33 @@ function buildProgram(io: Io): Command {
         keyFile: raw.key as string | undefined,
         expectAudience: raw.expectAud as string | undefined,
         expectIssuer: raw.expectIss as string | undefined,
+        caFile: raw.caFile as string | undefined,
       };
       const { decodeCommand } = await import('./commands/decode.js');
       await decodeCommand(options, io);
+    });
+
+  addRequestOptions(
+    program
+      .command('token')
+      .summary('request an access token (client credentials) and print it')
+      .description('Request an access token with the client-credentials grant and print it on stdout. Nothing is printed on stdout when it fails.'),
+  )
+    .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)').choices(OUTPUT_FORMATS).default('raw'))
+    .addHelpText('after', TOKEN_EXAMPLES)
+    .action(async (raw: Record<string, unknown>, command: Command) => {
+      const options: TokenOptions = {
+        ...globals(command),
+        settings: requestSettingsFrom(raw),
+        secrets: {
+          clientSecretStdin: Boolean(raw.clientSecretStdin),
+          clientSecretFile: raw.clientSecretFile as string | undefined,
+          certificatePasswordStdin: Boolean(raw.certificatePasswordStdin),
+        },
+        output: raw.output as OutputFormat,
+      };
+      const { tokenCommand } = await import('./commands/token.js');
+      await tokenCommand(options, io);
     });
 
   return program;

@@ -1,4 +1,5 @@
 import { runCli, sniffGlobalOptions } from './cli.js';
+import { SecretStoreError } from './errors.js';
 import { processIo } from './output/io.js';
 import { renderFailure } from './output/errors.js';
 
@@ -16,5 +17,8 @@ export async function run(argv: string[]): Promise<void> {
     const failure = renderFailure(error, { ...globals, color: io.stderr.color });
     io.stderr.write(failure.text);
     process.exitCode = failure.exitCode;
+    // A keychain call that timed out cannot be cancelled and would keep the process alive: a
+    // pipeline must get its exit status now, not when D-Bus gives up.
+    if (error instanceof SecretStoreError && error.code === 'SECRET_STORE_TIMEOUT') process.exit(failure.exitCode);
   }
 }

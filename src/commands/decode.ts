@@ -17,6 +17,7 @@ export interface DecodeOptions extends GlobalOptions {
   keyFile: string | undefined;
   expectAudience: string | undefined;
   expectIssuer: string | undefined;
+  caFile: string | undefined;
 }
 
 const VERIFY_TIMEOUT_MS = 30_000;
@@ -68,7 +69,9 @@ export async function decodeCommand(options: DecodeOptions, io: Io): Promise<voi
     const { chooseKeySource, verifySignature, defaultVerifyDeps } = await import('../jwt/verify.js');
     const source = chooseKeySource(options, token.payload);
     if (options.verbose) io.stderr.write(io.stderr.color.dim(`verifying with keys from ${source.kind === 'discovery' ? source.metadataUrl.href : source.kind === 'jwks-url' ? source.url.href : source.path}\n`));
-    verification = await verifySignature(token, source, defaultVerifyDeps(VERIFY_TIMEOUT_MS));
+    const { loadExtraCaPems } = await import('../http/ca.js');
+    const transport = { extraCaPems: await loadExtraCaPems(options.caFile, io.env) };
+    verification = await verifySignature(token, source, defaultVerifyDeps(VERIFY_TIMEOUT_MS, transport));
   }
 
   const unmet = unmetExpectations(token.payload, { audience: options.expectAudience, issuer: options.expectIssuer });

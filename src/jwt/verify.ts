@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { compactVerify, createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type KeyObject } from 'jose';
 import { CheckFailedError, NetworkError, UsageError } from '../errors.js';
+import type { TransportOptions } from '../http/transport.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import type { DecodedJwt } from './parse.js';
 import type { Verification } from './verify-result.js';
@@ -38,10 +39,10 @@ export interface VerifyDeps {
   readText(path: string): Promise<string>;
 }
 
-export const defaultVerifyDeps = (timeoutMs: number): VerifyDeps => ({
+export const defaultVerifyDeps = (timeoutMs: number, transport: TransportOptions): VerifyDeps => ({
   async getJson(url, what) {
     const { getJson } = await import('../http/get-json.js');
-    return getJson(url, { timeoutMs, what });
+    return getJson(url, { ...transport, timeoutMs, what });
   },
   async readText(path) {
     try {

@@ -18,6 +18,7 @@ const options = (token: string, json: boolean): DecodeOptions => ({
   keyFile: undefined,
   expectAudience: undefined,
   expectIssuer: undefined,
+  caFile: undefined,
 });
 
 /** decode either succeeds with output, or fails with a usage error (exit 2) and prints nothing. */

@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+
+async function readPem(path: string, what: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError('CA_FILE_UNREADABLE', `cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError('CA_FILE_INVALID', `${what} ${path} holds no PEM certificate`, {
+      hint: 'Give the CA certificate in PEM form (-----BEGIN CERTIFICATE-----); convert DER with: openssl x509 -inform der -in ca.cer -out ca.pem',
+    });
+  }
+  return text;
+}
+
+/**
+ * Certificates to trust besides the bundled roots. Node already trusts NODE_EXTRA_CA_CERTS, but a
+ * custom CA list replaces Node's defaults, so with --ca-file both are passed on explicitly.
+ */
+export async function loadExtraCaPems(caFile: string | undefined, env: Record<string, string | undefined>): Promise<string[] | undefined> {
+  if (!caFile) return undefined;
+  const pems = [await readPem(caFile, '--ca-file')];
+  if (env.NODE_EXTRA_CA_CERTS) pems.push(await readPem(env.NODE_EXTRA_CA_CERTS, 'NODE_EXTRA_CA_CERTS'));
+  return pems;
+}

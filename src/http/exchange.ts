@@ -1,0 +1,84 @@
+import { request, type Dispatcher } from 'undici';
+import { NetworkError } from '../errors.js';
+import { USER_AGENT } from '../version.js';
+
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** A response as the parsers see it: status, lower-cased headers, and the body as text. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  return flat;
+}
+
+async function readCapped(body: AsyncIterable<Buffer>, url: URL): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      throw new NetworkError('RESPONSE_TOO_LARGE', `the response from ${url.host} is larger than 1 MiB`, { hint: 'Check that the URL is the right endpoint.' });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Connection-level failures, named by host, with the options that usually fix them. */
+export function transportError(error: unknown, url: URL): NetworkError {
+  if (error instanceof NetworkError) return error;
+  const code = String((error as { code?: unknown }).code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
+    return new NetworkError('TIMEOUT', `no answer from ${url.host} in time`, {
+      hint: 'The server or the network is slow or unreachable; raise --timeout, or check proxies (HTTPS_PROXY, --proxy).',
+      cause: error,
+    });
+  }
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ERR_TLS/i.test(`${code} ${message}`)) {
+    return new NetworkError('TLS_ERROR', `TLS handshake with ${url.host} failed: ${message}`, {
+      hint: "If a corporate proxy or a private CA signs this host's certificate, trust its PEM with --ca-file or NODE_EXTRA_CA_CERTS. TLS verification is never turned off.",
+      cause: error,
+    });
+  }
+  if (/proxy/i.test(message)) {
+    return new NetworkError('PROXY_ERROR', `the proxy refused the connection to ${url.host}: ${message}`, {
+      hint: 'Check --proxy or HTTPS_PROXY (and proxy credentials); NO_PROXY lists hosts to reach directly.',
+      cause: error,
+    });
+  }
+  const reason = code && !message.includes(code) ? `${message} (${code})` : message;
+  return new NetworkError('NETWORK_ERROR', `cannot reach ${url.host}: ${reason}`, {
+    hint: 'Check the URL, DNS and your connection; behind a proxy set HTTPS_PROXY or --proxy (NO_PROXY for exceptions).',
+    cause: error,
+  });
+}
+
+/** One HTTP exchange through undici: no redirects followed, body capped at 1 MiB. */
+export async function exchange(req: HttpRequest, options: { dispatcher: Dispatcher; signal: AbortSignal }): Promise<RawResponse> {
+  try {
+    const response = await request(req.url, {
+      method: req.method,
+      dispatcher: options.dispatcher,
+      headers: { 'user-agent': USER_AGENT, ...req.headers },
+      ...(req.body === undefined ? {} : { body: req.body }),
+      signal: options.signal,
+    });
+    return { status: response.statusCode, headers: flattenHeaders(response.headers), body: await readCapped(response.body, req.url) };
+  } catch (error) {
+    throw transportError(error, req.url);
+  }
+}

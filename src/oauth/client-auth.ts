@@ -1,0 +1,73 @@
+import { SignJWT } from 'jose';
+import { UsageError } from '../errors.js';
+import type { ClientCertificate } from './certificate.js';
+import type { AssertionAlgorithm, AuthMethod } from './settings.js';
+
+export type ClientCredential =
+  | { kind: 'secret'; secret: string; source: string }
+  | { kind: 'certificate'; certificate: ClientCertificate; source: string }
+  /** A federated token (workload identity) that some other system keeps fresh: re-read for every request. */
+  | { kind: 'assertion-file'; path: string; source: string };
+
+export interface AssertionOptions {
+  algorithm: AssertionAlgorithm;
+  sendX5c: boolean;
+  lifetimeSeconds: number;
+  audience: string;
+}
+
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
+export function basicAuthorization(clientId: string, secret: string): string {
+  const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+  return `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`).toString('base64')}`;
+}
+
+/** An RFC 7523 client assertion, signed anew for every request and every retry. */
+export async function signClientAssertion(clientId: string, certificate: ClientCertificate, options: AssertionOptions, now: Date, jti: string): Promise<string> {
+  const issuedAt = Math.floor(now.getTime() / 1000);
+  const thumbprint = options.algorithm === 'PS256' ? { 'x5t#S256': certificate.x5tS256 } : { x5t: certificate.x5t };
+  return new SignJWT({ jti })
+    .setProtectedHeader({ alg: options.algorithm, typ: 'JWT', ...thumbprint, ...(options.sendX5c ? { x5c: certificate.chain } : {}) })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(options.audience)
+    .setIssuedAt(issuedAt)
+    .setNotBefore(issuedAt)
+    .setExpirationTime(issuedAt + options.lifetimeSeconds)
+    .sign(certificate.privateKey);
+}
+
+export interface ClientAuthDeps {
+  now(): Date;
+  newJti(): string;
+  readText(path: string): Promise<string>;
+}
+
+/** The headers and form fields that authenticate the client, for one attempt. */
+export async function clientAuthentication(
+  request: { clientId: string; authMethod: AuthMethod; credential: ClientCredential; assertion: AssertionOptions },
+  deps: ClientAuthDeps,
+): Promise<{ headers: Record<string, string>; form: Array<[string, string]> }> {
+  const { clientId, credential } = request;
+  switch (credential.kind) {
+    case 'secret':
+      return request.authMethod === 'client_secret_basic'
+        ? { headers: { authorization: basicAuthorization(clientId, credential.secret) }, form: [] }
+        : { headers: {}, form: [['client_id', clientId], ['client_secret', credential.secret]] };
+    case 'certificate': {
+      const assertion = await signClientAssertion(clientId, credential.certificate, request.assertion, deps.now(), deps.newJti());
+      return { headers: {}, form: [['client_id', clientId], ['client_assertion_type', JWT_BEARER_ASSERTION], ['client_assertion', assertion]] };
+    }
+    case 'assertion-file': {
+      const assertion = (await deps.readText(credential.path)).trim();
+      if (assertion === '') {
+        throw new UsageError('ASSERTION_FILE_EMPTY', `the federated token file ${credential.path} is empty`, {
+          hint: 'The platform (Kubernetes, the CI system) writes a token there; check the workload identity set-up.',
+        });
+      }
+      return { headers: {}, form: [['client_id', clientId], ['client_assertion_type', JWT_BEARER_ASSERTION], ['client_assertion', assertion]] };
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { UsageError } from '../errors.js';
+import { loadClientCertificate } from './certificate.js';
+import type { ClientCredential } from './client-auth.js';
+import type { RequestSettings } from './settings.js';
+
+/** Where secrets may come from on this run. Never argv: stdin, a file, or the environment. */
+export interface SecretSources {
+  clientSecretStdin?: boolean;
+  clientSecretFile?: string;
+  certificatePasswordStdin?: boolean;
+}
+
+export interface CredentialDeps {
+  env: Record<string, string | undefined>;
+  /** All of stdin, or a masked prompt when stdin is a terminal. */
+  readSecretFromStdin(label: string): Promise<string>;
+  readFile(path: string): Promise<Buffer>;
+}
+
+export const SECRET_ENV = 'TOKENCTL_CLIENT_SECRET';
+export const CERTIFICATE_PASSWORD_ENV = 'TOKENCTL_CERTIFICATE_PASSWORD';
+export const CERTIFICATE_KEY_PASSWORD_ENV = 'TOKENCTL_CERTIFICATE_KEY_PASSWORD';
+
+/** One trailing newline (from `echo` or an editor) is not part of a secret; anything else is. */
+export function stripTrailingNewline(value: string): string {
+  return value.replace(/\r?\n$/, '');
+}
+
+function checkSecret(secret: string, source: string): string {
+  if (secret.trim() === '') {
+    throw new UsageError('SECRET_BLANK', `the client secret from ${source} is blank`, {
+      hint: 'Copy the secret\'s value again; in Entra ID it is shown only once, when the secret is created.',
+    });
+  }
+  return secret;
+}
+
+async function readBytes(deps: CredentialDeps, path: string, what: string): Promise<Buffer> {
+  try {
+    return await deps.readFile(path);
+  } catch (error) {
+    throw new UsageError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const readFileText = async (deps: CredentialDeps, path: string, what: string): Promise<string> => (await readBytes(deps, path, what)).toString('utf8');
+
+/**
+ * Picks the client's credential. Explicit choices on this run win: a secret from stdin or a file,
+ * then a certificate or a federated token file from the settings, then TOKENCTL_CLIENT_SECRET.
+ */
+export async function resolveCredential(settings: RequestSettings, sources: SecretSources, deps: CredentialDeps): Promise<ClientCredential> {
+  if (sources.clientSecretStdin && sources.certificatePasswordStdin) {
+    throw new UsageError('CONFLICTING_OPTIONS', '--client-secret-stdin and --certificate-password-stdin both want stdin', {
+      hint: `Give the certificate password in ${CERTIFICATE_PASSWORD_ENV} instead.`,
+    });
+  }
+  const explicitSecret = sources.clientSecretStdin || sources.clientSecretFile;
+  if (explicitSecret && (settings.certificatePath || settings.clientAssertionFile)) {
+    throw new UsageError('CONFLICTING_CREDENTIALS', 'give either a client secret or a certificate / federated token, not both', {
+      hint: 'A client authenticates with one credential per request.',
+    });
+  }
+  if (sources.clientSecretStdin && sources.clientSecretFile) {
+    throw new UsageError('CONFLICTING_OPTIONS', '--client-secret-stdin and --client-secret-file cannot be used together', { hint: 'Give the secret one way.' });
+  }
+  if (sources.clientSecretStdin) {
+    const secret = stripTrailingNewline(await deps.readSecretFromStdin('Client secret'));
+    return { kind: 'secret', secret: checkSecret(secret, 'stdin'), source: '--client-secret-stdin' };
+  }
+  if (sources.clientSecretFile) {
+    const secret = stripTrailingNewline(await readFileText(deps, sources.clientSecretFile, 'the client secret file'));
+    return { kind: 'secret', secret: checkSecret(secret, sources.clientSecretFile), source: '--client-secret-file' };
+  }
+  if (settings.certificatePath) {
+    const password = sources.certificatePasswordStdin
+      ? stripTrailingNewline(await deps.readSecretFromStdin('Certificate password'))
+      : deps.env[CERTIFICATE_PASSWORD_ENV];
+    const certificate = loadClientCertificate({
+      certificate: { path: settings.certificatePath, data: await readBytes(deps, settings.certificatePath, 'the certificate') },
+      ...(settings.privateKeyPath ? { privateKey: { path: settings.privateKeyPath, data: await readBytes(deps, settings.privateKeyPath, 'the private key') } } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(deps.env[CERTIFICATE_KEY_PASSWORD_ENV] !== undefined ? { keyPassword: deps.env[CERTIFICATE_KEY_PASSWORD_ENV] } : {}),
+      ...(settings.certificateAlias ? { alias: settings.certificateAlias } : {}),
+    });
+    return { kind: 'certificate', certificate, source: settings.certificatePath };
+  }
+  if (settings.clientAssertionFile) return { kind: 'assertion-file', path: settings.clientAssertionFile, source: settings.clientAssertionFile };
+  const fromEnv = deps.env[SECRET_ENV];
+  if (fromEnv !== undefined) return { kind: 'secret', secret: checkSecret(stripTrailingNewline(fromEnv), SECRET_ENV), source: SECRET_ENV };
+  throw new UsageError('CREDENTIAL_MISSING', 'no client credential given', {
+    hint: `Give a secret in ${SECRET_ENV}, with --client-secret-stdin or --client-secret-file; or a certificate with --certificate; or a federated token with --client-assertion-file (AZURE_FEDERATED_TOKEN_FILE).`,
+  });
+}

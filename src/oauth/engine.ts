@@ -1,0 +1,127 @@
+import { NetworkError } from '../errors.js';
+import { exchange, type RawResponse } from '../http/exchange.js';
+import type { ConnectionTimings } from '../http/transport.js';
+import { clientAuthentication, type ClientAuthDeps } from './client-auth.js';
+import type { RequestContext } from './diagnose.js';
+import type { TokenRequest } from './request.js';
+import { decideRetry } from './retry.js';
+import { parseTokenResponse, type TokenResult } from './token-response.js';
+import type { Dispatcher } from 'undici';
+
+/** What --verbose shows: each attempt as it happens. Values are already redacted where needed. */
+export type TraceEvent =
+  | { type: 'request'; attempt: number; method: string; url: string; headers: Record<string, string>; form: Array<[string, string]> }
+  | { type: 'response'; attempt: number; response: RawResponse; elapsedMs: number; timings: ConnectionTimings }
+  | { type: 'network-error'; attempt: number; message: string; elapsedMs: number }
+  | { type: 'retry'; attempt: number; reason: string; delayMs: number };
+
+export interface EngineDeps extends ClientAuthDeps {
+  dispatcher: Dispatcher;
+  timings: ConnectionTimings;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+  trace(event: TraceEvent): void;
+  /** Said as soon as it is known, so it is seen even when the request then fails. */
+  warn(message: string): void;
+}
+
+export interface TokenOutcome {
+  token: TokenResult;
+  status: number;
+  attempts: number;
+  elapsedMs: number;
+  /** x-ms-request-id, client-request-id and similar, for support tickets. */
+  requestIds: Record<string, string>;
+  warnings: string[];
+}
+
+const REQUEST_ID_HEADERS = ['x-ms-request-id', 'client-request-id', 'x-request-id', 'x-correlation-id', 'x-amzn-requestid', 'cf-ray'];
+const CLOCK_SKEW_WARNING_SECONDS = 60;
+
+function requestIds(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(REQUEST_ID_HEADERS.filter((name) => headers[name]).map((name) => [name, headers[name] as string]));
+}
+
+/** The server's Date header against the local clock; client assertions fail with a skewed clock. */
+export function clockSkewWarning(dateHeader: string | undefined, receivedAt: Date): string | undefined {
+  const serverTime = dateHeader ? Date.parse(dateHeader) : NaN;
+  if (Number.isNaN(serverTime)) return undefined;
+  const skew = Math.round((receivedAt.getTime() - serverTime) / 1000);
+  if (Math.abs(skew) <= CLOCK_SKEW_WARNING_SECONDS) return undefined;
+  return `this machine's clock is ${Math.abs(skew)}s ${skew > 0 ? 'ahead of' : 'behind'} the server's; client assertions and token expiry checks may fail`;
+}
+
+function parseContext(request: TokenRequest, requestedAt: Date): Parameters<typeof parseTokenResponse>[1] {
+  const { endpoint, credential } = request;
+  const context: RequestContext = {
+    provider: endpoint.provider,
+    authMethod: request.authMethod,
+    tenant: endpoint.provider === 'entra' ? endpoint.tenant : undefined,
+    clientId: request.clientId,
+    scope: request.form.find(([name]) => name === 'scope')?.[1],
+    authMethodsSupported: endpoint.provider === 'generic' ? endpoint.authMethodsSupported : undefined,
+    thumbprint: credential.kind === 'certificate' ? credential.certificate.thumbprintSha1 : undefined,
+    secretLooksLikeGuid: credential.kind === 'secret' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(credential.secret),
+  };
+  return { ...context, tokenUrl: endpoint.tokenUrl, requestedAt, secrets: credential.kind === 'secret' ? [credential.secret] : [] };
+}
+
+/**
+ * Sends the token request: one POST per attempt, a fresh client authentication each time, retries
+ * for network errors, 429 and 5xx within the deadline, and the answer parsed into a token or an error.
+ */
+export async function requestToken(request: TokenRequest, deps: EngineDeps): Promise<TokenOutcome> {
+  const started = deps.now().getTime();
+  const deadline = started + request.timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const auth = await clientAuthentication(request, deps);
+    const form = [...request.form, ...auth.form];
+    const headers = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...auth.headers };
+    deps.trace({ type: 'request', attempt, method: 'POST', url: request.endpoint.tokenUrl.href, headers, form });
+
+    const requestedAt = deps.now();
+    Object.assign(deps.timings, { dnsMs: undefined, connectMs: undefined, tlsMs: undefined });
+    let response: RawResponse | undefined;
+    let failure: NetworkError | undefined;
+    try {
+      response = await exchange(
+        { method: 'POST', url: request.endpoint.tokenUrl, headers, body: new URLSearchParams(form).toString() },
+        { dispatcher: deps.dispatcher, signal: AbortSignal.timeout(Math.max(1, deadline - requestedAt.getTime())) },
+      );
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      failure = error.code === 'TIMEOUT' ? new NetworkError('TIMEOUT', `no answer from ${request.endpoint.tokenUrl.host} within the ${request.timeoutMs / 1000}s timeout`, { hint: error.hint, cause: error }) : error;
+    }
+    const receivedAt = deps.now();
+    const elapsedMs = receivedAt.getTime() - requestedAt.getTime();
+    if (response) {
+      deps.trace({ type: 'response', attempt, response, elapsedMs, timings: { ...deps.timings } });
+      const skew = attempt === 1 ? clockSkewWarning(response.headers.date, receivedAt) : undefined;
+      if (skew) deps.warn(skew);
+    } else {
+      deps.trace({ type: 'network-error', attempt, message: failure?.message ?? '', elapsedMs });
+    }
+
+    // Timeouts and TLS failures will not heal within this command; other network errors may.
+    const retryable = response !== undefined || (failure !== undefined && !['TIMEOUT', 'TLS_ERROR', 'RESPONSE_TOO_LARGE'].includes(failure.code));
+    const decision = retryable
+      ? decideRetry({ attempt, status: response?.status, retryAfter: response?.headers['retry-after'], nowMs: receivedAt.getTime(), deadlineMs: deadline, random: deps.random })
+      : { retry: false as const, reason: 'not retried' };
+    if (decision.retry) {
+      deps.trace({ type: 'retry', attempt, reason: decision.reason, delayMs: decision.delayMs });
+      await deps.sleep(decision.delayMs);
+      continue;
+    }
+    if (!response) throw failure;
+
+    const token = parseTokenResponse(response, parseContext(request, requestedAt));
+    return {
+      token,
+      status: response.status,
+      attempts: attempt,
+      elapsedMs: receivedAt.getTime() - started,
+      requestIds: requestIds(response.headers),
+      warnings: token.warnings,
+    };
+  }
+}

@@ -1,0 +1,90 @@
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+export const CLOUDS = {
+  public: 'https://login.microsoftonline.com',
+  usgov: 'https://login.microsoftonline.us',
+  china: 'https://login.partner.microsoftonline.cn',
+} as const;
+export type Cloud = keyof typeof CLOUDS;
+
+export const ASSERTION_ALGORITHMS = ['PS256', 'RS256'] as const;
+export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
+
+/**
+ * Everything that shapes a token request, and nothing secret: what flags, the environment and (later)
+ * a saved profile provide. Plain data, so it can be merged, stored and compared.
+ */
+export interface RequestSettings {
+  tenant?: string;
+  cloud?: Cloud;
+  authorityHost?: string;
+  tokenUrl?: string;
+  issuer?: string;
+  clientId?: string;
+  authMethod?: AuthMethod;
+  scopes?: string[];
+  resources?: string[];
+  audience?: string;
+  params?: Array<[string, string]>;
+  certificatePath?: string;
+  privateKeyPath?: string;
+  certificateAlias?: string;
+  thumbprint?: string;
+  assertionAlgorithm?: AssertionAlgorithm;
+  sendX5c?: boolean;
+  assertionLifetimeSeconds?: number;
+  /** `token-endpoint`, `issuer`, or a URL. */
+  assertionAudience?: string;
+  clientAssertionFile?: string;
+  timeoutSeconds?: number;
+  proxy?: string;
+  caFile?: string;
+}
+
+export const DEFAULTS = {
+  timeoutSeconds: 30,
+  assertionLifetimeSeconds: 300,
+  maxAssertionLifetimeSeconds: 600,
+} as const;
+
+/**
+ * The Azure SDK conventions, so a pod or CI job with workload identity federation needs no secret:
+ * AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_AUTHORITY_HOST and AZURE_FEDERATED_TOKEN_FILE.
+ */
+export function settingsFromEnvironment(env: Record<string, string | undefined>): RequestSettings {
+  const settings: RequestSettings = {};
+  if (env.AZURE_CLIENT_ID) settings.clientId = env.AZURE_CLIENT_ID;
+  if (env.AZURE_TENANT_ID) settings.tenant = env.AZURE_TENANT_ID;
+  if (env.AZURE_AUTHORITY_HOST) settings.authorityHost = env.AZURE_AUTHORITY_HOST;
+  if (env.AZURE_FEDERATED_TOKEN_FILE) settings.clientAssertionFile = env.AZURE_FEDERATED_TOKEN_FILE;
+  return settings;
+}
+
+/** Where the token comes from: a tenant means Entra ID, a token URL or issuer a generic server. */
+const ENDPOINT_KEYS = ['tenant', 'tokenUrl', 'issuer'] as const;
+/** How the client proves itself: one kind of credential, never a mix from different layers. */
+const CREDENTIAL_KEYS = ['certificatePath', 'privateKeyPath', 'certificateAlias', 'thumbprint', 'clientAssertionFile'] as const;
+
+function pick<T extends object>(settings: T, keys: readonly string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(settings).filter(([key, value]) => keys.includes(key) && value !== undefined)) as Partial<T>;
+}
+
+function definedOnly<T extends object>(settings: T): Partial<T> {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/**
+ * Merges layers, highest precedence first (flags, then environment, then profile). The endpoint and
+ * the credential are each taken whole from the highest layer that names one, so `--token-url` on the
+ * command line is never mixed with a tenant from AZURE_TENANT_ID, nor a certificate with a federated
+ * token file.
+ */
+export function mergeSettings(...layers: RequestSettings[]): RequestSettings {
+  const merged: RequestSettings = {};
+  for (const layer of [...layers].reverse()) Object.assign(merged, definedOnly(layer));
+  const endpointLayer = layers.find((layer) => Object.keys(pick(layer, ENDPOINT_KEYS)).length > 0);
+  const credentialLayer = layers.find((layer) => Object.keys(pick(layer, CREDENTIAL_KEYS)).length > 0);
+  for (const key of [...ENDPOINT_KEYS, ...CREDENTIAL_KEYS]) delete merged[key];
+  return { ...merged, ...(endpointLayer ? pick(endpointLayer, ENDPOINT_KEYS) : {}), ...(credentialLayer ? pick(credentialLayer, CREDENTIAL_KEYS) : {}) };
+}
