@@ -6,7 +6,6 @@ import { loadExtraCaPems } from '../http/ca.js';
 import { getJson } from '../http/get-json.js';
 import { createDispatcher, type ConnectionTimings, type TransportOptions } from '../http/transport.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
-import { assessCertificate } from '../oauth/certificate.js';
 import type { ClientCredential } from '../oauth/client-auth.js';
 import { resolveCredential, type SecretSources } from '../oauth/credential.js';
 import { discoverEndpoint, planEndpoint, type Endpoint } from '../oauth/endpoint.js';
@@ -74,6 +73,7 @@ export async function prepareTokenRequest(settings: RequestSettings, secrets: Se
   };
   const credential = await resolveCredential(settings, secrets, { env: io.env, readSecretFromStdin: secretReader(io), readFile: (path) => readFile(path) });
   if (credential.kind === 'certificate') {
+    const { assessCertificate } = await import('../oauth/certificate.js');
     for (const warning of assessCertificate(credential.certificate, io.now(), settings.thumbprint).warnings) warn(io, warning);
   } else if (settings.thumbprint) {
     throw new UsageError('THUMBPRINT_WITHOUT_CERTIFICATE', '--thumbprint checks a certificate, but no --certificate was given', { hint: 'Pass the certificate with --certificate.' });

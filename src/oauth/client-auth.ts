@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose';
 import { UsageError } from '../errors.js';
 import type { ClientCertificate } from './certificate.js';
 import type { AssertionAlgorithm, AuthMethod } from './settings.js';
@@ -26,6 +25,7 @@ export function basicAuthorization(clientId: string, secret: string): string {
 
 /** An RFC 7523 client assertion, signed anew for every request and every retry. */
 export async function signClientAssertion(clientId: string, certificate: ClientCertificate, options: AssertionOptions, now: Date, jti: string): Promise<string> {
+  const { SignJWT } = await import('jose');
   const issuedAt = Math.floor(now.getTime() / 1000);
   const thumbprint = options.algorithm === 'PS256' ? { 'x5t#S256': certificate.x5tS256 } : { x5t: certificate.x5t };
   return new SignJWT({ jti })

@@ -1,5 +1,4 @@
 import { UsageError } from '../errors.js';
-import { loadClientCertificate } from './certificate.js';
 import type { ClientCredential } from './client-auth.js';
 import type { RequestSettings } from './settings.js';
 
@@ -73,6 +72,8 @@ export async function resolveCredential(settings: RequestSettings, sources: Secr
     return { kind: 'secret', secret: checkSecret(secret, sources.clientSecretFile), source: '--client-secret-file' };
   }
   if (settings.certificatePath) {
+    // node-forge is heavy: only certificate users pay for loading it.
+    const { loadClientCertificate } = await import('./certificate.js');
     const password = sources.certificatePasswordStdin
       ? stripTrailingNewline(await deps.readSecretFromStdin('Certificate password'))
       : deps.env[CERTIFICATE_PASSWORD_ENV];
