@@ -93,3 +93,16 @@ describe('token against oidc-provider', () => {
     expect(result.stderr).not.toContain(token);
   });
 });
+
+describe('private_key_jwt with a PKCS#12 store', () => {
+  it('signs with the key from a .p12 whose password is in the environment', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { makePkcs12 } = await import('../support/certs.js');
+    const { clientId, certificatePath, privateKeyPath } = idp.clients.privateKeyJwt;
+    const p12 = join(dir, 'client.p12');
+    writeFileSync(p12, makePkcs12({ entries: [{ certPem: readFileSync(certificatePath, 'utf8'), keyPem: readFileSync(privateKeyPath, 'utf8'), alias: 'svc' }], password: 'p12-pass' }));
+    const result = await runCli(['token', '--issuer', idp.issuer, '--client-id', clientId, '--certificate', p12, '--scope', 'read'], { env: { TOKENCTL_CERTIFICATE_PASSWORD: 'p12-pass' } });
+    expect(result.code).toBe(0);
+    expect(claims(result.stdout.trim())).toMatchObject({ client_id: clientId, aud: idp.resource });
+  });
+});

@@ -109,3 +109,56 @@ describe('refused before sending (exit 2)', () => {
     expect(none.stderr).toContain('no client credential given');
   });
 });
+
+describe('what is sent, and discovery fallbacks', () => {
+  it('falls back to RFC 8414 metadata when OpenID discovery is not found, and sends scope, resource, audience and extra params', async () => {
+    const metadata = { status: 200, headers: { 'content-type': 'application/json' }, body: '' };
+    const withMetadata = await server([{ status: 404 }, metadata]);
+    // The issuer names the server's own port, known only once it listens.
+    metadata.body = JSON.stringify({ issuer: `${withMetadata.url}/tenant-a`, token_endpoint: `${withMetadata.url}/oauth/token`, token_endpoint_auth_methods_supported: ['client_secret_post'] });
+    const result = await runCli(
+      ['token', '--issuer', `${withMetadata.url}/tenant-a`, '--client-id', 'svc', '--scope', 'read', '--scope', 'write', '--resource', 'https://api.example.com', '--audience', 'orders', '--param', 'tenant=a=b'],
+      { env: secretEnv },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(withMetadata.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /tenant-a/.well-known/openid-configuration',
+      'GET /.well-known/oauth-authorization-server/tenant-a',
+      'POST /oauth/token',
+    ]);
+    const sent = new URLSearchParams(withMetadata.requests[2]?.body);
+    // Discovery listed only client_secret_post, so the secret goes in the body.
+    expect(Object.fromEntries(sent)).toEqual({
+      grant_type: 'client_credentials',
+      scope: 'read write',
+      resource: 'https://api.example.com',
+      audience: 'orders',
+      tenant: 'a=b',
+      client_id: 'svc',
+      client_secret: 'resilience-secret',
+    });
+    expect(withMetadata.requests[2]?.headers['user-agent']).toMatch(/^tokenctl\/\d+\.\d+\.\d+ /);
+    expect(withMetadata.requests[2]?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+  });
+
+  it('re-reads --client-assertion-file for every attempt', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'tokenctl-assertion-')), 'token');
+    writeFileSync(file, 'first.federated.token\n');
+    const idp = await server([{ status: 503, onServe: () => writeFileSync(file, 'second.federated.token\n') }]);
+    const result = await runCli(tokenArgs(idp.url, '--client-assertion-file', file));
+    expect(result.code).toBe(0);
+    const assertions = idp.requests.map((r) => new URLSearchParams(r.body).get('client_assertion'));
+    expect(assertions).toEqual(['first.federated.token', 'second.federated.token']);
+  });
+
+  it('caps the response body at 1 MiB (exit 6)', async () => {
+    const idp = await server([{ status: 200, headers: { 'content-type': 'application/json' }, body: `{"access_token":"${'a'.repeat(1024 * 1024 + 10)}"}` }]);
+    const result = await runCli(tokenArgs(idp.url), { env: secretEnv });
+    expect(result).toMatchObject({ code: 6, stdout: '' });
+    expect(result.stderr).toContain('larger than 1 MiB');
+  });
+});
