@@ -4,6 +4,9 @@ import type { GlobalOptions, Io } from './output/io.js';
 import { VERSION } from './version.js';
 import type { DecodeOptions } from './commands/decode.js';
 import type { TokenOptions } from './commands/token.js';
+import type { ConfigureOptions } from './commands/configure.js';
+import type { Expectations } from './profiles/expectations.js';
+import { STORE_KINDS, type StoreKind } from './secrets/open-store.js';
 import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, type RequestSettings } from './oauth/settings.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output/token-output.js';
 
@@ -115,6 +118,53 @@ function addRequestOptions(command: Command): Command {
     .option('--ca-file <pem>', 'also trust this CA certificate (NODE_EXTRA_CA_CERTS works too)');
 }
 
+const PROFILE_OPTION = '-p, --profile <name>';
+const PROFILE_HELP = 'profile name (default: TOKENCTL_PROFILE, else "default")';
+
+function addExpectationOptions(command: Command): Command {
+  return command
+    .option('--expect-aud <audience>', 'the token must be for this audience')
+    .option('--expect-iss <issuer>', 'the token must come from this issuer')
+    .option('--expect-role <role>', 'the token must carry this role; repeatable', collect)
+    .option('--expect-scope <scope>', 'the token must carry this scope; repeatable', collect);
+}
+
+function expectationsFrom(raw: Record<string, unknown>): Expectations {
+  const e: Expectations = {};
+  if (raw.expectAud) e.audience = raw.expectAud as string;
+  if (raw.expectIss) e.issuer = raw.expectIss as string;
+  if (raw.expectRole) e.roles = raw.expectRole as string[];
+  if (raw.expectScope) e.scopes = (raw.expectScope as string[]).flatMap((s) => s.split(/\s+/)).filter(Boolean);
+  return e;
+}
+
+const secretSourcesFrom = (raw: Record<string, unknown>) => ({
+  clientSecretStdin: Boolean(raw.clientSecretStdin),
+  clientSecretFile: raw.clientSecretFile as string | undefined,
+  certificatePasswordStdin: Boolean(raw.certificatePasswordStdin),
+});
+
+const CONFIGURE_EXAMPLES = `
+Examples:
+  Interactive, on a terminal: asks for what is missing, validates live, saves.
+  $ tokenctl configure -p erp
+
+  Entra ID with a secret, from a script (the secret from stdin, never argv):
+  $ tokenctl configure -p erp --tenant contoso.onmicrosoft.com --client-id 2974926a-... \\
+      --resource api://cdc128ef-09ca-46ca-a349-57c0c248cad7 --client-secret-stdin < secret.txt
+
+  Entra ID with a certificate, and what the token must carry:
+  $ tokenctl configure -p erp-cert --tenant 9660ad26-... --client-id 2974926a-... \\
+      --certificate ./erp.pfx --certificate-password-stdin --resource api://orders --expect-role Orders.Read
+
+  Any OAuth server, secret in the request body, saved without a live check:
+  $ TOKENCTL_CLIENT_SECRET=... tokenctl configure -p lca --token-url https://auth.example.com/as/token.oauth2 \\
+      --client-id svc --scope lca.invoke --auth-method client_secret_post --no-validate
+
+  Headless box without a keychain: an encrypted file instead, never plain text.
+  $ TOKENCTL_PASSPHRASE=... tokenctl configure -p ci --store file ...
+`;
+
 /** The request settings given on the command line, as plain data (unset options stay unset). */
 function requestSettingsFrom(raw: Record<string, unknown>): RequestSettings {
   const settings: RequestSettings = {
@@ -199,6 +249,7 @@ function buildProgram(io: Io): Command {
     .option('--expect-aud <audience>', 'exit 7 unless aud is (or contains) this value')
     .option('--expect-iss <issuer>', 'exit 7 unless iss is exactly this value')
     .option('--ca-file <pem>', 'also trust this CA when fetching keys (NODE_EXTRA_CA_CERTS works too)')
+    .option(PROFILE_OPTION, "decode this profile's current token (from the cache, fetched if needed)")
     .addHelpText('after', DECODE_EXAMPLES)
     .action(async (token: string | undefined, raw: Record<string, unknown>, command: Command) => {
       const options: DecodeOptions = {
@@ -213,6 +264,7 @@ function buildProgram(io: Io): Command {
         expectAudience: raw.expectAud as string | undefined,
         expectIssuer: raw.expectIss as string | undefined,
         caFile: raw.caFile as string | undefined,
+        profile: raw.profile as string | undefined,
       };
       const { decodeCommand } = await import('./commands/decode.js');
       await decodeCommand(options, io);
@@ -224,21 +276,113 @@ function buildProgram(io: Io): Command {
       .summary('request an access token (client credentials) and print it')
       .description('Request an access token with the client-credentials grant and print it on stdout. Nothing is printed on stdout when it fails.'),
   )
+    .option(PROFILE_OPTION, `use a saved profile; ${PROFILE_HELP}`)
+    .option('--min-validity <seconds>', 'reuse a cached token only while it has this long left (default 300)', parseSeconds, 300)
+    .option('--refresh', 'fetch a new token even if the cached one is still good')
+    .option('--no-cache', 'neither read nor write the token cache')
     .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)').choices(OUTPUT_FORMATS).default('raw'))
     .addHelpText('after', TOKEN_EXAMPLES)
     .action(async (raw: Record<string, unknown>, command: Command) => {
       const options: TokenOptions = {
         ...globals(command),
+        profile: raw.profile as string | undefined,
         settings: requestSettingsFrom(raw),
-        secrets: {
-          clientSecretStdin: Boolean(raw.clientSecretStdin),
-          clientSecretFile: raw.clientSecretFile as string | undefined,
-          certificatePasswordStdin: Boolean(raw.certificatePasswordStdin),
-        },
+        secrets: secretSourcesFrom(raw),
         output: raw.output as OutputFormat,
+        minValiditySeconds: raw.minValidity as number,
+        refresh: Boolean(raw.refresh),
+        noCache: raw.cache === false,
       };
       const { tokenCommand } = await import('./commands/token.js');
       await tokenCommand(options, io);
+    });
+
+  addExpectationOptions(
+    addRequestOptions(
+      program
+        .command('configure')
+        .summary('create or update a profile: validated live, secrets in the OS keychain')
+        .description('Create or update a named profile. Only the values given change; the stored secret is kept unless a new one is supplied. Unless --no-validate, a live token request must succeed before anything is saved.')
+        .option(PROFILE_OPTION, PROFILE_HELP),
+    ),
+  )
+    .addOption(new Option('--store <store>', 'where secrets go: keychain (default) or file (AES-256-GCM, passphrase from TOKENCTL_PASSPHRASE)').choices(STORE_KINDS))
+    .option('--no-validate', 'save without a live token request')
+    .option('--secret-expires <date>', 'when the client secret expires (YYYY-MM-DD), for warnings before it does')
+    .addHelpText('after', CONFIGURE_EXAMPLES)
+    .action(async (raw: Record<string, unknown>, command: Command) => {
+      const options: ConfigureOptions = {
+        ...globals(command),
+        profile: raw.profile as string | undefined,
+        settings: requestSettingsFrom(raw),
+        secrets: secretSourcesFrom(raw),
+        store: raw.store as StoreKind | undefined,
+        validate: raw.validate !== false,
+        expectations: expectationsFrom(raw),
+        secretExpires: raw.secretExpires as string | undefined,
+      };
+      const { configureCommand } = await import('./commands/configure.js');
+      await configureCommand(options, io);
+    });
+
+  addExpectationOptions(
+    program
+      .command('validate')
+      .summary("request a token for a profile now, bypassing the cache, and check it")
+      .description("Request a token for a profile now, bypassing and not touching the cache; report what the identity provider said and check the profile's expectations (and any given here).")
+      .option(PROFILE_OPTION, PROFILE_HELP),
+  )
+    .addHelpText('after', `
+Examples:
+  $ tokenctl validate -p erp
+  $ tokenctl validate -p erp --expect-role Solver --json
+`)
+    .action(async (raw: Record<string, unknown>, command: Command) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      await validateCommand({ ...globals(command), profile: raw.profile as string | undefined, settings: {}, expectations: expectationsFrom(raw) }, io);
+    });
+
+  program
+    .command('remove')
+    .summary('delete a profile, its secrets and its cached token')
+    .option(PROFILE_OPTION, PROFILE_HELP)
+    .option('--all', 'remove every profile')
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
+    .addHelpText('after', `
+Examples:
+  $ tokenctl remove -p erp
+  $ tokenctl remove --all --yes
+`)
+    .action(async (raw: Record<string, unknown>, command: Command) => {
+      const { removeCommand } = await import('./commands/remove.js');
+      await removeCommand({ ...globals(command), profile: raw.profile as string | undefined, all: Boolean(raw.all), yes: Boolean(raw.yes) }, io);
+    });
+
+  program
+    .command('list')
+    .summary('list profiles: provider, client, auth method, store, validation, cached token')
+    .addHelpText('after', `
+Examples:
+  $ tokenctl list
+  $ tokenctl list --json | jq -r '.[].name'
+`)
+    .action(async (_raw: Record<string, unknown>, command: Command) => {
+      const { listCommand } = await import('./commands/list.js');
+      await listCommand(globals(command), io);
+    });
+
+  program
+    .command('show')
+    .summary('show one profile in full (secrets only as stored or missing)')
+    .option(PROFILE_OPTION, PROFILE_HELP)
+    .addHelpText('after', `
+Examples:
+  $ tokenctl show -p erp
+  $ tokenctl show -p erp --json
+`)
+    .action(async (raw: Record<string, unknown>, command: Command) => {
+      const { showCommand } = await import('./commands/show.js');
+      await showCommand({ ...globals(command), profile: raw.profile as string | undefined }, io);
     });
 
   return program;

@@ -18,9 +18,21 @@ export interface DecodeOptions extends GlobalOptions {
   expectAudience: string | undefined;
   expectIssuer: string | undefined;
   caFile: string | undefined;
+  /** Decode this profile's current token instead of an argument. */
+  profile: string | undefined;
 }
 
 const VERIFY_TIMEOUT_MS = 30_000;
+
+/** The profile's current token: from its cache while good for another 5 minutes, else fetched. */
+async function profileTokenText(name: string, io: Io, verbose: boolean): Promise<string> {
+  const { obtainToken } = await import('./token.js');
+  const { token } = await obtainToken(
+    { profile: name, settings: {}, secrets: {}, output: 'raw', minValiditySeconds: 300, refresh: false, noCache: false, json: false, verbose, color: false },
+    io,
+  );
+  return token.accessToken;
+}
 
 async function readTokenInput(token: string | undefined, io: Io): Promise<string> {
   if (token !== undefined && token !== '-') return token;
@@ -61,7 +73,11 @@ function jsonDocument(ex: Explanation, verification: Verification | undefined) {
 }
 
 export async function decodeCommand(options: DecodeOptions, io: Io): Promise<void> {
-  const token = parseCompactJwt(cleanTokenInput(await readTokenInput(options.token, io)));
+  if (options.profile !== undefined && options.token !== undefined) {
+    throw new UsageError('CONFLICTING_OPTIONS', 'give either a token or -p NAME, not both', { hint: 'tokenctl decode -p NAME decodes the profile\'s current token.' });
+  }
+  const text = options.profile !== undefined ? await profileTokenText(options.profile, io, options.verbose) : await readTokenInput(options.token, io);
+  const token = parseCompactJwt(cleanTokenInput(text));
   const explanation = explainToken(token, io.now(), options.leewaySeconds);
 
   let verification: Verification | undefined;

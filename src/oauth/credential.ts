@@ -14,6 +14,8 @@ export interface CredentialDeps {
   /** All of stdin, or a masked prompt when stdin is a terminal. */
   readSecretFromStdin(label: string): Promise<string>;
   readFile(path: string): Promise<Buffer>;
+  /** A saved profile's secret, from its secret store: the last resort. */
+  storedSecret?(kind: 'clientSecret' | 'certificatePassword'): Promise<string | undefined>;
 }
 
 export const SECRET_ENV = 'TOKENCTL_CLIENT_SECRET';
@@ -46,7 +48,8 @@ const readFileText = async (deps: CredentialDeps, path: string, what: string): P
 
 /**
  * Picks the client's credential. Explicit choices on this run win: a secret from stdin or a file,
- * then a certificate or a federated token file from the settings, then TOKENCTL_CLIENT_SECRET.
+ * then a certificate or a federated token file from the settings, then TOKENCTL_CLIENT_SECRET, then
+ * the secret saved with the profile.
  */
 export async function resolveCredential(settings: RequestSettings, sources: SecretSources, deps: CredentialDeps): Promise<ClientCredential> {
   if (sources.clientSecretStdin && sources.certificatePasswordStdin) {
@@ -76,7 +79,7 @@ export async function resolveCredential(settings: RequestSettings, sources: Secr
     const { loadClientCertificate } = await import('./certificate.js');
     const password = sources.certificatePasswordStdin
       ? stripTrailingNewline(await deps.readSecretFromStdin('Certificate password'))
-      : deps.env[CERTIFICATE_PASSWORD_ENV];
+      : (deps.env[CERTIFICATE_PASSWORD_ENV] ?? (await deps.storedSecret?.('certificatePassword')));
     const certificate = loadClientCertificate({
       certificate: { path: settings.certificatePath, data: await readBytes(deps, settings.certificatePath, 'the certificate') },
       ...(settings.privateKeyPath ? { privateKey: { path: settings.privateKeyPath, data: await readBytes(deps, settings.privateKeyPath, 'the private key') } } : {}),
@@ -89,6 +92,8 @@ export async function resolveCredential(settings: RequestSettings, sources: Secr
   if (settings.clientAssertionFile) return { kind: 'assertion-file', path: settings.clientAssertionFile, source: settings.clientAssertionFile };
   const fromEnv = deps.env[SECRET_ENV];
   if (fromEnv !== undefined) return { kind: 'secret', secret: checkSecret(stripTrailingNewline(fromEnv), SECRET_ENV), source: SECRET_ENV };
+  const stored = await deps.storedSecret?.('clientSecret');
+  if (stored !== undefined) return { kind: 'secret', secret: checkSecret(stored, 'the secret store'), source: 'the secret store' };
   throw new UsageError('CREDENTIAL_MISSING', 'no client credential given', {
     hint: `Give a secret in ${SECRET_ENV}, with --client-secret-stdin or --client-secret-file; or a certificate with --certificate; or a federated token with --client-assertion-file (AZURE_FEDERATED_TOKEN_FILE).`,
   });

@@ -28,6 +28,11 @@ export interface GlobalOptions {
   color: boolean;
 }
 
+/** A warning on stderr: something may be wrong, but the command goes on. */
+export function warn(io: Io, message: string): void {
+  io.stderr.write(`${io.stderr.color.yellow('warning')} ${message}\n`);
+}
+
 export function processIo(colorFlag: boolean): Io {
   const env = process.env;
   const stream = (s: NodeJS.WriteStream): OutputStream => ({

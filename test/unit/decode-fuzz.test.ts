@@ -19,6 +19,7 @@ const options = (token: string, json: boolean): DecodeOptions => ({
   expectAudience: undefined,
   expectIssuer: undefined,
   caFile: undefined,
+  profile: undefined,
 });
 
 /** decode either succeeds with output, or fails with a usage error (exit 2) and prints nothing. */

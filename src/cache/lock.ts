@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { link, open, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NetworkError } from '../errors.js';
+import { ensurePrivateDir } from '../profiles/atomic-file.js';
+
+export interface ProfileLockOptions {
+  /** Give up after this long: LOCK_TIMEOUT. */
+  timeoutMs: number;
+  /** A lock older than this is taken over even when its process still runs (a hung tokenctl, or a reused pid). */
+  staleMs?: number;
+  pollMs?: number;
+  /** Named in the timeout message. */
+  profile?: string;
+}
+
+/** What a lock file holds. */
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  createdAt: string;
+  /** Tells two locks apart even when a pid and a clock tick repeat. */
+  nonce: string;
+}
+
+/** A lock file as read through one open handle, so content and identity match. */
+interface Snapshot {
+  ino: number;
+  mtimeMs: number;
+  content: string;
+}
+
+const DEFAULT_STALE_MS = 30_000;
+const DEFAULT_POLL_MS = 25;
+/** An empty or unreadable lock file this old was left by a crash between create and write. */
+const UNWRITTEN_GRACE_MS = 2_000;
+
+function parseLockHolder(content: string): LockHolder | undefined {
+  try {
+    const value = JSON.parse(content) as Partial<LockHolder> | null;
+    if (Number.isSafeInteger(value?.pid) && (value?.pid as number) > 0 && typeof value?.hostname === 'string' && typeof value.createdAt === 'string' && !Number.isNaN(Date.parse(value.createdAt))) {
+      return value as LockHolder;
+    }
+  } catch {
+    // unreadable: judged by the file's age below
+  }
+  return undefined;
+}
+
+/** Whether a pid runs on this machine; EPERM means it runs as another user. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether a lock may be taken over. Pure: the caller supplies the clock, this host's name and the
+ * liveness check. A holder on another host (a shared home directory) is judged by age alone.
+ */
+export function isStale(
+  holder: LockHolder | undefined,
+  fileMtimeMs: number,
+  context: { now: number; hostname: string; staleMs: number; isAlive: (pid: number) => boolean },
+): boolean {
+  if (!holder) return context.now - fileMtimeMs > Math.min(UNWRITTEN_GRACE_MS, context.staleMs);
+  if (context.now - Date.parse(holder.createdAt) > context.staleMs) return true;
+  return holder.hostname === context.hostname && !context.isAlive(holder.pid);
+}
+
+async function snapshot(path: string): Promise<Snapshot> {
+  const handle = await open(path, 'r');
+  try {
+    const stat = await handle.stat();
+    return { ino: stat.ino, mtimeMs: stat.mtimeMs, content: await handle.readFile('utf8') };
+  } finally {
+    await handle.close();
+  }
+}
+
+const sameLock = (a: Snapshot, b: Snapshot) => a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.content === b.content;
+
+/**
+ * Removes the lock file only if it is still the one observed. Renaming it aside first means two
+ * processes cannot both remove the same stale lock; and when what was renamed turns out to be a
+ * newer lock (its holder replaced the stale one in between), it is linked back, unless yet another
+ * lock has appeared there since.
+ */
+async function removeIfUnchanged(path: string, observed: Snapshot): Promise<void> {
+  const aside = `${path}.${process.pid}.${randomUUID()}.old`;
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    if (sameLock(await snapshot(aside), observed)) return;
+    await link(aside, path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await unlink(aside).catch(() => undefined);
+  }
+}
+
+async function tryCreate(path: string): Promise<Snapshot | undefined> {
+  let handle;
+  try {
+    handle = await open(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
+  }
+  const holder: LockHolder = { pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), nonce: randomUUID() };
+  const content = JSON.stringify(holder);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+    const { ino, mtimeMs } = await handle.stat();
+    return { ino, mtimeMs, content };
+  } catch (error) {
+    // An unwritten lock would hold everyone up for the grace period.
+    await unlink(path).catch(() => undefined);
+    throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+function describeHolder(holder: LockHolder | undefined, now: number): string {
+  if (!holder) return 'its holder has not written it yet';
+  return `held by pid ${holder.pid} on ${holder.hostname} for ${Math.round((now - Date.parse(holder.createdAt)) / 1000)} s`;
+}
+
+/**
+ * Runs `fn` while holding the lock file at `lockPath`, so that of many tokenctl processes asking for
+ * one profile's token at once, one requests it and the others then find it in the cache. The lock is
+ * an exclusively created file naming its holder; a holder that died, or one older than staleMs, is
+ * taken over.
+ */
+export async function withProfileLock<T>(lockPath: string, options: ProfileLockOptions, fn: () => Promise<T>): Promise<T> {
+  const ours = await acquire(lockPath, options);
+  try {
+    return await fn();
+  } finally {
+    // Never mask fn's outcome: a lock left behind is taken over once this process has exited.
+    await removeIfUnchanged(lockPath, ours).catch(() => undefined);
+  }
+}
+
+async function acquire(lockPath: string, options: ProfileLockOptions): Promise<Snapshot> {
+  const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const deadline = Date.now() + options.timeoutMs;
+  try {
+    await ensurePrivateDir(dirname(lockPath));
+    for (;;) {
+      const ours = await tryCreate(lockPath);
+      if (ours) return ours;
+      let theirs: Snapshot;
+      try {
+        theirs = await snapshot(lockPath);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
+        throw error;
+      }
+      const holder = parseLockHolder(theirs.content);
+      const now = Date.now();
+      if (isStale(holder, theirs.mtimeMs, { now, hostname: hostname(), staleMs, isAlive: processAlive })) {
+        await removeIfUnchanged(lockPath, theirs);
+        continue;
+      }
+      if (now >= deadline) {
+        const who = options.profile === undefined ? '' : ` for profile "${options.profile}"`;
+        throw new NetworkError('LOCK_TIMEOUT', `another tokenctl is refreshing the token${who}: the lock file ${lockPath} is ${describeHolder(holder, now)}; gave up after ${options.timeoutMs / 1000} s`, {
+          hint: `Wait and try again. If no tokenctl is running, remove ${lockPath}.`,
+        });
+      }
+      // Jitter, so waiters that woke together do not retry in lockstep.
+      await sleep(Math.min(pollMs * (0.5 + Math.random()), Math.max(deadline - now, 1)));
+    }
+  } catch (error) {
+    if (error instanceof NetworkError) throw error;
+    throw new NetworkError('LOCK_FAILED', `cannot take the lock file ${lockPath}: ${(error as Error).message}`, {
+      hint: `Check that ${dirname(lockPath)} belongs to you and is writable.`,
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import type { GlobalOptions, Io } from '../output/io.js';
+import { resolveProfileName } from '../profiles/paths.js';
+import { openProfileSession } from '../profiles/session.js';
+import { effectiveAuthMethod } from './list.js';
+
+export interface ShowOptions extends GlobalOptions {
+  profile: string | undefined;
+}
+
+/** One profile in full. Secrets appear only as "stored in …" or "missing", never as values. */
+export async function showCommand(options: ShowOptions, io: Io): Promise<void> {
+  const session = await openProfileSession(resolveProfileName(options.profile, io.env), {}, io);
+  const { profile, store } = session;
+  const where = profile.store === 'keychain' ? 'stored in keychain' : 'stored in encrypted file';
+  const secrets: Record<string, string> = {};
+  for (const [kind, account] of Object.entries(profile.secretAccounts)) {
+    if (account) secrets[kind] = (await store.get(account)) === null ? 'missing' : where;
+  }
+  const cached = await session.cache.peek(profile.name);
+  const doc = {
+    ...profile,
+    authMethod: effectiveAuthMethod(profile),
+    secrets,
+    cachedToken: cached ? { expiresAt: cached.expiresAt, matchesSettings: cached.key === session.cacheKey } : null,
+  };
+  delete (doc as Partial<typeof doc>).secretAccounts;
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return;
+  }
+  const c = io.stdout.color;
+  const row = (label: string, value: unknown) => `  ${label.padEnd(22)} ${typeof value === 'string' ? value : JSON.stringify(value)}`;
+  const lines = [c.bold(`profile ${profile.name}`), row('provider', profile.provider), row('auth method', doc.authMethod), row('credential', profile.credential), row('store', profile.store)];
+  for (const [name, value] of Object.entries(profile.settings)) lines.push(row(name, value));
+  for (const [kind, state] of Object.entries(secrets)) lines.push(row(kind, state === 'missing' ? c.red(state) : state));
+  for (const [name, value] of Object.entries(profile.expectations)) lines.push(row(`expect ${name}`, value));
+  if (profile.secretExpiresAt) lines.push(row('secret expires', profile.secretExpiresAt));
+  lines.push(row('created', profile.createdAt), row('updated', profile.updatedAt), row('last validated', profile.lastValidatedAt ?? 'never'));
+  lines.push(row('cached token', cached ? `expires ${cached.expiresAt}${cached.key === session.cacheKey ? '' : ' (for older settings: will be replaced)'}` : 'none'));
+  io.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,62 @@
+import { CheckFailedError } from '../errors.js';
+import type { RequestSettings } from '../oauth/settings.js';
+import type { GlobalOptions, Io } from '../output/io.js';
+import { warn } from '../output/io.js';
+import { checkExpectations, keyClaims, mergeExpectations, tokenClaims, type Expectations } from '../profiles/expectations.js';
+import { resolveProfileName } from '../profiles/paths.js';
+import { openProfileSession, storedSecretReader } from '../profiles/session.js';
+
+export interface ValidateOptions extends GlobalOptions {
+  profile: string | undefined;
+  settings: RequestSettings;
+  expectations: Expectations;
+}
+
+/**
+ * A live request for a profile, like a Validate button: it bypasses the cache and leaves it as it
+ * was, reports what the identity provider said, and checks the expectations.
+ */
+export async function validateCommand(options: ValidateOptions, io: Io): Promise<void> {
+  const session = await openProfileSession(resolveProfileName(options.profile, io.env), options.settings, io);
+  const { profile } = session;
+  const { prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');
+  const prepared = await prepareTokenRequest(session.settings, {}, io, options.verbose, storedSecretReader(profile, session.store));
+  const outcome = await sendTokenRequest(prepared, io, options.verbose);
+  const claims = tokenClaims(outcome.token.accessToken);
+  const expectations = mergeExpectations(profile.expectations, options.expectations);
+  const { failures, unchecked } = checkExpectations(claims, expectations);
+  if (unchecked) warn(io, unchecked);
+
+  const report = {
+    profile: profile.name,
+    endpoint: prepared.request.endpoint.tokenUrl.href,
+    authMethod: prepared.request.authMethod,
+    status: outcome.status,
+    latencyMs: outcome.elapsedMs,
+    attempts: outcome.attempts,
+    tokenType: outcome.token.tokenType,
+    expiresIn: outcome.token.expiresIn ?? null,
+    expiresAt: outcome.token.expiresAt?.toISOString() ?? null,
+    claims: keyClaims(claims),
+    expectations: { ...expectations, failures },
+    requestIds: outcome.requestIds,
+  };
+  const c = (failures.length ? io.stderr : io.stdout).color;
+  const lines = [
+    `${failures.length ? c.red('FAILED') : c.green('ok')} profile ${c.bold(profile.name)}: token received (HTTP ${report.status}, ${report.latencyMs} ms${report.attempts > 1 ? `, ${report.attempts} attempts` : ''})`,
+    `  endpoint     ${report.endpoint}`,
+    `  auth method  ${report.authMethod}`,
+    `  token        ${report.tokenType}${report.expiresAt ? `, expires ${report.expiresAt} (in ${Math.round((report.expiresIn ?? 0) / 60)} min)` : ', no expiry given'}`,
+    ...Object.entries(report.claims).map(([name, value]) => `  ${name.padEnd(12)} ${typeof value === 'string' ? value : JSON.stringify(value)}`),
+    ...Object.entries(report.requestIds).map(([name, value]) => `  ${name.padEnd(12)} ${value}`),
+  ];
+  if (failures.length) {
+    // On failure stdout stays empty: the report goes to stderr with the error.
+    io.stderr.write(`${lines.join('\n')}\n`);
+    throw new CheckFailedError('EXPECTATION_FAILED', `the token does not meet profile ${profile.name}'s expectations: ${failures.join('; ')}`, {
+      hint: `Fix the app's permissions or the request (e.g. --resource), or change the expectation: tokenctl configure -p ${profile.name} --expect-…`,
+    });
+  }
+  await session.repo.write({ ...profile, lastValidatedAt: io.now().toISOString() });
+  io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join('\n')}\n`);
+}

@@ -1,0 +1,142 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { SecretStoreError } from '../errors.js';
+import { tokenCacheKey } from '../cache/cache-key.js';
+import { createTokenCache, isUsable, type CachedToken, type TokenCache } from '../cache/token-cache.js';
+import type { CredentialDeps, SecretSources } from '../oauth/credential.js';
+import { mergeSettings, type RequestSettings } from '../oauth/settings.js';
+import type { TokenResult } from '../oauth/token-response.js';
+import { warn, type Io } from '../output/io.js';
+import { openSecretStore } from '../secrets/open-store.js';
+import type { SecretStore } from '../secrets/store.js';
+import { configLayout, configRoot, type ConfigLayout } from './paths.js';
+import type { Profile } from './profile.js';
+import { createProfileRepository, type ProfileRepository } from './repository.js';
+
+export const cacheKeyAccount = (profile: string): string => `${profile}:cache-key`;
+
+/** The cache key of a profile's token: it changes whenever anything that shapes the token does. */
+export function profileCacheKey(settings: RequestSettings, credential: Profile['credential']): string {
+  return tokenCacheKey({ ...settings, credentialKind: credential === 'federated' ? 'assertion-file' : credential });
+}
+
+export function openRepository(io: Io): { layout: ConfigLayout; repo: ProfileRepository } {
+  const layout = configLayout(configRoot(io.env, process.platform, homedir()));
+  return { layout, repo: createProfileRepository(layout.root) };
+}
+
+export function openTokenCache(layout: ConfigLayout, store: SecretStore): TokenCache {
+  return createTokenCache({ dir: layout.cacheDir, keyStore: store, keyAccount: cacheKeyAccount });
+}
+
+/** Reads a profile's saved secrets on demand; an entry that has vanished is an exit-4 error with the fix. */
+export function storedSecretReader(profile: Profile, store: SecretStore): NonNullable<CredentialDeps['storedSecret']> {
+  return async (kind) => {
+    const account = profile.secretAccounts[kind];
+    if (!account) return undefined;
+    const value = await store.get(account);
+    if (value === null) {
+      const what = kind === 'clientSecret' ? 'client secret' : 'certificate password';
+      const flag = kind === 'clientSecret' ? '--client-secret-stdin' : '--certificate-password-stdin';
+      throw new SecretStoreError('SECRET_MISSING', `the ${what} of profile ${profile.name} is missing from the ${store.backend}`, {
+        hint: `Store it again: tokenctl configure -p ${profile.name} ${flag}`,
+      });
+    }
+    return value;
+  };
+}
+
+/** A cached token in the shape `token` prints, with the time it has left. */
+export function fromCache(cached: CachedToken, now: Date): TokenResult {
+  const expiresAt = new Date(cached.expiresAt);
+  return {
+    accessToken: cached.accessToken,
+    tokenType: cached.tokenType,
+    expiresIn: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+    expiresAt,
+    scope: cached.scope,
+    warnings: [],
+  };
+}
+
+export function toCache(token: TokenResult, obtainedAt: Date): CachedToken | undefined {
+  // A token without a known expiry cannot be judged later, so it is not cached.
+  if (!token.expiresAt) return undefined;
+  return {
+    accessToken: token.accessToken,
+    tokenType: token.tokenType,
+    expiresAt: token.expiresAt.toISOString(),
+    ...(token.scope !== undefined ? { scope: token.scope } : {}),
+    obtainedAt: obtainedAt.toISOString(),
+  };
+}
+
+export interface ProfileSession {
+  layout: ConfigLayout;
+  repo: ProfileRepository;
+  profile: Profile;
+  /** The profile's settings with any given on the command line on top. */
+  settings: RequestSettings;
+  store: SecretStore;
+  cache: TokenCache;
+  cacheKey: string;
+}
+
+/** Everything needed to get a token for a saved profile; opening the keychain costs nothing until used. */
+export async function openProfileSession(name: string, flagSettings: RequestSettings, io: Io): Promise<ProfileSession> {
+  const { layout, repo } = openRepository(io);
+  const profile = await repo.read(name);
+  const settings = mergeSettings(flagSettings, profile.settings);
+  const store = await openSecretStore(profile.store, layout.secretsDir, io);
+  return { layout, repo, profile, settings, store, cache: openTokenCache(layout, store), cacheKey: profileCacheKey(settings, profile.credential) };
+}
+
+export interface ProfileTokenOptions {
+  minValiditySeconds: number;
+  refresh: boolean;
+  noCache: boolean;
+  secrets: SecretSources;
+  verbose: boolean;
+}
+
+/**
+ * The profile's token: from the cache while it has enough time left, else fetched under a
+ * per-profile lock so parallel callers make one request between them.
+ */
+export async function profileToken(session: ProfileSession, options: ProfileTokenOptions, io: Io): Promise<{ token: TokenResult; cached: boolean }> {
+  const { profile, cache, cacheKey } = session;
+  const cachedToken = async () => {
+    const hit = await cache.read(profile.name, cacheKey);
+    return hit && isUsable(hit, io.now(), options.minValiditySeconds) ? fromCache(hit, io.now()) : undefined;
+  };
+  const fetchToken = async () => {
+    const { prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');
+    const prepared = await prepareTokenRequest(session.settings, options.secrets, io, options.verbose, storedSecretReader(profile, session.store));
+    return (await sendTokenRequest(prepared, io, options.verbose)).token;
+  };
+
+  if (options.noCache) return { token: await fetchToken(), cached: false };
+  if (!options.refresh) {
+    const hit = await cachedToken();
+    if (hit) return { token: hit, cached: true };
+  }
+  const { withProfileLock } = await import('../cache/lock.js');
+  const timeoutMs = (session.settings.timeoutSeconds ?? 30) * 1000;
+  // A holder is presumed dead only well after it would have given up on its own request.
+  const lock = { timeoutMs, staleMs: timeoutMs + 30_000, profile: profile.name };
+  return withProfileLock(join(session.layout.locksDir, `${profile.name}.lock`), lock, async () => {
+    // Another process may have refreshed the token while this one waited for the lock.
+    const hit = options.refresh ? undefined : await cachedToken();
+    if (hit) return { token: hit, cached: true };
+    const obtainedAt = io.now();
+    const token = await fetchToken();
+    const entry = toCache(token, obtainedAt);
+    try {
+      if (entry) await cache.write(profile.name, cacheKey, entry);
+    } catch (error) {
+      // The token is good; a cache that cannot be written only costs the next call a request.
+      warn(io, `could not cache the token: ${(error as Error).message}`);
+    }
+    return { token, cached: false };
+  });
+}

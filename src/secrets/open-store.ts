@@ -1,0 +1,32 @@
+import { SecretStoreError } from '../errors.js';
+import type { Io } from '../output/io.js';
+import { ask, canPrompt } from '../output/prompts.js';
+import type { SecretStore } from './store.js';
+
+export type StoreKind = 'keychain' | 'file';
+export const STORE_KINDS: readonly StoreKind[] = ['keychain', 'file'];
+export const PASSPHRASE_ENV = 'TOKENCTL_PASSPHRASE';
+
+/** The passphrase of the encrypted file store: the environment, else a prompt, else a clear refusal. */
+function passphraseSource(io: Io): () => Promise<string> {
+  return async () => {
+    const fromEnv = io.env[PASSPHRASE_ENV];
+    if (fromEnv) return fromEnv;
+    if (!canPrompt(io)) {
+      throw new SecretStoreError('SECRET_FILE_PASSPHRASE_MISSING', 'the encrypted file store needs its passphrase, and there is no terminal to ask for it', {
+        hint: `Set ${PASSPHRASE_ENV} (from your CI system's secret variables).`,
+      });
+    }
+    return ask((p) => p.password({ message: 'Passphrase of the tokenctl secret file:', mask: '*' }, { output: process.stderr }));
+  };
+}
+
+/** Opens a profile's secret store; keytar and the file format stay behind this call. */
+export async function openSecretStore(kind: StoreKind, secretsDir: string, io: Io): Promise<SecretStore> {
+  if (kind === 'file') {
+    const { createFileSecretStore } = await import('./file-store.js');
+    return createFileSecretStore({ dir: secretsDir, passphrase: passphraseSource(io) });
+  }
+  const { createKeychainStore } = await import('./keychain.js');
+  return createKeychainStore();
+}

@@ -1,0 +1,225 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isStale, withProfileLock, type LockHolder } from '../../src/cache/lock.js';
+import { CliError, NetworkError } from '../../src/errors.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const childScript = fileURLToPath(new URL('../support/lock-child.mjs', import.meta.url));
+
+let buildDir: string;
+let bundle: string;
+let dir: string;
+let lockPath: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  // The children are plain node processes: give them the lock module built to one .mjs file.
+  buildDir = await mkdtemp(join(tmpdir(), 'tokenctl-lock-build-'));
+  bundle = join(buildDir, 'lock.mjs');
+  await build({ entryPoints: [join(repo, 'src/cache/lock.ts')], outfile: bundle, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+});
+afterAll(async () => {
+  await rm(buildDir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tokenctl-lock-'));
+  lockPath = join(dir, 'locks', 'erp.lock');
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Finished {
+  pid: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function startChild(mode: 'critical' | 'cache' | 'hold', options: { holdMs?: number; timeoutMs?: number } = {}) {
+  const child = spawn(process.execPath, [childScript, bundle, mode, lockPath, dir, String(options.holdMs ?? 0), String(options.timeoutMs ?? 20_000)]);
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const finished = new Promise<Finished>((resolve) => child.on('exit', (code) => resolve({ pid: child.pid ?? -1, code, stdout, stderr })));
+  const locked = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => stdout.includes('locked') && resolve());
+    void finished.then((f) => reject(new Error(`child exited (${f.code}) before locking: ${f.stderr}`)));
+  });
+  locked.catch(() => undefined); // awaited only by the tests that need it
+  return { child, finished, locked };
+}
+
+const writeHolder = (holder: Partial<LockHolder>) =>
+  writeFile(lockPath, JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), nonce: 'n', ...holder }));
+
+async function rejection(promise: Promise<unknown>): Promise<CliError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CliError);
+  return error as CliError;
+}
+
+describe('withProfileLock across processes', () => {
+  it('lets exactly one of 20 parallel processes in at a time, and all finish', async () => {
+    const runs = Array.from({ length: 20 }, () => startChild('critical', { holdMs: 10 }).finished);
+    const results = await Promise.all(runs);
+    for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
+
+    const lines = (await readFile(join(dir, 'log'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(40);
+    for (let i = 0; i < lines.length; i += 2) {
+      const pid = lines[i]?.split(' ')[1];
+      expect([lines[i], lines[i + 1]]).toEqual([`enter ${pid}`, `exit ${pid}`]);
+    }
+    expect(new Set(lines.map((line) => line.split(' ')[1]))).toEqual(new Set(results.map((r) => String(r.pid))));
+    expect(await readdir(join(dir, 'locks'))).toEqual([]);
+  });
+
+  it('when 12 processes race to take over a stale lock, they still enter one at a time', async () => {
+    await withProfileLock(lockPath, { timeoutMs: 0 }, async () => undefined); // creates the directory
+    await writeHolder({ createdAt: new Date(Date.now() - 3_600_000).toISOString() });
+    const results = await Promise.all(Array.from({ length: 12 }, () => startChild('critical', { holdMs: 5 }).finished));
+    for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
+    const lines = (await readFile(join(dir, 'log'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(24);
+    for (let i = 0; i < lines.length; i += 2) expect(lines[i + 1]).toBe(lines[i]?.replace('enter', 'exit'));
+  });
+
+  it('on an empty cache, 30 parallel token commands make exactly one request and all get its token', async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, () => startChild('cache', { holdMs: 150 }).finished));
+    const requests = (await readFile(join(dir, 'requests'), 'utf8')).trim().split('\n');
+    expect(requests).toHaveLength(1);
+    for (const result of results) {
+      expect(result, result.stderr).toMatchObject({ code: 0 });
+      expect(result.stdout).toBe(`token-from-${requests[0]}\n`);
+    }
+  });
+
+  it('takes over the lock of a process killed while holding it', async () => {
+    const holder = startChild('hold');
+    await holder.locked;
+    const { pid } = JSON.parse(await readFile(lockPath, 'utf8')) as LockHolder;
+    expect(pid).toBe(holder.child.pid);
+    holder.child.kill('SIGKILL');
+    await holder.finished; // reaped: a zombie would still answer kill(pid, 0)
+
+    const started = Date.now();
+    // staleMs is long: the dead pid alone must be enough.
+    expect(await withProfileLock(lockPath, { timeoutMs: 5_000, staleMs: 600_000 }, async () => 'ran')).toBe('ran');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await readdir(join(dir, 'locks'))).toEqual([]);
+  });
+
+  it('times out with LOCK_TIMEOUT (exit 6) while a live process holds the lock', async () => {
+    const holder = startChild('hold');
+    await holder.locked;
+    let ran = false;
+    const started = Date.now();
+    const error = await rejection(
+      withProfileLock(lockPath, { timeoutMs: 400, profile: 'erp' }, async () => {
+        ran = true;
+      }),
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(ran).toBe(false);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toMatchObject({ code: 'LOCK_TIMEOUT', exitCode: 6 });
+    expect(error.message).toContain('another tokenctl is refreshing the token for profile "erp"');
+    expect(error.message).toContain(lockPath);
+    expect(error.message).toContain(`pid ${holder.child.pid}`);
+    expect(error.hint).toContain(`remove ${lockPath}`);
+
+    // The child's own timeout, end to end: exit status 6 from a second process.
+    const waiter = await startChild('critical', { timeoutMs: 200 }).finished;
+    expect(waiter.code).toBe(6);
+    expect(waiter.stderr).toContain('LOCK_TIMEOUT');
+  });
+});
+
+describe('withProfileLock and lock files left behind', () => {
+  beforeEach(async () => {
+    await withProfileLock(lockPath, { timeoutMs: 0 }, async () => undefined); // creates the directory
+  });
+
+  it('creates a missing lock directory 0700 and leaves nothing behind', async () => {
+    if (process.platform !== 'win32') expect((await stat(join(dir, 'locks'))).mode & 0o777).toBe(0o700);
+    expect(await readdir(join(dir, 'locks'))).toEqual([]);
+  });
+
+  it('an empty lock file (a crash between create and write) is waited for briefly, then taken over', async () => {
+    await writeFile(lockPath, '');
+    const error = await rejection(withProfileLock(lockPath, { timeoutMs: 200 }, async () => undefined));
+    expect(error.code).toBe('LOCK_TIMEOUT');
+    expect(error.message).toContain('has not written it yet');
+
+    const past = new Date(Date.now() - 10_000);
+    await utimes(lockPath, past, past);
+    expect(await withProfileLock(lockPath, { timeoutMs: 200 }, async () => 'ran')).toBe('ran');
+  });
+
+  it('a lock older than staleMs is taken over even when its holder runs (hung, or a reused pid)', async () => {
+    await writeHolder({ createdAt: new Date(Date.now() - 60_000).toISOString() });
+    expect(await withProfileLock(lockPath, { timeoutMs: 200, staleMs: 30_000 }, async () => 'ran')).toBe('ran');
+  });
+
+  it('a lock from another host is judged by age alone', async () => {
+    await writeHolder({ hostname: 'some-other-host', pid: 999_999_999 });
+    expect((await rejection(withProfileLock(lockPath, { timeoutMs: 150 }, async () => undefined))).code).toBe('LOCK_TIMEOUT');
+    await writeHolder({ hostname: 'some-other-host', createdAt: new Date(Date.now() - 60_000).toISOString() });
+    expect(await withProfileLock(lockPath, { timeoutMs: 150 }, async () => 'ran')).toBe('ran');
+  });
+
+  it('releases on failure, passing the error through', async () => {
+    const failure = new Error('request failed');
+    await expect(withProfileLock(lockPath, { timeoutMs: 200 }, () => Promise.reject(failure))).rejects.toBe(failure);
+    expect(await readdir(join(dir, 'locks'))).toEqual([]);
+  });
+
+  it('does not remove a lock that is no longer its own', async () => {
+    // Our lock was taken over (we ran past staleMs) and replaced by another holder's.
+    await withProfileLock(lockPath, { timeoutMs: 200 }, async () => {
+      await rm(lockPath);
+      await writeHolder({ nonce: 'theirs' });
+    });
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({ nonce: 'theirs' });
+    expect(await readdir(join(dir, 'locks'))).toEqual(['erp.lock']);
+  });
+
+  it('LOCK_FAILED when the lock directory cannot be made', async () => {
+    await writeFile(join(dir, 'not-a-dir'), '');
+    const error = await rejection(withProfileLock(join(dir, 'not-a-dir', 'erp.lock'), { timeoutMs: 100 }, async () => undefined));
+    expect(error).toMatchObject({ code: 'LOCK_FAILED', exitCode: 6 });
+  });
+});
+
+describe('isStale', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  const context = { now, hostname: 'here', staleMs: 30_000, isAlive: (pid: number) => pid === 1 };
+  const holder = (pid: number, host: string, ageMs: number): LockHolder => ({ pid, hostname: host, createdAt: new Date(now - ageMs).toISOString(), nonce: 'n' });
+
+  it.each([
+    ['a live holder here', holder(1, 'here', 1_000), false],
+    ['a dead holder here', holder(2, 'here', 1_000), true],
+    ['a live holder past staleMs', holder(1, 'here', 30_001), true],
+    ['a holder on another host whose pid happens to be dead here', holder(2, 'there', 1_000), false],
+    ['a holder on another host past staleMs', holder(2, 'there', 30_001), true],
+  ])('%s: %s', (_name, h, expected) => {
+    expect(isStale(h, now, context)).toBe(expected);
+  });
+
+  it('an unwritten lock is stale after a short grace period, by the file time', () => {
+    expect(isStale(undefined, now - 1_000, context)).toBe(false);
+    expect(isStale(undefined, now - 2_001, context)).toBe(true);
+  });
+});
