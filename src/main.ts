@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import { runCli, sniffGlobalOptions } from './cli.js';
 import { SecretStoreError } from './errors.js';
 import { processIo } from './output/io.js';
@@ -6,9 +5,6 @@ import { renderFailure } from './output/errors.js';
 
 /** The entry point: the only place that decides the process's exit status. */
 export async function run(argv: string[]): Promise<void> {
-  // undici parses HTTP with WebAssembly. V8 re-optimises wasm in background threads and process exit
-  // waits for them, about 60 ms per command; the baseline compiler alone is ample for one request.
-  setFlagsFromString('--liftoff-only');
   const globals = sniffGlobalOptions(argv);
   const io = processIo(globals.color);
   // A closed pipe (`tokenctl decode … | head -1`) is the reader's choice, not an error.

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NetworkError } from '../errors.js';
 import { ensurePrivateDir } from '../profiles/atomic-file.js';
 
-export interface ProfileLockOptions {
+export interface ProfileLockOptions<T = unknown> {
   /** Give up after this long: LOCK_TIMEOUT. */
   timeoutMs: number;
   /** A lock older than this is taken over even when its process still runs (a hung tokenctl, or a reused pid). */
@@ -14,6 +14,11 @@ export interface ProfileLockOptions {
   pollMs?: number;
   /** Named in the timeout message. */
   profile?: string;
+  /**
+   * Checked between polls while another process holds the lock: a result ends the wait without the
+   * lock. Waiters then read the holder's fresh token in parallel instead of queueing for the lock.
+   */
+  whileWaiting?: () => Promise<T | undefined>;
 }
 
 /** What a lock file holds. */
@@ -144,8 +149,10 @@ function describeHolder(holder: LockHolder | undefined, now: number): string {
  * an exclusively created file naming its holder; a holder that died, or one older than staleMs, is
  * taken over.
  */
-export async function withProfileLock<T>(lockPath: string, options: ProfileLockOptions, fn: () => Promise<T>): Promise<T> {
-  const ours = await acquire(lockPath, options);
+export async function withProfileLock<T>(lockPath: string, options: ProfileLockOptions<T>, fn: () => Promise<T>): Promise<T> {
+  const acquired = await acquire(lockPath, options);
+  if ('early' in acquired) return acquired.early;
+  const ours = acquired;
   try {
     return await fn();
   } finally {
@@ -154,7 +161,7 @@ export async function withProfileLock<T>(lockPath: string, options: ProfileLockO
   }
 }
 
-async function acquire(lockPath: string, options: ProfileLockOptions): Promise<Snapshot> {
+async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Promise<Snapshot | { early: T }> {
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const deadline = Date.now() + options.timeoutMs;
@@ -182,6 +189,8 @@ async function acquire(lockPath: string, options: ProfileLockOptions): Promise<S
           hint: `Wait and try again. If no tokenctl is running, remove ${lockPath}.`,
         });
       }
+      const early = await options.whileWaiting?.();
+      if (early !== undefined) return { early };
       // Jitter, so waiters that woke together do not retry in lockstep.
       await sleep(Math.min(pollMs * (0.5 + Math.random()), Math.max(deadline - now, 1)));
     }

@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupFunction, Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
+import { setFlagsFromString } from 'node:v8';
 import { buildConnector, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
 
 export interface TransportOptions {
@@ -23,6 +24,9 @@ export interface ConnectionTimings {
  * to the bundled roots, not put in their place.
  */
 export function createDispatcher(options: TransportOptions, timings: ConnectionTimings = {}): Dispatcher {
+  // undici parses HTTP with WebAssembly, compiled at its first connection. V8 would re-optimise it in
+  // background threads that process exit waits for (~60 ms a command); the baseline tier is ample.
+  setFlagsFromString('--liftoff-only');
   const ca = options.extraCaPems?.length ? [...rootCertificates, ...options.extraCaPems] : undefined;
   const tls = ca ? { ca } : {};
   if (options.proxy) return new ProxyAgent({ uri: options.proxy.href, requestTls: tls });

@@ -105,6 +105,7 @@ export interface ProfileTokenOptions {
  */
 export async function profileToken(session: ProfileSession, options: ProfileTokenOptions, io: Io): Promise<{ token: TokenResult; cached: boolean }> {
   const { profile, cache, cacheKey } = session;
+  const mapHit = (hit: TokenResult | undefined) => (hit ? { token: hit, cached: true } : undefined);
   const cachedToken = async () => {
     const hit = await cache.read(profile.name, cacheKey);
     return hit && isUsable(hit, io.now(), options.minValiditySeconds) ? fromCache(hit, io.now()) : undefined;
@@ -123,7 +124,12 @@ export async function profileToken(session: ProfileSession, options: ProfileToke
   const { withProfileLock } = await import('../cache/lock.js');
   const timeoutMs = (session.settings.timeoutSeconds ?? 30) * 1000;
   // A holder is presumed dead only well after it would have given up on its own request.
-  const lock = { timeoutMs, staleMs: timeoutMs + 30_000, profile: profile.name };
+  const lock = {
+    timeoutMs,
+    staleMs: timeoutMs + 30_000,
+    profile: profile.name,
+    whileWaiting: async () => (options.refresh ? undefined : mapHit(await cachedToken())),
+  };
   return withProfileLock(join(session.layout.locksDir, `${profile.name}.lock`), lock, async () => {
     // Another process may have refreshed the token while this one waited for the lock.
     const hit = options.refresh ? undefined : await cachedToken();
