@@ -330,16 +330,18 @@ function buildProgram(io: Io): Command {
       .command('validate')
       .summary("request a token for a profile now, bypassing the cache, and check it")
       .description("Request a token for a profile now, bypassing and not touching the cache; report what the identity provider said and check the profile's expectations (and any given here).")
-      .option(PROFILE_OPTION, PROFILE_HELP),
+      .option(PROFILE_OPTION, PROFILE_HELP)
+      .option('--curl', 'print an equivalent curl command instead of sending the request (secrets stay out of it)'),
   )
     .addHelpText('after', `
 Examples:
   $ tokenctl validate -p erp
   $ tokenctl validate -p erp --expect-role Solver --json
+  $ tokenctl validate -p erp --curl        print the same request as a curl command (secrets as variables)
 `)
     .action(async (raw: Record<string, unknown>, command: Command) => {
       const { validateCommand } = await import('./commands/validate.js');
-      await validateCommand({ ...globals(command), profile: raw.profile as string | undefined, settings: {}, expectations: expectationsFrom(raw) }, io);
+      await validateCommand({ ...globals(command), profile: raw.profile as string | undefined, settings: {}, expectations: expectationsFrom(raw), curl: Boolean(raw.curl) }, io);
     });
 
   program
@@ -383,6 +385,23 @@ Examples:
     .action(async (raw: Record<string, unknown>, command: Command) => {
       const { showCommand } = await import('./commands/show.js');
       await showCommand({ ...globals(command), profile: raw.profile as string | undefined }, io);
+    });
+
+  program
+    .command('doctor')
+    .summary('check this machine, the keychain and the profiles; say what to fix')
+    .description('Check the runtime, the config dir, the secret store, proxy and CA settings, and each profile (secrets, certificate and secret expiry, validation, cached token). Never prints a secret. Exit 0 when nothing is wrong, 7 when a problem was found.')
+    .option(PROFILE_OPTION, 'check only this profile')
+    .option('--online', "also compare this machine's clock with each identity provider's")
+    .addHelpText('after', `
+Examples:
+  $ tokenctl doctor
+  $ tokenctl doctor -p erp --online
+  $ tokenctl doctor --json > doctor.json     (attach it to a support ticket)
+`)
+    .action(async (raw: Record<string, unknown>, command: Command) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      await doctorCommand({ ...globals(command), profile: raw.profile as string | undefined, online: Boolean(raw.online) }, io);
     });
 
   return program;

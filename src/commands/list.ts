@@ -1,5 +1,6 @@
 import { stripVTControlCharacters as stripAnsi } from 'node:util';
-import type { GlobalOptions, Io } from '../output/io.js';
+import { warn, type GlobalOptions, type Io } from '../output/io.js';
+import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 import type { Profile } from '../profiles/profile.js';
 import { openRepository, openTokenCache } from '../profiles/session.js';
 import type { SecretStore } from '../secrets/store.js';
@@ -27,6 +28,8 @@ export async function listCommand(options: ListOptions, io: Io): Promise<void> {
   const rows = await Promise.all(
     (await repo.list()).map(async ({ name, profile, problem }) => {
       if (!profile) return { name, problem: problem?.message ?? 'unreadable' };
+      const expiry = secretExpiryNotice(profile, io.now());
+      if (expiry) warn(io, expiry.message);
       const cached = await cache.peek(name);
       return {
         name,

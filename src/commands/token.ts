@@ -36,7 +36,7 @@ export async function obtainToken(options: TokenOptions, io: Io): Promise<{ toke
   const { prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');
   const settings = mergeSettings(options.settings, settingsFromEnvironment(io.env));
   const prepared = await prepareTokenRequest(settings, options.secrets, io, options.verbose);
-  return { token: (await sendTokenRequest(prepared, io, options.verbose)).token };
+  return { token: (await sendTokenRequest(prepared, io, options)).token };
 }
 
 export async function tokenCommand(options: TokenOptions, io: Io): Promise<void> {

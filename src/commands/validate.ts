@@ -5,11 +5,14 @@ import { warn } from '../output/io.js';
 import { checkExpectations, keyClaims, mergeExpectations, tokenClaims, type Expectations } from '../profiles/expectations.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import { openProfileSession, storedSecretReader } from '../profiles/session.js';
+import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 
 export interface ValidateOptions extends GlobalOptions {
   profile: string | undefined;
   settings: RequestSettings;
   expectations: Expectations;
+  /** Print the equivalent curl command instead of sending the request. */
+  curl: boolean;
 }
 
 /**
@@ -19,9 +22,16 @@ export interface ValidateOptions extends GlobalOptions {
 export async function validateCommand(options: ValidateOptions, io: Io): Promise<void> {
   const session = await openProfileSession(resolveProfileName(options.profile, io.env), options.settings, io);
   const { profile } = session;
+  const expiry = secretExpiryNotice(profile, io.now());
+  if (expiry) warn(io, expiry.message);
   const { prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');
   const prepared = await prepareTokenRequest(session.settings, {}, io, options.verbose, storedSecretReader(profile, session.store));
-  const outcome = await sendTokenRequest(prepared, io, options.verbose);
+  if (options.curl) {
+    const { curlCommand } = await import('../oauth/curl.js');
+    io.stdout.write(curlCommand(prepared.request, { caFile: session.settings.caFile, proxy: session.settings.proxy }));
+    return;
+  }
+  const outcome = await sendTokenRequest(prepared, io, options);
   const claims = tokenClaims(outcome.token.accessToken);
   const expectations = mergeExpectations(profile.expectations, options.expectations);
   const { failures, unchecked } = checkExpectations(claims, expectations);

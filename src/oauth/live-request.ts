@@ -18,6 +18,7 @@ import { buildTokenRequest, type TokenRequest } from './request.js';
 import type { RequestSettings } from './settings.js';
 import { warn, type Io } from '../output/io.js';
 import { secretReader } from '../output/prompts.js';
+import { startSpinner } from '../output/spinner.js';
 import { formatTrace } from '../output/trace.js';
 
 function describeCredential(credential: ClientCredential, io: Io, verbose: boolean): void {
@@ -80,8 +81,14 @@ export async function prepareTokenRequest(
 }
 
 /** Sends a prepared request with the real clock, network and --verbose trace. */
-export async function sendTokenRequest({ request, transport }: PreparedRequest, io: Io, verbose: boolean): Promise<TokenOutcome> {
+export interface OutputMode {
+  verbose: boolean;
+  json: boolean;
+}
+
+export async function sendTokenRequest({ request, transport }: PreparedRequest, io: Io, { verbose, json }: OutputMode): Promise<TokenOutcome> {
   const timings: ConnectionTimings = {};
+  const stopSpinner = startSpinner(io, `requesting a token from ${request.endpoint.tokenUrl.host}…`, { verbose, json });
   const dispatcher = createDispatcher(transport, timings);
   const secrets = request.credential.kind === 'secret' ? [request.credential.secret] : [];
   try {
@@ -103,6 +110,7 @@ export async function sendTokenRequest({ request, transport }: PreparedRequest, 
     }
     return outcome;
   } finally {
+    stopSpinner();
     await dispatcher.destroy();
   }
 }

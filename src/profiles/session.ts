@@ -11,6 +11,7 @@ import { openSecretStore } from '../secrets/open-store.js';
 import type { SecretStore } from '../secrets/store.js';
 import { configLayout, configRoot, type ConfigLayout } from './paths.js';
 import type { Profile } from './profile.js';
+import { secretExpiryNotice } from './secret-expiry.js';
 import { createProfileRepository, type ProfileRepository } from './repository.js';
 
 export const cacheKeyAccount = (profile: string): string => `${profile}:cache-key`;
@@ -97,6 +98,7 @@ export interface ProfileTokenOptions {
   noCache: boolean;
   secrets: SecretSources;
   verbose: boolean;
+  json: boolean;
 }
 
 /**
@@ -105,6 +107,8 @@ export interface ProfileTokenOptions {
  */
 export async function profileToken(session: ProfileSession, options: ProfileTokenOptions, io: Io): Promise<{ token: TokenResult; cached: boolean }> {
   const { profile, cache, cacheKey } = session;
+  const expiry = secretExpiryNotice(profile, io.now());
+  if (expiry) warn(io, expiry.message);
   const mapHit = (hit: TokenResult | undefined) => (hit ? { token: hit, cached: true } : undefined);
   const cachedToken = async () => {
     const hit = await cache.read(profile.name, cacheKey);
@@ -113,7 +117,7 @@ export async function profileToken(session: ProfileSession, options: ProfileToke
   const fetchToken = async () => {
     const { prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');
     const prepared = await prepareTokenRequest(session.settings, options.secrets, io, options.verbose, storedSecretReader(profile, session.store));
-    return (await sendTokenRequest(prepared, io, options.verbose)).token;
+    return (await sendTokenRequest(prepared, io, options)).token;
   };
 
   if (options.noCache) return { token: await fetchToken(), cached: false };

@@ -1,0 +1,170 @@
+import { readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { arch, platform } from 'node:os';
+import { CheckFailedError, CliError } from '../errors.js';
+import { checkConfig, checkKeychain, checkNetworkSettings, checkProfile, checkRuntime, worstStatus, type Check, type ProfileFacts } from '../doctor/checks.js';
+import type { GlobalOptions, Io } from '../output/io.js';
+import { PASSPHRASE_ENV, openSecretStore } from '../secrets/open-store.js';
+import { checkProfileName } from '../profiles/paths.js';
+import type { Profile } from '../profiles/profile.js';
+import { openRepository, openTokenCache } from '../profiles/session.js';
+import { createKeychainStore, keychainBackendName } from '../secrets/keychain.js';
+import type { SecretStore } from '../secrets/store.js';
+import { VERSION } from '../version.js';
+
+export interface DoctorOptions extends GlobalOptions {
+  profile: string | undefined;
+  /** Also compare this machine's clock with each identity provider's. */
+  online: boolean;
+}
+
+const KEYCHAIN_PROBE_TIMEOUT_MS = 5_000;
+
+function readablePem(path: string): boolean {
+  try {
+    return readFileSync(path, 'utf8').includes('-----BEGIN CERTIFICATE-----');
+  } catch {
+    return false;
+  }
+}
+
+function modeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mode;
+  } catch {
+    return undefined;
+  }
+}
+
+async function probeKeychain(): Promise<{ backend: string; error?: CliError }> {
+  const backend = keychainBackendName(process.platform);
+  try {
+    await createKeychainStore({ timeoutMs: KEYCHAIN_PROBE_TIMEOUT_MS }).get('tokenctl-doctor:probe');
+    return { backend };
+  } catch (error) {
+    if (error instanceof CliError) return { backend, error };
+    throw error;
+  }
+}
+
+/** The facts about one profile, each gathered without failing the whole report. */
+async function profileFacts(profile: Profile, store: SecretStore | CliError, io: Io, layout: ReturnType<typeof openRepository>['layout'], online: boolean): Promise<ProfileFacts> {
+  const facts: ProfileFacts = { profile, secrets: {} };
+  const values: Record<string, string> = {};
+  for (const [kind, account] of Object.entries(profile.secretAccounts)) {
+    if (!account) continue;
+    if (store instanceof CliError) {
+      facts.secrets[kind] = { state: 'unchecked', detail: store.message };
+      continue;
+    }
+    try {
+      const value = await store.get(account);
+      facts.secrets[kind] = { state: value === null ? 'missing' : 'present' };
+      if (value !== null) values[kind] = value;
+    } catch (error) {
+      facts.secrets[kind] = { state: 'unchecked', detail: (error as Error).message };
+    }
+  }
+  if (profile.credential === 'certificate' && profile.settings.certificatePath) {
+    try {
+      const { loadClientCertificate, assessCertificate } = await import('../oauth/certificate.js');
+      const password = io.env.TOKENCTL_CERTIFICATE_PASSWORD ?? values.certificatePassword;
+      const cert = loadClientCertificate({
+        certificate: { path: profile.settings.certificatePath, data: await readFile(profile.settings.certificatePath) },
+        ...(profile.settings.privateKeyPath ? { privateKey: { path: profile.settings.privateKeyPath, data: await readFile(profile.settings.privateKeyPath) } } : {}),
+        ...(password !== undefined ? { password } : {}),
+        ...(io.env.TOKENCTL_CERTIFICATE_KEY_PASSWORD !== undefined ? { keyPassword: io.env.TOKENCTL_CERTIFICATE_KEY_PASSWORD } : {}),
+        ...(profile.settings.certificateAlias ? { alias: profile.settings.certificateAlias } : {}),
+      });
+      let warnings: string[];
+      try {
+        warnings = assessCertificate(cert, io.now(), profile.settings.thumbprint).warnings;
+      } catch (error) {
+        warnings = [(error as Error).message];
+      }
+      facts.certificate = { subject: cert.subject, notAfter: cert.notAfter, thumbprintSha1: cert.thumbprintSha1, thumbprintSha256: cert.thumbprintSha256, warnings };
+    } catch (error) {
+      facts.certificate = { error: (error as Error).message, fix: error instanceof CliError ? error.hint : undefined };
+    }
+  }
+  const cached = await openTokenCache(layout, { backend: 'none', get: async () => null, set: async () => {}, delete: async () => false }).peek(profile.name);
+  facts.cachedTokenExpiresAt = cached?.expiresAt;
+  if (online) facts.clockOffset = await clockOffset(profile, io);
+  return facts;
+}
+
+/** Compares the local clock with the Date header of the identity provider's metadata (or token endpoint). */
+async function clockOffset(profile: Profile, io: Io): Promise<ProfileFacts['clockOffset']> {
+  try {
+    const { planEndpoint } = await import('../oauth/endpoint.js');
+    const { exchange } = await import('../http/exchange.js');
+    const { createDispatcher } = await import('../http/transport.js');
+    const { loadExtraCaPems } = await import('../http/ca.js');
+    const { parseEndpointUrl } = await import('../http/url-policy.js');
+    const plan = planEndpoint(profile.settings);
+    const url = 'discover' in plan ? plan.issuerUrl : plan.tokenUrl;
+    const dispatcher = createDispatcher({
+      proxy: profile.settings.proxy ? parseEndpointUrl(profile.settings.proxy, '--proxy') : undefined,
+      extraCaPems: await loadExtraCaPems(profile.settings.caFile, io.env),
+    });
+    try {
+      const sent = Date.now();
+      const response = await exchange({ method: 'GET', url }, { dispatcher, signal: AbortSignal.timeout(10_000) });
+      const local = (sent + Date.now()) / 2;
+      const server = Date.parse(response.headers.date ?? '');
+      if (Number.isNaN(server)) return { error: `${url.host} sent no Date header` };
+      // The Date header has one-second resolution: offsets under a second are noise.
+      return { seconds: Math.trunc((local - server) / 1000), host: url.host };
+    } finally {
+      await dispatcher.destroy();
+    }
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+const SYMBOL = { ok: '✓', warning: '!', problem: '✗' } as const;
+
+export async function doctorCommand(options: DoctorOptions, io: Io): Promise<void> {
+  const { layout, repo } = openRepository(io);
+  const entries = modeOf(layout.profilesDir) === undefined ? [] : await repo.list();
+  const wanted = options.profile === undefined ? undefined : checkProfileName(options.profile);
+  const profiles = entries.flatMap((entry) => (entry.profile && (wanted === undefined || entry.name === wanted) ? [entry.profile] : []));
+  if (wanted !== undefined && profiles.length === 0) await repo.read(wanted);
+
+  const keychain = await probeKeychain();
+  const checks: Check[] = [
+    checkRuntime(VERSION, process.version, platform(), arch()),
+    ...checkConfig({ root: layout.root, mode: modeOf(layout.root), profiles: entries.map((e) => ({ name: e.name, ...(e.problem ? { problem: e.problem.message } : {}) })), platform: process.platform }),
+    checkKeychain({ backend: keychain.backend, ...(keychain.error ? { error: keychain.error } : {}) }, profiles.some((p) => p.store === 'keychain')),
+    ...checkNetworkSettings(io.env, readablePem),
+  ];
+  for (const profile of profiles) {
+    let store: SecretStore | CliError;
+    if (profile.store === 'keychain' && keychain.error) store = keychain.error;
+    else if (profile.store === 'file' && !io.env[PASSPHRASE_ENV]) store = new CheckFailedError('NO_PASSPHRASE', `${PASSPHRASE_ENV} is not set, so the encrypted file store was not opened`);
+    else store = await openSecretStore(profile.store, layout.secretsDir, io);
+    checks.push(...checkProfile(await profileFacts(profile, store, io, layout, options.online), io.now()));
+  }
+
+  const overall = worstStatus(checks);
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ version: VERSION, node: process.version, platform: `${platform()} ${arch()}`, status: overall, checks }, null, 2)}\n`);
+  } else {
+    const c = io.stdout.color;
+    const paint = { ok: c.green, warning: c.yellow, problem: c.red } as const;
+    let area = '';
+    const lines: string[] = [];
+    for (const check of checks) {
+      if (check.area !== area && check.area.startsWith('profile ')) lines.push(c.bold(check.area));
+      area = check.area;
+      const indent = check.area.startsWith('profile ') ? '    ' : '  ';
+      lines.push(`${indent}${paint[check.status](SYMBOL[check.status])} ${check.detail}`);
+      if (check.fix && check.status !== 'ok') lines.push(`${indent}  ${c.dim(`fix: ${check.fix}`)}`);
+    }
+    io.stdout.write(`${lines.join('\n')}\n`);
+  }
+  if (overall === 'problem') {
+    throw new CheckFailedError('DOCTOR_PROBLEMS', `doctor found ${checks.filter((c) => c.status === 'problem').length} problem(s)`, { hint: 'Each problem above has its fix.' });
+  }
+}

@@ -1,0 +1,150 @@
+import type { Profile } from '../profiles/profile.js';
+import { secretExpiryNotice } from '../profiles/secret-expiry.js';
+
+export type Status = 'ok' | 'warning' | 'problem';
+
+export interface Check {
+  /** What is checked: "node", "config", "keychain", "network", or "profile NAME". */
+  area: string;
+  status: Status;
+  detail: string;
+  fix?: string;
+}
+
+const MIN_NODE = [20, 18, 1] as const;
+const DAY_MS = 86_400_000;
+const ALLOWED_SKEW_SECONDS = 60;
+
+export function checkRuntime(version: string, nodeVersion: string, platform: string, arch: string): Check {
+  const parts = nodeVersion.replace(/^v/, '').split('.').map(Number);
+  const index = MIN_NODE.findIndex((min, i) => (parts[i] ?? 0) !== min);
+  const tooOld = index !== -1 && (parts[index] ?? 0) < (MIN_NODE[index] ?? 0);
+  const detail = `tokenctl ${version} on node ${nodeVersion}, ${platform} ${arch}`;
+  return tooOld
+    ? { area: 'runtime', status: 'problem', detail, fix: `Install Node.js ${MIN_NODE.join('.')} or newer.` }
+    : { area: 'runtime', status: 'ok', detail };
+}
+
+export interface ConfigFacts {
+  root: string;
+  /** undefined when the directory does not exist yet. */
+  mode: number | undefined;
+  profiles: Array<{ name: string; problem?: string }>;
+  platform: string;
+}
+
+export function checkConfig(facts: ConfigFacts): Check[] {
+  if (facts.mode === undefined) {
+    return [{ area: 'config', status: 'ok', detail: `config dir ${facts.root} does not exist yet (no profiles)`, fix: 'Create a profile with: tokenctl configure -p NAME' }];
+  }
+  const checks: Check[] = [];
+  const broken = facts.profiles.filter((p) => p.problem);
+  const mode = `0${(facts.mode & 0o777).toString(8)}`;
+  const open = facts.platform !== 'win32' && (facts.mode & 0o077) !== 0;
+  checks.push({
+    area: 'config',
+    status: open ? 'problem' : 'ok',
+    detail: `config dir ${facts.root} (${mode}), ${facts.profiles.length} profile${facts.profiles.length === 1 ? '' : 's'}`,
+    ...(open ? { fix: `chmod 700 '${facts.root}': other users can read it` } : {}),
+  });
+  for (const profile of broken) checks.push({ area: 'config', status: 'problem', detail: `profile file ${profile.name}: ${profile.problem}` });
+  return checks;
+}
+
+export function checkKeychain(result: { backend: string; error?: { message: string; hint?: string | undefined } }, usedByProfiles: boolean): Check {
+  if (!result.error) return { area: 'keychain', status: 'ok', detail: `${result.backend} answers` };
+  return {
+    area: 'keychain',
+    // Without profiles that need it, a missing keychain only matters for the next `configure`.
+    status: usedByProfiles ? 'problem' : 'warning',
+    detail: `${result.backend}: ${result.error.message}`,
+    ...(result.error.hint ? { fix: result.error.hint } : {}),
+  };
+}
+
+/** A proxy URL may carry credentials: only its scheme, host and port are shown. */
+export function describeProxy(value: string): string {
+  try {
+    const url = new URL(value);
+    return `${url.protocol}//${url.username ? '***@' : ''}${url.host}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export function checkNetworkSettings(env: Record<string, string | undefined>, caFileReadable: (path: string) => boolean): Check[] {
+  const checks: Check[] = [];
+  const proxies = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].filter((name) => env[name]);
+  if (proxies.length === 0) checks.push({ area: 'network', status: 'ok', detail: 'no proxy set (HTTPS_PROXY, HTTP_PROXY): direct connections' });
+  for (const name of proxies) {
+    const noProxy = env.NO_PROXY ?? env.no_proxy;
+    checks.push({ area: 'network', status: 'ok', detail: `${name}=${describeProxy(env[name] as string)}${noProxy ? `, NO_PROXY=${noProxy}` : ''}` });
+  }
+  const extraCa = env.NODE_EXTRA_CA_CERTS;
+  if (extraCa) {
+    checks.push(
+      caFileReadable(extraCa)
+        ? { area: 'network', status: 'ok', detail: `NODE_EXTRA_CA_CERTS=${extraCa} is trusted as well as the bundled CAs` }
+        : { area: 'network', status: 'problem', detail: `NODE_EXTRA_CA_CERTS=${extraCa} cannot be read or holds no PEM certificate`, fix: 'Point it at a PEM file of your CA certificates.' },
+    );
+  }
+  return checks;
+}
+
+export interface ProfileFacts {
+  profile: Profile;
+  /** Per secret kind: where it is, "missing", or why it could not be checked. */
+  secrets: Record<string, { state: 'present' | 'missing' | 'unchecked'; detail?: string }>;
+  certificate?: { subject: string; notAfter: Date; thumbprintSha1: string; thumbprintSha256: string; warnings: string[] } | { error: string; fix?: string | undefined };
+  cachedTokenExpiresAt?: string | undefined;
+  /** Seconds this machine's clock is ahead of the identity provider's (--online). */
+  clockOffset?: { seconds: number; host: string } | { error: string };
+}
+
+export function checkProfile(facts: ProfileFacts, now: Date): Check[] {
+  const { profile } = facts;
+  const area = `profile ${profile.name}`;
+  const checks: Check[] = [];
+  for (const [kind, secret] of Object.entries(facts.secrets)) {
+    const what = kind === 'clientSecret' ? 'client secret' : 'certificate password';
+    if (secret.state === 'present') checks.push({ area, status: 'ok', detail: `${what} stored in the ${profile.store === 'keychain' ? 'keychain' : 'encrypted file store'}` });
+    else if (secret.state === 'missing') checks.push({ area, status: 'problem', detail: `${what} is missing from its store`, fix: `tokenctl configure -p ${profile.name} ${kind === 'clientSecret' ? '--client-secret-stdin' : '--certificate-password-stdin'}` });
+    else checks.push({ area, status: 'warning', detail: `${what} not checked: ${secret.detail ?? 'the store is unavailable'}` });
+  }
+  const cert = facts.certificate;
+  if (cert && 'error' in cert) checks.push({ area, status: 'problem', detail: `certificate: ${cert.error}`, ...(cert.fix ? { fix: cert.fix } : {}) });
+  else if (cert) {
+    const days = Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
+    checks.push({
+      area,
+      status: cert.warnings.length ? 'warning' : 'ok',
+      detail: `certificate ${cert.subject}, valid until ${cert.notAfter.toISOString().slice(0, 10)} (${days} days), SHA-1 thumbprint ${cert.thumbprintSha1}, SHA-256 ${cert.thumbprintSha256}`,
+      ...(cert.warnings.length ? { fix: cert.warnings.join('; ') } : {}),
+    });
+  }
+  const expiry = secretExpiryNotice(profile, now);
+  if (expiry) checks.push({ area, status: expiry.level, detail: expiry.message });
+  else if (profile.secretExpiresAt) checks.push({ area, status: 'ok', detail: `client secret expires ${profile.secretExpiresAt.slice(0, 10)}` });
+  checks.push(
+    profile.lastValidatedAt
+      ? { area, status: 'ok', detail: `last validated ${profile.lastValidatedAt.slice(0, 16).replace('T', ' ')}Z` }
+      : { area, status: 'warning', detail: 'never validated', fix: `tokenctl validate -p ${profile.name}` },
+  );
+  const cached = facts.cachedTokenExpiresAt;
+  checks.push({ area, status: 'ok', detail: cached ? (Date.parse(cached) > now.getTime() ? `cached token valid until ${cached}` : 'cached token expired (the next token -p fetches a new one)') : 'no cached token' });
+  const clock = facts.clockOffset;
+  if (clock && 'error' in clock) checks.push({ area, status: 'warning', detail: `clock not compared: ${clock.error}` });
+  else if (clock) {
+    const off = Math.abs(clock.seconds) > ALLOWED_SKEW_SECONDS;
+    checks.push({
+      area,
+      status: off ? 'problem' : 'ok',
+      detail: `clock ${Math.abs(clock.seconds)} s ${clock.seconds >= 0 ? 'ahead of' : 'behind'} ${clock.host}`,
+      ...(off ? { fix: 'Synchronise this machine\'s clock (NTP): client assertions and token expiry depend on it.' } : {}),
+    });
+  }
+  return checks;
+}
+
+export const worstStatus = (checks: readonly Check[]): Status =>
+  checks.some((c) => c.status === 'problem') ? 'problem' : checks.some((c) => c.status === 'warning') ? 'warning' : 'ok';
