@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
-import { CERTIFICATE_PASSWORD_ENV, SECRET_ENV, stripTrailingNewline, type SecretSources } from '../oauth/credential.js';
+import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, SECRET_ENV, type SecretKind, stripTrailingNewline, type SecretSources } from '../oauth/credential.js';
 import { checkTenant, planEndpoint } from '../oauth/endpoint.js';
 import type { TokenOutcome } from '../oauth/engine.js';
 import { buildTokenRequest } from '../oauth/request.js';
@@ -45,7 +45,7 @@ export function parseExpiryDate(value: string): string {
 }
 
 /** Asks for what is missing, with the existing profile's values as defaults. Only on a terminal. */
-type SecretValues = { clientSecret?: string; certificatePassword?: string };
+type SecretValues = Partial<Record<SecretKind, string>>;
 
 async function promptForMissing(settings: RequestSettings, existing: Profile | undefined, hasNewSecret: boolean): Promise<{ settings: RequestSettings } & SecretValues> {
   const result: { settings: RequestSettings } & SecretValues = { settings: { ...settings } };
@@ -133,6 +133,7 @@ async function newSecrets(options: ConfigureOptions, io: Io): Promise<SecretValu
   } else if (io.env[SECRET_ENV] !== undefined) found.clientSecret = stripTrailingNewline(io.env[SECRET_ENV]);
   if (options.secrets.certificatePasswordStdin) found.certificatePassword = stripTrailingNewline(await read('Certificate password'));
   else if (io.env[CERTIFICATE_PASSWORD_ENV] !== undefined) found.certificatePassword = io.env[CERTIFICATE_PASSWORD_ENV];
+  if (io.env[CERTIFICATE_KEY_PASSWORD_ENV] !== undefined) found.certificateKeyPassword = io.env[CERTIFICATE_KEY_PASSWORD_ENV];
   return found;
 }
 
@@ -147,6 +148,7 @@ function checkLocally(settings: RequestSettings): string {
   return buildTokenRequest(settings, endpoint, placeholder).authMethod;
 }
 
+const ACCOUNT_LABELS: Record<SecretKind, string> = { clientSecret: 'client-secret', certificatePassword: 'certificate-password', certificateKeyPassword: 'certificate-key-password' };
 const newAccount = (profile: string, kind: string) => `${profile}:${kind}:${randomBytes(6).toString('hex')}`;
 
 interface Summary {
@@ -169,7 +171,10 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
   }
   const credential = credentialKind(settings);
   if (credential !== 'secret') delete given.clientSecret;
-  if (credential !== 'certificate') delete given.certificatePassword;
+  if (credential !== 'certificate') {
+    delete given.certificatePassword;
+    delete given.certificateKeyPassword;
+  }
 
   const storeKind = options.store ?? existing?.store ?? 'keychain';
   const store = await openSecretStore(storeKind, layout.secretsDir, io);
@@ -179,6 +184,7 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
   const secrets: SecretValues = {
     clientSecret: given.clientSecret ?? (credential === 'secret' ? await stored?.('clientSecret') : undefined),
     certificatePassword: given.certificatePassword ?? (credential === 'certificate' ? await stored?.('certificatePassword') : undefined),
+    certificateKeyPassword: given.certificateKeyPassword ?? (credential === 'certificate' ? await stored?.('certificateKeyPassword') : undefined),
   };
   if (credential === 'secret' && secrets.clientSecret === undefined) {
     throw new UsageError('CREDENTIAL_MISSING', `profile ${name} needs a client secret`, {
@@ -192,7 +198,7 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
   if (options.validate) {
     const { prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');
     // The request must use exactly the secrets that will be saved, whatever else the environment holds.
-    const requestIo: Io = { ...io, env: { ...io.env, [SECRET_ENV]: undefined, [CERTIFICATE_PASSWORD_ENV]: undefined } };
+    const requestIo: Io = { ...io, env: { ...io.env, [SECRET_ENV]: undefined, [CERTIFICATE_PASSWORD_ENV]: undefined, [CERTIFICATE_KEY_PASSWORD_ENV]: undefined } };
     const prepared = await prepareTokenRequest(settings, {}, requestIo, options.verbose, async (kind) => secrets[kind]);
     const outcome = await sendTokenRequest(prepared, io, options);
     const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
@@ -210,11 +216,11 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
   async function save(): Promise<Profile> {
     const now = io.now().toISOString();
     const accounts: Profile['secretAccounts'] = {};
-    for (const kind of ['clientSecret', 'certificatePassword'] as const) {
+    for (const kind of ['clientSecret', 'certificatePassword', 'certificateKeyPassword'] as const) {
       const value = secrets[kind];
       if (value === undefined) continue;
       const unchanged = given[kind] === undefined && existing?.store === storeKind ? existing.secretAccounts[kind] : undefined;
-      accounts[kind] = unchanged ?? newAccount(name, kind === 'clientSecret' ? 'client-secret' : 'certificate-password');
+      accounts[kind] = unchanged ?? newAccount(name, ACCOUNT_LABELS[kind]);
       if (!unchanged) await store.set(accounts[kind], value);
     }
     const keepExpiry = existing?.secretExpiresAt && credential === 'secret' && given.clientSecret === undefined;

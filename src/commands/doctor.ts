@@ -73,7 +73,7 @@ async function profileFacts(profile: Profile, store: SecretStore | CliError, io:
         certificate: { path: profile.settings.certificatePath, data: await readFile(profile.settings.certificatePath) },
         ...(profile.settings.privateKeyPath ? { privateKey: { path: profile.settings.privateKeyPath, data: await readFile(profile.settings.privateKeyPath) } } : {}),
         ...(password !== undefined ? { password } : {}),
-        ...(io.env.TOKENCTL_CERTIFICATE_KEY_PASSWORD !== undefined ? { keyPassword: io.env.TOKENCTL_CERTIFICATE_KEY_PASSWORD } : {}),
+        ...((io.env.TOKENCTL_CERTIFICATE_KEY_PASSWORD ?? values.certificateKeyPassword) !== undefined ? { keyPassword: io.env.TOKENCTL_CERTIFICATE_KEY_PASSWORD ?? values.certificateKeyPassword } : {}),
         ...(profile.settings.certificateAlias ? { alias: profile.settings.certificateAlias } : {}),
       });
       let warnings: string[];

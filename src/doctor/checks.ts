@@ -106,9 +106,9 @@ export function checkProfile(facts: ProfileFacts, now: Date): Check[] {
   const area = `profile ${profile.name}`;
   const checks: Check[] = [];
   for (const [kind, secret] of Object.entries(facts.secrets)) {
-    const what = kind === 'clientSecret' ? 'client secret' : 'certificate password';
+    const what = { clientSecret: 'client secret', certificatePassword: 'certificate password', certificateKeyPassword: 'certificate key password' }[kind] ?? kind;
     if (secret.state === 'present') checks.push({ area, status: 'ok', detail: `${what} stored in the ${profile.store === 'keychain' ? 'keychain' : 'encrypted file store'}` });
-    else if (secret.state === 'missing') checks.push({ area, status: 'problem', detail: `${what} is missing from its store`, fix: `tokenctl configure -p ${profile.name} ${kind === 'clientSecret' ? '--client-secret-stdin' : '--certificate-password-stdin'}` });
+    else if (secret.state === 'missing') checks.push({ area, status: 'problem', detail: `${what} is missing from its store`, fix: `tokenctl configure -p ${profile.name} ${kind === 'clientSecret' ? '--client-secret-stdin' : kind === 'certificatePassword' ? '--certificate-password-stdin' : 'with TOKENCTL_CERTIFICATE_KEY_PASSWORD set'}` });
     else checks.push({ area, status: 'warning', detail: `${what} not checked: ${secret.detail ?? 'the store is unavailable'}` });
   }
   const cert = facts.certificate;

@@ -15,8 +15,11 @@ export interface CredentialDeps {
   readSecretFromStdin(label: string): Promise<string>;
   readFile(path: string): Promise<Buffer>;
   /** A saved profile's secret, from its secret store: the last resort. */
-  storedSecret?(kind: 'clientSecret' | 'certificatePassword'): Promise<string | undefined>;
+  storedSecret?(kind: SecretKind): Promise<string | undefined>;
 }
+
+/** The secrets a profile may keep in its store. */
+export type SecretKind = 'clientSecret' | 'certificatePassword' | 'certificateKeyPassword';
 
 export const SECRET_ENV = 'TOKENCTL_CLIENT_SECRET';
 export const CERTIFICATE_PASSWORD_ENV = 'TOKENCTL_CERTIFICATE_PASSWORD';
@@ -80,11 +83,12 @@ export async function resolveCredential(settings: RequestSettings, sources: Secr
     const password = sources.certificatePasswordStdin
       ? stripTrailingNewline(await deps.readSecretFromStdin('Certificate password'))
       : (deps.env[CERTIFICATE_PASSWORD_ENV] ?? (await deps.storedSecret?.('certificatePassword')));
+    const keyPassword = deps.env[CERTIFICATE_KEY_PASSWORD_ENV] ?? (await deps.storedSecret?.('certificateKeyPassword'));
     const certificate = loadClientCertificate({
       certificate: { path: settings.certificatePath, data: await readBytes(deps, settings.certificatePath, 'the certificate') },
       ...(settings.privateKeyPath ? { privateKey: { path: settings.privateKeyPath, data: await readBytes(deps, settings.privateKeyPath, 'the private key') } } : {}),
       ...(password !== undefined ? { password } : {}),
-      ...(deps.env[CERTIFICATE_KEY_PASSWORD_ENV] !== undefined ? { keyPassword: deps.env[CERTIFICATE_KEY_PASSWORD_ENV] } : {}),
+      ...(keyPassword !== undefined ? { keyPassword } : {}),
       ...(settings.certificateAlias ? { alias: settings.certificateAlias } : {}),
     });
     return { kind: 'certificate', certificate, source: settings.certificatePath };

@@ -22,7 +22,7 @@ export interface Profile {
    * account per new secret so a profile file and its secret always change together (the profile is
    * rewritten atomically to point at the new account, then the old one is deleted).
    */
-  secretAccounts: { clientSecret?: string; certificatePassword?: string };
+  secretAccounts: { clientSecret?: string; certificatePassword?: string; certificateKeyPassword?: string };
   expectations: { audience?: string; issuer?: string; roles?: string[]; scopes?: string[] };
   /** ISO date the client secret expires, if the user recorded it. */
   secretExpiresAt?: string;
@@ -179,7 +179,7 @@ const SETTINGS_CHECKS: Checks<RequestSettings> = {
   caFile: string,
 };
 
-const ACCOUNT_CHECKS: Checks<Profile['secretAccounts']> = { clientSecret: account, certificatePassword: account };
+const ACCOUNT_CHECKS: Checks<Profile['secretAccounts']> = { clientSecret: account, certificatePassword: account, certificateKeyPassword: account };
 const EXPECTATION_CHECKS: Checks<Profile['expectations']> = { audience: string, issuer: string, roles: stringList, scopes: stringList };
 
 // The order of these keys is the order of the fields in the file.

@@ -37,8 +37,8 @@ export function storedSecretReader(profile: Profile, store: SecretStore): NonNul
     if (!account) return undefined;
     const value = await store.get(account);
     if (value === null) {
-      const what = kind === 'clientSecret' ? 'client secret' : 'certificate password';
-      const flag = kind === 'clientSecret' ? '--client-secret-stdin' : '--certificate-password-stdin';
+      const what = { clientSecret: 'client secret', certificatePassword: 'certificate password', certificateKeyPassword: 'certificate key password' }[kind];
+      const flag = { clientSecret: '--client-secret-stdin', certificatePassword: '--certificate-password-stdin', certificateKeyPassword: '(with TOKENCTL_CERTIFICATE_KEY_PASSWORD set)' }[kind];
       throw new SecretStoreError('SECRET_MISSING', `the ${what} of profile ${profile.name} is missing from the ${store.backend}`, {
         hint: `Store it again: tokenctl configure -p ${profile.name} ${flag}`,
       });

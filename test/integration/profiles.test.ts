@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate } from '../support/certs.js';
+import { makeCertificate, makePkcs12 } from '../support/certs.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startEntraEmulator, type EntraEmulator } from '../support/entra-emulator.js';
 import { startKeyring, type TestKeyring } from '../support/keyring.js';
@@ -39,6 +39,7 @@ beforeAll(async () => {
   const cert = makeCertificate({ commonName: 'profile-client' });
   work = mkdtempSync(join(tmpdir(), 'tokenctl-profiles-'));
   writeFileSync(join(work, 'client.pem'), cert.certPem + cert.keyPem);
+  writeFileSync(join(work, 'client.p12'), makePkcs12({ entries: [{ certPem: cert.certPem, keyPem: cert.keyPem, alias: 'cai' }], password: 'St0re-P@ss-9c1', keyPassword: 'K3y-P@ss-77d' }));
   entra = await startEntraEmulator({
     tenants: [{ id: TENANT, domains: ['contoso.onmicrosoft.com'] }],
     resources: [{ tenantId: TENANT, appId: API_APP, appIdUri: `api://${API_APP}`, displayName: 'Solver API' }],
@@ -179,6 +180,22 @@ describe('a certificate profile (Entra emulator)', () => {
     expect((await cli(['decode', '-p', 'erp-cert', '--claim', 'tid'])).stdout).toBe(`${TENANT}\n`);
     expect((await cli(['validate', '-p', 'erp-cert'])).code).toBe(0);
     expect((await cli(['remove', '-p', 'erp-cert', '--yes'])).code).toBe(0);
+  });
+});
+
+describe('a PKCS#12 profile whose key password differs from the store password', () => {
+  it('stores both passwords, and later requests need neither in the environment', async () => {
+    const configure = await cli(['configure', '-p', 'cai', ...entraArgs(), '--client-id', CERT_APP, '--certificate', join(work, 'client.p12'), '--certificate-alias', 'cai', '--certificate-password-stdin'], {
+      input: 'St0re-P@ss-9c1\n',
+      env: { TOKENCTL_CERTIFICATE_KEY_PASSWORD: 'K3y-P@ss-77d' },
+    });
+    expect(configure.stderr).toBe('');
+    expect(configure.code).toBe(0);
+    const show = JSON.parse((await cli(['show', '-p', 'cai', '--json'])).stdout);
+    expect(show.secrets).toEqual({ certificatePassword: 'stored in keychain', certificateKeyPassword: 'stored in keychain' });
+    expect((await cli(['token', '-p', 'cai', '--refresh'])).code).toBe(0);
+    for (const file of filesUnder(configDir)) expect(readFileSync(file, 'latin1')).not.toMatch(/St0re-P@ss|K3y-P@ss/);
+    expect((await cli(['remove', '-p', 'cai', '--yes'])).code).toBe(0);
   });
 });
 
