@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import type { GlobalOptions, Io } from './output/io.js';
 import { VERSION } from './version.js';
@@ -9,6 +9,7 @@ import type { Expectations } from './profiles/expectations.js';
 import { STORE_KINDS, type StoreKind } from './secrets/open-store.js';
 import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, type RequestSettings } from './oauth/settings.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output/token-output.js';
+import { SHELLS, type Shell } from './completion/shells.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -80,18 +81,11 @@ function collectParam(value: string, previous: Array<[string, string]> = []): Ar
   return [...previous, [value.slice(0, equals), value.slice(equals + 1)]];
 }
 
-function choice<T extends string>(allowed: readonly T[]): (value: string) => T {
-  return (value) => {
-    if (!allowed.includes(value as T)) throw new InvalidArgumentError(`expected one of: ${allowed.join(', ')}.`);
-    return value as T;
-  };
-}
-
 /** Options of the token request engine, shared by every command that requests a token. */
 function addRequestOptions(command: Command): Command {
   return command
     .option('--tenant <id-or-domain>', 'Entra ID tenant: the Directory (tenant) ID or a verified domain')
-    .option('--cloud <cloud>', `Entra ID cloud: ${Object.keys(CLOUDS).join(', ')} (default public)`, choice(Object.keys(CLOUDS) as Array<keyof typeof CLOUDS>))
+    .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(Object.keys(CLOUDS)))
     .option('--authority-host <url>', 'Entra ID authority host, for other clouds (AZURE_AUTHORITY_HOST)')
     .option('--token-url <url>', 'token endpoint of any OAuth 2.0 server')
     .option('--issuer <url>', 'issuer of any OpenID/OAuth server: the token endpoint is discovered')
@@ -103,12 +97,12 @@ function addRequestOptions(command: Command): Command {
     .option('--certificate-password-stdin', 'read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)')
     .option('--certificate-alias <name>', 'which entry of a PKCS#12 file holding several')
     .option('--thumbprint <hex>', 'fail unless the certificate has this SHA-1 thumbprint (40 hex, colons allowed)')
-    .option('--assertion-alg <alg>', `client assertion algorithm: ${ASSERTION_ALGORITHMS.join(', ')} (Entra default PS256 with x5t#S256; RS256 uses x5t)`, choice(ASSERTION_ALGORITHMS))
+    .addOption(new Option('--assertion-alg <alg>', 'client assertion algorithm (Entra default PS256 with x5t#S256; RS256 uses x5t)').choices(ASSERTION_ALGORITHMS))
     .option('--send-x5c', 'include the certificate chain in the assertion (Entra subject name + issuer auth)')
     .option('--assertion-lifetime <seconds>', 'client assertion lifetime, at most 600 (default 300)', parseSeconds)
     .option('--assertion-audience <aud>', 'generic servers: token-endpoint, issuer, or a URL (default: the issuer when known, else the token endpoint)')
     .option('--client-assertion-file <path>', 'federated token to authenticate with, re-read for every request (default AZURE_FEDERATED_TOKEN_FILE)')
-    .option('--auth-method <method>', `${AUTH_METHODS.join(', ')}`, choice(AUTH_METHODS))
+    .addOption(new Option('--auth-method <method>', 'how the client authenticates').choices(AUTH_METHODS))
     .option('--scope <scope>', 'scope to request; repeatable or space-separated', collect)
     .option('--resource <uri>', 'Entra ID: the API (sent as scope URI/.default); others: RFC 8707 resource; repeatable', collect)
     .option('--audience <aud>', 'audience parameter (Auth0-style servers)')
@@ -213,7 +207,8 @@ function commanderToUsageError(error: CommanderError, argv: readonly string[]): 
   return new UsageError(code, error.message.replace(/^error: /, ''), { hint: `Run ${helpCommand} for the options.` });
 }
 
-function buildProgram(io: Io): Command {
+/** The whole command line as a commander program; also the source of the shell completion scripts. */
+export function buildProgram(io: Io): Command {
   const program = new Command('tokenctl')
     .description('OAuth 2.0 client-credentials tokens for machines, and an offline JWT explainer.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -402,6 +397,22 @@ Examples:
     .action(async (raw: Record<string, unknown>, command: Command) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       await doctorCommand({ ...globals(command), profile: raw.profile as string | undefined, online: Boolean(raw.online) }, io);
+    });
+
+  program
+    .command('completion')
+    .summary('print the shell completion script for bash, zsh, fish or powershell')
+    .addArgument(new Argument('<shell>', 'the shell to complete for').choices(SHELLS))
+    .addHelpText('after', `
+Examples:
+  $ tokenctl completion bash > ~/.local/share/bash-completion/completions/tokenctl
+  $ tokenctl completion zsh > "\${fpath[1]}/_tokenctl"
+  $ tokenctl completion fish > ~/.config/fish/completions/tokenctl.fish
+  PS> tokenctl completion powershell | Out-String | Invoke-Expression     (add it to $PROFILE)
+`)
+    .action(async (shell: Shell) => {
+      const { completionCommand } = await import('./commands/completion.js');
+      completionCommand(shell, program, io);
     });
 
   return program;

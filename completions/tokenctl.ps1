@@ -1,0 +1,1014 @@
+# PowerShell completion for tokenctl, generated from its commander program: do not edit.
+# Install: add this line to $PROFILE:  tokenctl completion powershell | Out-String | Invoke-Expression
+
+Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    # A profile's strict mode would turn every absent JSON property into an error.
+    Set-StrictMode -Off
+
+    $model = ConvertFrom-Json @'
+{
+  "name": "tokenctl",
+  "options": [
+    {
+      "short": "-V",
+      "long": "--version",
+      "description": "print the version"
+    },
+    {
+      "long": "--json",
+      "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+    },
+    {
+      "long": "--no-color",
+      "description": "never use colour"
+    },
+    {
+      "short": "-v",
+      "long": "--verbose",
+      "description": "diagnostics on stderr (secrets and tokens are redacted)"
+    },
+    {
+      "short": "-h",
+      "long": "--help",
+      "description": "show help"
+    }
+  ],
+  "commands": [
+    {
+      "name": "decode",
+      "description": "explain a JWT offline: header, claims, times, and what they mean",
+      "options": [
+        {
+          "long": "--claim",
+          "description": "print one claim: a string raw, anything else as JSON",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--require-valid",
+          "description": "exit 7 if the token is expired or not yet valid"
+        },
+        {
+          "long": "--leeway",
+          "description": "clock tolerance for --require-valid and --verify",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--verify",
+          "description": "verify the signature with the keys the issuer publishes ({iss}/.well-known/openid-configuration)"
+        },
+        {
+          "long": "--jwks",
+          "description": "verify against this JWKS (implies --verify)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--key",
+          "description": "verify against this public key: PEM (SPKI or certificate) or JWK (implies --verify)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--expect-aud",
+          "description": "exit 7 unless aud is (or contains) this value",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--expect-iss",
+          "description": "exit 7 unless iss is exactly this value",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--ca-file",
+          "description": "also trust this CA when fetching keys (NODE_EXTRA_CA_CERTS works too)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "decode this profile's current token (from the cache, fetched if needed)",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": [
+        {
+          "name": "token",
+          "value": {
+            "kind": "text"
+          }
+        }
+      ]
+    },
+    {
+      "name": "token",
+      "description": "request an access token (client credentials) and print it",
+      "options": [
+        {
+          "long": "--tenant",
+          "description": "Entra ID tenant: the Directory (tenant) ID or a verified domain",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--cloud",
+          "description": "Entra ID cloud (default public)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "public",
+              "usgov",
+              "china"
+            ]
+          }
+        },
+        {
+          "long": "--authority-host",
+          "description": "Entra ID authority host, for other clouds (AZURE_AUTHORITY_HOST)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--token-url",
+          "description": "token endpoint of any OAuth 2.0 server",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--issuer",
+          "description": "issuer of any OpenID/OAuth server: the token endpoint is discovered",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-id",
+          "description": "client ID (Entra ID: Application (client) ID; default AZURE_CLIENT_ID)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-secret-stdin",
+          "description": "read the client secret from stdin (a masked prompt on a terminal)"
+        },
+        {
+          "long": "--client-secret-file",
+          "description": "read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--certificate",
+          "description": "client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--private-key",
+          "description": "PEM private key, when not in the --certificate file",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--certificate-password-stdin",
+          "description": "read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+        },
+        {
+          "long": "--certificate-alias",
+          "description": "which entry of a PKCS#12 file holding several",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--thumbprint",
+          "description": "fail unless the certificate has this SHA-1 thumbprint (40 hex, colons allowed)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--assertion-alg",
+          "description": "client assertion algorithm (Entra default PS256 with x5t#S256; RS256 uses x5t)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "PS256",
+              "RS256"
+            ]
+          }
+        },
+        {
+          "long": "--send-x5c",
+          "description": "include the certificate chain in the assertion (Entra subject name + issuer auth)"
+        },
+        {
+          "long": "--assertion-lifetime",
+          "description": "client assertion lifetime, at most 600 (default 300)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--assertion-audience",
+          "description": "generic servers: token-endpoint, issuer, or a URL (default: the issuer when known, else the token endpoint)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-assertion-file",
+          "description": "federated token to authenticate with, re-read for every request (default AZURE_FEDERATED_TOKEN_FILE)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--auth-method",
+          "description": "how the client authenticates",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "client_secret_basic",
+              "client_secret_post",
+              "private_key_jwt"
+            ]
+          }
+        },
+        {
+          "long": "--scope",
+          "description": "scope to request; repeatable or space-separated",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--resource",
+          "description": "Entra ID: the API (sent as scope URI/.default); others: RFC 8707 resource; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--audience",
+          "description": "audience parameter (Auth0-style servers)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--param",
+          "description": "extra body parameter; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--timeout",
+          "description": "bound on the whole command, retries included (default 30)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--proxy",
+          "description": "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--ca-file",
+          "description": "also trust this CA certificate (NODE_EXTRA_CA_CERTS works too)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "use a saved profile; profile name (default: TOKENCTL_PROFILE, else \"default\")",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--min-validity",
+          "description": "reuse a cached token only while it has this long left (default 300)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--refresh",
+          "description": "fetch a new token even if the cached one is still good"
+        },
+        {
+          "long": "--no-cache",
+          "description": "neither read nor write the token cache"
+        },
+        {
+          "short": "-o",
+          "long": "--output",
+          "description": "raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "raw",
+              "json",
+              "header",
+              "env"
+            ]
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "configure",
+      "description": "create or update a profile: validated live, secrets in the OS keychain",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "profile name (default: TOKENCTL_PROFILE, else \"default\")",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--tenant",
+          "description": "Entra ID tenant: the Directory (tenant) ID or a verified domain",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--cloud",
+          "description": "Entra ID cloud (default public)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "public",
+              "usgov",
+              "china"
+            ]
+          }
+        },
+        {
+          "long": "--authority-host",
+          "description": "Entra ID authority host, for other clouds (AZURE_AUTHORITY_HOST)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--token-url",
+          "description": "token endpoint of any OAuth 2.0 server",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--issuer",
+          "description": "issuer of any OpenID/OAuth server: the token endpoint is discovered",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-id",
+          "description": "client ID (Entra ID: Application (client) ID; default AZURE_CLIENT_ID)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-secret-stdin",
+          "description": "read the client secret from stdin (a masked prompt on a terminal)"
+        },
+        {
+          "long": "--client-secret-file",
+          "description": "read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--certificate",
+          "description": "client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--private-key",
+          "description": "PEM private key, when not in the --certificate file",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--certificate-password-stdin",
+          "description": "read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+        },
+        {
+          "long": "--certificate-alias",
+          "description": "which entry of a PKCS#12 file holding several",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--thumbprint",
+          "description": "fail unless the certificate has this SHA-1 thumbprint (40 hex, colons allowed)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--assertion-alg",
+          "description": "client assertion algorithm (Entra default PS256 with x5t#S256; RS256 uses x5t)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "PS256",
+              "RS256"
+            ]
+          }
+        },
+        {
+          "long": "--send-x5c",
+          "description": "include the certificate chain in the assertion (Entra subject name + issuer auth)"
+        },
+        {
+          "long": "--assertion-lifetime",
+          "description": "client assertion lifetime, at most 600 (default 300)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--assertion-audience",
+          "description": "generic servers: token-endpoint, issuer, or a URL (default: the issuer when known, else the token endpoint)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-assertion-file",
+          "description": "federated token to authenticate with, re-read for every request (default AZURE_FEDERATED_TOKEN_FILE)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--auth-method",
+          "description": "how the client authenticates",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "client_secret_basic",
+              "client_secret_post",
+              "private_key_jwt"
+            ]
+          }
+        },
+        {
+          "long": "--scope",
+          "description": "scope to request; repeatable or space-separated",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--resource",
+          "description": "Entra ID: the API (sent as scope URI/.default); others: RFC 8707 resource; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--audience",
+          "description": "audience parameter (Auth0-style servers)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--param",
+          "description": "extra body parameter; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--timeout",
+          "description": "bound on the whole command, retries included (default 30)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--proxy",
+          "description": "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--ca-file",
+          "description": "also trust this CA certificate (NODE_EXTRA_CA_CERTS works too)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--expect-aud",
+          "description": "the token must be for this audience",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--expect-iss",
+          "description": "the token must come from this issuer",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--expect-role",
+          "description": "the token must carry this role; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--expect-scope",
+          "description": "the token must carry this scope; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--store",
+          "description": "where secrets go: keychain (default) or file (AES-256-GCM, passphrase from TOKENCTL_PASSPHRASE)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "keychain",
+              "file"
+            ]
+          }
+        },
+        {
+          "long": "--no-validate",
+          "description": "save without a live token request"
+        },
+        {
+          "long": "--secret-expires",
+          "description": "when the client secret expires (YYYY-MM-DD), for warnings before it does",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "validate",
+      "description": "request a token for a profile now, bypassing the cache, and check it",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "profile name (default: TOKENCTL_PROFILE, else \"default\")",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--curl",
+          "description": "print an equivalent curl command instead of sending the request (secrets stay out of it)"
+        },
+        {
+          "long": "--expect-aud",
+          "description": "the token must be for this audience",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--expect-iss",
+          "description": "the token must come from this issuer",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--expect-role",
+          "description": "the token must carry this role; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--expect-scope",
+          "description": "the token must carry this scope; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "remove",
+      "description": "delete a profile, its secrets and its cached token",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "profile name (default: TOKENCTL_PROFILE, else \"default\")",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--all",
+          "description": "remove every profile"
+        },
+        {
+          "short": "-y",
+          "long": "--yes",
+          "description": "do not ask for confirmation (needed without a terminal)"
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "list",
+      "description": "list profiles: provider, client, auth method, store, validation, cached token",
+      "options": [
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "show",
+      "description": "show one profile in full (secrets only as stored or missing)",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "profile name (default: TOKENCTL_PROFILE, else \"default\")",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "doctor",
+      "description": "check this machine, the keychain and the profiles; say what to fix",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "check only this profile",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--online",
+          "description": "also compare this machine's clock with each identity provider's"
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "completion",
+      "description": "print the shell completion script for bash, zsh, fish or powershell",
+      "options": [
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": [
+        {
+          "name": "shell",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "bash",
+              "zsh",
+              "fish",
+              "powershell"
+            ]
+          }
+        }
+      ]
+    }
+  ]
+}
+'@
+
+    # The saved profiles: profiles/*.json in the config dir, found as tokenctl finds it.
+    function Get-tokenctlProfiles {
+        $root = if ($env:TOKENCTL_CONFIG_DIR) { $env:TOKENCTL_CONFIG_DIR }
+        elseif ($env:OS -eq 'Windows_NT') {
+            $appData = if ($env:APPDATA -and [IO.Path]::IsPathRooted($env:APPDATA)) { $env:APPDATA } else { Join-Path $HOME 'AppData\Roaming' }
+            Join-Path $appData 'tokenctl'
+        }
+        elseif ($PSVersionTable.OS -like 'Darwin*') { Join-Path $HOME 'Library/Application Support/tokenctl' }
+        elseif ("$env:XDG_CONFIG_HOME".StartsWith('/')) { Join-Path $env:XDG_CONFIG_HOME 'tokenctl' }
+        else { Join-Path $HOME '.config/tokenctl' }
+        Get-ChildItem -LiteralPath (Join-Path $root 'profiles') -File -ErrorAction SilentlyContinue |
+            Where-Object Extension -eq '.json' | ForEach-Object BaseName
+    }
+
+    # What a value offers. A file path offers nothing here: PowerShell then completes paths itself.
+    function Get-tokenctlValues($value) {
+        switch ($value.kind) {
+            'choice' { $value.choices }
+            'profile' { Get-tokenctlProfiles }
+        }
+    }
+
+    # --option=value is one word in PowerShell: complete the value, keeping the option in front.
+    $prefix = ''
+    $forcedOption = $null
+    if ($wordToComplete -match '^(--[^=]+)=(.*)$') {
+        $forcedOption = $Matches[1]
+        $prefix = "$($Matches[1])="
+        $wordToComplete = $Matches[2]
+    }
+
+    # Before a command name, the operand is the command itself.
+    $current = [pscustomobject]@{ options = $model.options; arguments = @([pscustomobject]@{ value = [pscustomobject]@{ kind = 'choice'; choices = @($model.commands.name) } }) }
+    $words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition } | ForEach-Object { $_.Extent.Text })
+    $inCommand = $false
+    $operands = 0
+    $option = $null
+    for ($i = 1; $i -lt $words.Count; $i++) {
+        $word = $words[$i]
+        $valueOption = $current.options | Where-Object { $_.value -and ($_.short -ceq $word -or $_.long -ceq $word) } | Select-Object -First 1
+        if ($valueOption) {
+            $i++
+            if ($i -eq $words.Count) { $option = $valueOption }
+        }
+        elseif ($word.StartsWith('-')) { }
+        elseif (-not $inCommand) {
+            $inCommand = $true
+            $current = $model.commands | Where-Object name -ceq $word | Select-Object -First 1
+            if (-not $current) { return }
+        }
+        else { $operands++ }
+    }
+    if ($forcedOption) { $option = $current.options | Where-Object long -ceq $forcedOption | Select-Object -First 1 }
+
+    $results = if ($option) {
+        Get-tokenctlValues $option.value | ForEach-Object { @{ text = $_; type = 'ParameterValue'; tip = $_ } }
+    }
+    else {
+        $argument = if (-not $wordToComplete.StartsWith('-')) { $current.arguments | Select-Object -Skip $operands -First 1 }
+        if ($argument -and $argument.value.kind -ne 'text') {
+            Get-tokenctlValues $argument.value | ForEach-Object { @{ text = $_; type = 'ParameterValue'; tip = $_ } }
+        }
+        else {
+            $current.options | ForEach-Object { $o = $_; @($o.short, $o.long) | Where-Object { $_ } | ForEach-Object { @{ text = $_; type = 'ParameterName'; tip = $o.description } } }
+        }
+    }
+    $results | Where-Object { $_.text.StartsWith($wordToComplete, [StringComparison]::Ordinal) } | ForEach-Object {
+        # CompletionResult refuses an empty tooltip.
+        $tip = if ($_.tip) { $_.tip } else { $_.text }
+        [System.Management.Automation.CompletionResult]::new($prefix + $_.text, $_.text, $_.type, $tip)
+    }
+}
