@@ -9,7 +9,7 @@ import { checkProfileName } from '../profiles/paths.js';
 import type { Profile } from '../profiles/profile.js';
 import { openRepository, openTokenCache } from '../profiles/session.js';
 import { createKeychainStore, keychainBackendName } from '../secrets/keychain.js';
-import type { SecretStore } from '../secrets/store.js';
+import { EMPTY_SECRET_STORE, type SecretStore } from '../secrets/store.js';
 import { VERSION } from '../version.js';
 
 export interface DoctorOptions extends GlobalOptions {
@@ -87,7 +87,7 @@ async function profileFacts(profile: Profile, store: SecretStore | CliError, io:
       facts.certificate = { error: (error as Error).message, fix: error instanceof CliError ? error.hint : undefined };
     }
   }
-  const cached = await openTokenCache(layout, { backend: 'none', get: async () => null, set: async () => {}, delete: async () => false }).peek(profile.name);
+  const cached = await openTokenCache(layout, EMPTY_SECRET_STORE).peek(profile.name);
   facts.cachedTokenExpiresAt = cached?.expiresAt;
   if (online) facts.clockOffset = await clockOffset(profile, io);
   return facts;

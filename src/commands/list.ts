@@ -3,7 +3,7 @@ import { warn, type GlobalOptions, type Io } from '../output/io.js';
 import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 import type { Profile } from '../profiles/profile.js';
 import { openRepository, openTokenCache } from '../profiles/session.js';
-import type { SecretStore } from '../secrets/store.js';
+import { EMPTY_SECRET_STORE } from '../secrets/store.js';
 
 export type ListOptions = GlobalOptions;
 
@@ -14,17 +14,10 @@ export function effectiveAuthMethod(profile: Profile): string {
   return profile.provider === 'entra' ? 'client_secret_post' : profile.settings.issuer ? 'client_secret_basic (unless discovery says post)' : 'client_secret_basic';
 }
 
-// `list` never touches the keychain: the cache's expiry is readable without it.
-const noKeychain: SecretStore = {
-  backend: 'none',
-  get: async () => null,
-  set: async () => {},
-  delete: async () => false,
-};
-
 export async function listCommand(options: ListOptions, io: Io): Promise<void> {
   const { layout, repo } = openRepository(io);
-  const cache = openTokenCache(layout, noKeychain);
+  // `list` never touches the keychain: the cache's expiry is readable without it.
+  const cache = openTokenCache(layout, EMPTY_SECRET_STORE);
   const rows = await Promise.all(
     (await repo.list()).map(async ({ name, profile, problem }) => {
       if (!profile) return { name, problem: problem?.message ?? 'unreadable' };

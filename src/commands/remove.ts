@@ -1,10 +1,12 @@
-import { UsageError } from '../errors.js';
-import type { GlobalOptions, Io } from '../output/io.js';
+import { UsageError, type CliError } from '../errors.js';
+import { warn, type GlobalOptions, type Io } from '../output/io.js';
 import { ask, canPrompt } from '../output/prompts.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import type { Profile } from '../profiles/profile.js';
+import type { ProfileRepository } from '../profiles/repository.js';
 import { cacheKeyAccount, openRepository, openTokenCache } from '../profiles/session.js';
 import { openSecretStore } from '../secrets/open-store.js';
+import { EMPTY_SECRET_STORE } from '../secrets/store.js';
 
 export interface RemoveOptions extends GlobalOptions {
   profile: string | undefined;
@@ -12,20 +14,26 @@ export interface RemoveOptions extends GlobalOptions {
   yes: boolean;
 }
 
+/** A profile to remove; a broken file (unparseable, insecure) can be removed too, without its secrets. */
+type Target = { name: string; profile: Profile } | { name: string; problem: CliError };
+
+async function target(repo: ProfileRepository, name: string): Promise<Target> {
+  try {
+    return { name, profile: await repo.read(name) };
+  } catch (error) {
+    if (error instanceof UsageError && /^PROFILE_(FILE|SCHEMA|SECRET)/.test(error.code)) return { name, problem: error };
+    throw error;
+  }
+}
+
 /** Deletes profiles with their secrets and cached tokens; entries already gone are not an error. */
 export async function removeCommand(options: RemoveOptions, io: Io): Promise<void> {
   const { layout, repo } = openRepository(io);
-  let profiles: Profile[];
-  if (options.all) {
-    const entries = await repo.list();
-    const broken = entries.find((entry) => entry.problem);
-    if (broken?.problem) throw broken.problem;
-    profiles = entries.flatMap((entry) => (entry.profile ? [entry.profile] : []));
-  } else {
-    profiles = [await repo.read(resolveProfileName(options.profile, io.env))];
-  }
-  const names = profiles.map((p) => p.name);
-  if (profiles.length === 0) {
+  const targets: Target[] = options.all
+    ? (await repo.list()).map((entry) => (entry.profile ? { name: entry.name, profile: entry.profile } : { name: entry.name, problem: entry.problem as CliError }))
+    : [await target(repo, resolveProfileName(options.profile, io.env))];
+  const names = targets.map((t) => t.name);
+  if (targets.length === 0) {
     io.stderr.write('no profiles to remove\n');
     return;
   }
@@ -39,12 +47,17 @@ export async function removeCommand(options: RemoveOptions, io: Io): Promise<voi
       return;
     }
   }
-  for (const profile of profiles) {
-    const store = await openSecretStore(profile.store, layout.secretsDir, io);
-    for (const account of Object.values(profile.secretAccounts)) if (account) await store.delete(account);
-    await openTokenCache(layout, store).delete(profile.name);
-    await store.delete(cacheKeyAccount(profile.name));
-    await repo.delete(profile.name);
+  for (const t of targets) {
+    if ('problem' in t) {
+      warn(io, `profile ${t.name} is unreadable (${t.problem.message}): removing its file; its secret-store entries, named "${t.name}:…", cannot be identified and stay`);
+      await openTokenCache(layout, EMPTY_SECRET_STORE).delete(t.name);
+    } else {
+      const store = await openSecretStore(t.profile.store, layout.secretsDir, io);
+      for (const account of Object.values(t.profile.secretAccounts)) if (account) await store.delete(account);
+      await openTokenCache(layout, store).delete(t.name);
+      await store.delete(cacheKeyAccount(t.name));
+    }
+    await repo.delete(t.name);
   }
   if (options.json) io.stdout.write(`${JSON.stringify({ removed: names }, null, 2)}\n`);
   else io.stderr.write(`removed ${names.join(', ')} (profile, secrets and cached token)\n`);

@@ -40,12 +40,13 @@ export function configLayout(root: string): ConfigLayout {
   };
 }
 
-const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-export const PROFILE_NAME_RULE = '1 to 64 letters, digits, dots, underscores or hyphens, and not "." or ".."';
+// A leading letter or digit: a name starting with "-" reads as a flag, one starting with "." hides its files.
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const PROFILE_NAME_RULE = '1 to 64 letters, digits, dots, underscores or hyphens, starting with a letter or digit';
 
 /** True when `name` can be a profile, and so a file name in the profiles directory. */
 export function isValidProfileName(name: string): boolean {
-  return PROFILE_NAME.test(name) && name !== '.' && name !== '..';
+  return PROFILE_NAME.test(name);
 }
 
 /** Returns the name, or refuses it; `source` says where it came from, for the message. */

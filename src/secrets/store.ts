@@ -12,3 +12,11 @@ export interface SecretStore {
   /** True when something was deleted; false when it was already gone (not an error). */
   delete(account: string): Promise<boolean>;
 }
+
+/** A store with nothing in it: reading a token cache's plaintext header needs no keychain. */
+export const EMPTY_SECRET_STORE: SecretStore = {
+  backend: 'none',
+  get: async () => null,
+  set: async () => {},
+  delete: async () => false,
+};

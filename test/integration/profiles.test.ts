@@ -255,6 +255,20 @@ describe('parallel pipelines', () => {
   }, 90_000);
 });
 
+describe('a broken profile file', () => {
+  it('is reported by list with its path and can still be removed', async () => {
+    const file = join(configDir, 'profiles', 'broken.json');
+    writeFileSync(file, '{"schemaVersion": 1, "name": ', { mode: 0o600 });
+    const rows = JSON.parse((await cli(['list', '--json'])).stdout);
+    expect(rows).toContainEqual({ name: 'broken', problem: expect.stringContaining(file) });
+    expect((await cli(['token', '-p', 'broken'])).code).toBe(2);
+    const removed = await cli(['remove', '-p', 'broken', '--yes']);
+    expect(removed.code).toBe(0);
+    expect(removed.stderr).toContain('profile broken is unreadable');
+    expect(readdirSync(join(configDir, 'profiles'))).not.toContain('broken.json');
+  });
+});
+
 describe('profile names and missing profiles', () => {
   it('rejects a bad name (exit 2) and reports a missing profile (exit 3) with the next step', async () => {
     expect((await cli(['token', '-p', '../etc'])).code).toBe(2);
