@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, open, rename, unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,28 +90,47 @@ async function snapshot(path: string): Promise<Snapshot> {
 
 const sameLock = (a: Snapshot, b: Snapshot) => a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.content === b.content;
 
-/**
- * Removes the lock file only if it is still the one observed. Renaming it aside first means two
- * processes cannot both remove the same stale lock; and when what was renamed turns out to be a
- * newer lock (its holder replaced the stale one in between), it is linked back, unless yet another
- * lock has appeared there since.
- */
-async function removeIfUnchanged(path: string, observed: Snapshot): Promise<void> {
-  const aside = `${path}.${process.pid}.${randomUUID()}.old`;
+/** A takeover guard left by a process that died inside one is cleared after this long. */
+const GUARD_STALE_MS = 5_000;
+
+async function snapshotIfPresent(path: string): Promise<Snapshot | undefined> {
   try {
-    await rename(path, aside);
+    return await snapshot(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/**
+ * Removes a stale lock, one remover at a time: takeovers pass through an exclusively created guard
+ * file, and under it the lock is removed only if it is still the one judged stale. Without the
+ * guard, two waiters taking over the same dead holder's lock could each remove the other's new one.
+ * False when another process holds the guard.
+ */
+async function takeOver(path: string, observed: Snapshot): Promise<boolean> {
+  const guard = `${path}.takeover`;
   try {
-    if (sameLock(await snapshot(aside), observed)) return;
-    await link(aside, path).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    });
-  } finally {
-    await unlink(aside).catch(() => undefined);
+    await (await open(guard, 'wx', 0o600)).close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const guardState = await snapshotIfPresent(guard);
+    if (guardState && Date.now() - guardState.mtimeMs > GUARD_STALE_MS) await unlink(guard).catch(() => undefined);
+    return false; // another process is taking over; poll again
   }
+  try {
+    const current = await snapshotIfPresent(path);
+    if (current && sameLock(current, observed)) await unlink(path).catch(() => undefined);
+    return true;
+  } finally {
+    await unlink(guard).catch(() => undefined);
+  }
+}
+
+/** Releases our own lock, and only ours: it may have been taken over if this process was judged stale. */
+async function release(path: string, ours: Snapshot): Promise<void> {
+  const current = await snapshotIfPresent(path);
+  if (current && sameLock(current, ours)) await unlink(path);
 }
 
 async function tryCreate(path: string): Promise<Snapshot | undefined> {
@@ -157,7 +176,7 @@ export async function withProfileLock<T>(lockPath: string, options: ProfileLockO
     return await fn();
   } finally {
     // Never mask fn's outcome: a lock left behind is taken over once this process has exited.
-    await removeIfUnchanged(lockPath, ours).catch(() => undefined);
+    await release(lockPath, ours).catch(() => undefined);
   }
 }
 
@@ -180,8 +199,7 @@ async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Pro
       const holder = parseLockHolder(theirs.content);
       const now = Date.now();
       if (isStale(holder, theirs.mtimeMs, { now, hostname: hostname(), staleMs, isAlive: processAlive })) {
-        await removeIfUnchanged(lockPath, theirs);
-        continue;
+        if (await takeOver(lockPath, theirs)) continue;
       }
       if (now >= deadline) {
         const who = options.profile === undefined ? '' : ` for profile "${options.profile}"`;

@@ -53,9 +53,10 @@ export async function removeCommand(options: RemoveOptions, io: Io): Promise<voi
       await openTokenCache(layout, EMPTY_SECRET_STORE).delete(t.name);
     } else {
       const store = await openSecretStore(t.profile.store, layout.secretsDir, io);
-      for (const account of Object.values(t.profile.secretAccounts)) if (account) await store.delete(account);
       await openTokenCache(layout, store).delete(t.name);
-      await store.delete(cacheKeyAccount(t.name));
+      // Every account of the profile, not only those it names: a crashed configure can leave one.
+      const accounts = new Set([...Object.values(t.profile.secretAccounts), cacheKeyAccount(t.name), ...(await store.accountsOf(t.name))]);
+      for (const account of accounts) if (account) await store.delete(account);
     }
     await repo.delete(t.name);
   }

@@ -14,5 +14,6 @@ export function createMemorySecretStore(): MemorySecretStore {
     get: async (account) => values.get(account) ?? null,
     set: async (account, value) => void values.set(account, value),
     delete: async (account) => values.delete(account),
+    accountsOf: async (profile) => [...values.keys()].filter((account) => account.startsWith(`${profile}:`)),
   };
 }
