@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
-import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, SECRET_ENV, type SecretKind, stripTrailingNewline, type SecretSources } from '../oauth/credential.js';
+import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, SECRET_ENV, loadCertificateFromSettings, type SecretKind, stripTrailingNewline, type SecretSources } from '../oauth/credential.js';
 import { checkTenant, planEndpoint } from '../oauth/endpoint.js';
 import type { TokenOutcome } from '../oauth/engine.js';
 import { buildTokenRequest } from '../oauth/request.js';
@@ -207,6 +207,13 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
     if (entry) await cache.write(name, profileCacheKey(settings, credential), entry);
   } else {
     const authMethod = checkLocally(settings);
+    if (credential === 'certificate') {
+      // Not sent, but opened: a wrong password, a key that does not match, or an expired certificate is still refused.
+      const { assessCertificate } = await import('../oauth/certificate.js');
+      const { readFile } = await import('node:fs/promises');
+      const certificate = await loadCertificateFromSettings(settings, { password: secrets.certificatePassword, keyPassword: secrets.certificateKeyPassword }, (path) => readFile(path));
+      for (const warning of assessCertificate(certificate, io.now(), settings.thumbprint).warnings) warn(io, warning);
+    }
     summary = { profile: await save(), authMethod, outcome: undefined, expectationFailures: [] };
     await cache.delete(name);
   }

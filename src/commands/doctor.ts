@@ -6,6 +6,7 @@ import { checkConfig, checkKeychain, checkNetworkSettings, checkProfile, checkRu
 import type { GlobalOptions, Io } from '../output/io.js';
 import { PASSPHRASE_ENV, openSecretStore } from '../secrets/open-store.js';
 import { checkProfileName } from '../profiles/paths.js';
+import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, loadCertificateFromSettings } from '../oauth/credential.js';
 import type { Profile } from '../profiles/profile.js';
 import { openRepository, openTokenCache } from '../profiles/session.js';
 import { createKeychainStore, keychainBackendName } from '../secrets/keychain.js';
@@ -67,15 +68,12 @@ async function profileFacts(profile: Profile, store: SecretStore | CliError, io:
   }
   if (profile.credential === 'certificate' && profile.settings.certificatePath) {
     try {
-      const { loadClientCertificate, assessCertificate } = await import('../oauth/certificate.js');
-      const password = io.env.TOKENCTL_CERTIFICATE_PASSWORD ?? values.certificatePassword;
-      const cert = loadClientCertificate({
-        certificate: { path: profile.settings.certificatePath, data: await readFile(profile.settings.certificatePath) },
-        ...(profile.settings.privateKeyPath ? { privateKey: { path: profile.settings.privateKeyPath, data: await readFile(profile.settings.privateKeyPath) } } : {}),
-        ...(password !== undefined ? { password } : {}),
-        ...((io.env.TOKENCTL_CERTIFICATE_KEY_PASSWORD ?? values.certificateKeyPassword) !== undefined ? { keyPassword: io.env.TOKENCTL_CERTIFICATE_KEY_PASSWORD ?? values.certificateKeyPassword } : {}),
-        ...(profile.settings.certificateAlias ? { alias: profile.settings.certificateAlias } : {}),
-      });
+      const { assessCertificate } = await import('../oauth/certificate.js');
+      const passwords = {
+        password: io.env[CERTIFICATE_PASSWORD_ENV] ?? values.certificatePassword,
+        keyPassword: io.env[CERTIFICATE_KEY_PASSWORD_ENV] ?? values.certificateKeyPassword,
+      };
+      const cert = await loadCertificateFromSettings(profile.settings, passwords, (path) => readFile(path));
       let warnings: string[];
       try {
         warnings = assessCertificate(cert, io.now(), profile.settings.thumbprint).warnings;

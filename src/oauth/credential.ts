@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import type { ClientCertificate } from './certificate.js';
 import type { ClientCredential } from './client-auth.js';
 import type { RequestSettings } from './settings.js';
 
@@ -39,7 +40,7 @@ function checkSecret(secret: string, source: string): string {
   return secret;
 }
 
-async function readBytes(deps: CredentialDeps, path: string, what: string): Promise<Buffer> {
+async function readBytes(deps: Pick<CredentialDeps, 'readFile'>, path: string, what: string): Promise<Buffer> {
   try {
     return await deps.readFile(path);
   } catch (error) {
@@ -47,7 +48,26 @@ async function readBytes(deps: CredentialDeps, path: string, what: string): Prom
   }
 }
 
-const readFileText = async (deps: CredentialDeps, path: string, what: string): Promise<string> => (await readBytes(deps, path, what)).toString('utf8');
+const readFileText = async (deps: Pick<CredentialDeps, 'readFile'>, path: string, what: string): Promise<string> => (await readBytes(deps, path, what)).toString('utf8');
+
+/** The certificate (and key) the settings name, opened with the given passwords. */
+export async function loadCertificateFromSettings(
+  settings: RequestSettings,
+  passwords: { password?: string | undefined; keyPassword?: string | undefined },
+  readFile: CredentialDeps['readFile'],
+): Promise<ClientCertificate> {
+  // node-forge is heavy: only certificate users pay for loading it.
+  const { loadClientCertificate } = await import('./certificate.js');
+  const deps = { readFile };
+  const path = settings.certificatePath as string;
+  return loadClientCertificate({
+    certificate: { path, data: await readBytes(deps, path, 'the certificate') },
+    ...(settings.privateKeyPath ? { privateKey: { path: settings.privateKeyPath, data: await readBytes(deps, settings.privateKeyPath, 'the private key') } } : {}),
+    ...(passwords.password !== undefined ? { password: passwords.password } : {}),
+    ...(passwords.keyPassword !== undefined ? { keyPassword: passwords.keyPassword } : {}),
+    ...(settings.certificateAlias ? { alias: settings.certificateAlias } : {}),
+  });
+}
 
 /**
  * Picks the client's credential. Explicit choices on this run win: a secret from stdin or a file,
@@ -78,19 +98,11 @@ export async function resolveCredential(settings: RequestSettings, sources: Secr
     return { kind: 'secret', secret: checkSecret(secret, sources.clientSecretFile), source: '--client-secret-file' };
   }
   if (settings.certificatePath) {
-    // node-forge is heavy: only certificate users pay for loading it.
-    const { loadClientCertificate } = await import('./certificate.js');
     const password = sources.certificatePasswordStdin
       ? stripTrailingNewline(await deps.readSecretFromStdin('Certificate password'))
       : (deps.env[CERTIFICATE_PASSWORD_ENV] ?? (await deps.storedSecret?.('certificatePassword')));
     const keyPassword = deps.env[CERTIFICATE_KEY_PASSWORD_ENV] ?? (await deps.storedSecret?.('certificateKeyPassword'));
-    const certificate = loadClientCertificate({
-      certificate: { path: settings.certificatePath, data: await readBytes(deps, settings.certificatePath, 'the certificate') },
-      ...(settings.privateKeyPath ? { privateKey: { path: settings.privateKeyPath, data: await readBytes(deps, settings.privateKeyPath, 'the private key') } } : {}),
-      ...(password !== undefined ? { password } : {}),
-      ...(keyPassword !== undefined ? { keyPassword } : {}),
-      ...(settings.certificateAlias ? { alias: settings.certificateAlias } : {}),
-    });
+    const certificate = await loadCertificateFromSettings(settings, { password, keyPassword }, deps.readFile);
     return { kind: 'certificate', certificate, source: settings.certificatePath };
   }
   if (settings.clientAssertionFile) return { kind: 'assertion-file', path: settings.clientAssertionFile, source: settings.clientAssertionFile };
