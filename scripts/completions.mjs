@@ -2,13 +2,13 @@
 // from the real flags: test/unit/completion-files.test.ts fails when they are out of date. src/ is
 // bundled to a throw-away module rather than read from dist/, which may be stale or mid-rebuild.
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { sourceBundleOptions } from './esbuild-options.mjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 const entry = `
 import { buildProgram } from './src/cli.ts';
 import { completionFiles } from './src/completion/generate.ts';
@@ -23,15 +23,7 @@ try {
   await build({
     stdin: { contents: entry, resolveDir: repo, loader: 'ts' },
     outfile: module,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['keytar'],
-    define: { __TOKENCTL_VERSION__: JSON.stringify(pkg.version) },
-    // Bundled CommonJS dependencies call require() for Node built-ins.
-    banner: { js: "import { createRequire as __tokenctlCreateRequire } from 'node:module'; const require = __tokenctlCreateRequire(import.meta.url);" },
-    logLevel: 'warning',
+    ...sourceBundleOptions,
   });
   const { files } = await import(pathToFileURL(module).href);
   for (const [name, text] of files) {
