@@ -41,6 +41,9 @@ export async function obtainToken(options: TokenOptions, io: Io): Promise<{ toke
 
 export async function tokenCommand(options: TokenOptions, io: Io): Promise<void> {
   const { token, cached } = await obtainToken(options, io);
-  if (options.verbose && cached !== undefined) io.stderr.write(io.stderr.color.dim(cached ? 'token from the cache\n' : 'new token (cache updated)\n'));
+  if (options.verbose && cached !== undefined) {
+    const source = cached ? 'token from the cache' : options.noCache ? 'new token (cache not used)' : 'new token (cache updated)';
+    io.stderr.write(io.stderr.color.dim(`${source}\n`));
+  }
   io.stdout.write(formatToken(token, options.json ? 'json' : options.output, cached === undefined ? {} : { cached }));
 }
