@@ -204,7 +204,12 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
     const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
     summary = { profile: await save(), authMethod: prepared.request.authMethod, outcome, expectationFailures: failures };
     const entry = toCache(outcome.token, new Date(io.now().getTime() - outcome.elapsedMs));
-    if (entry) await cache.write(name, profileCacheKey(settings, credential), entry);
+    try {
+      if (entry) await cache.write(name, profileCacheKey(settings, credential), entry);
+    } catch (error) {
+      // The profile is saved; without a cached token the first `token -p` simply makes a request.
+      warn(io, `could not cache the token: ${(error as Error).message}`);
+    }
   } else {
     const authMethod = checkLocally(settings);
     if (credential === 'certificate') {
