@@ -194,7 +194,7 @@ function commanderToUsageError(error: CommanderError, argv: readonly string[]): 
     .replace(/^commander\./, '')
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toUpperCase();
-  const command = argv.find((word) => !word.startsWith('-'));
+  const command = error.code === 'commander.unknownCommand' ? undefined : argv.find((word) => !word.startsWith('-'));
   const helpCommand = command ? `tokenctl ${command} --help` : 'tokenctl --help';
   if (error.code === 'commander.unknownOption' && /--client-secret\b(?!-)/.test(error.message)) {
     return new UsageError('SECRET_ON_COMMAND_LINE', 'a client secret is never accepted on the command line: other users can read it in the process list and it stays in your shell history', {

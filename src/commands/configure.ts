@@ -186,6 +186,8 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
     certificatePassword: given.certificatePassword ?? (credential === 'certificate' ? await stored?.('certificatePassword') : undefined),
     certificateKeyPassword: given.certificateKeyPassword ?? (credential === 'certificate' ? await stored?.('certificateKeyPassword') : undefined),
   };
+  // Where the token comes from is checked before anything else is asked of the user.
+  planEndpoint(settings);
   if (credential === 'secret' && secrets.clientSecret === undefined) {
     throw new UsageError('CREDENTIAL_MISSING', `profile ${name} needs a client secret`, {
       hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file; or use --certificate.`,

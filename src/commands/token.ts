@@ -1,3 +1,4 @@
+import { ProfileNotFoundError } from '../errors.js';
 import type { SecretSources } from '../oauth/credential.js';
 import { mergeSettings, settingsFromEnvironment, type RequestSettings } from '../oauth/settings.js';
 import type { TokenResult } from '../oauth/token-response.js';
@@ -30,7 +31,13 @@ export function usesProfile(options: Pick<TokenOptions, 'profile' | 'settings'>,
 export async function obtainToken(options: TokenOptions, io: Io): Promise<{ token: TokenResult; cached?: boolean }> {
   if (usesProfile(options, io.env)) {
     const { openProfileSession, profileToken } = await import('../profiles/session.js');
-    const session = await openProfileSession(resolveProfileName(options.profile, io.env), options.settings, io);
+    const named = options.profile !== undefined || Boolean(io.env.TOKENCTL_PROFILE);
+    const session = await openProfileSession(resolveProfileName(options.profile, io.env), options.settings, io).catch((error: unknown) => {
+      if (named || !(error instanceof ProfileNotFoundError)) throw error;
+      throw new ProfileNotFoundError(error.code, `${error.message}, and no token endpoint was given`, {
+        hint: 'Save one with tokenctl configure, name one with -p NAME, or request without a profile: tokenctl token --tenant … (Entra ID), --token-url … or --issuer ….',
+      });
+    });
     return profileToken(session, options, io);
   }
   const { prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');

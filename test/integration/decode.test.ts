@@ -240,6 +240,13 @@ describe('conventions', () => {
     expect(await runCli(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
 
+  it('an unknown command points at the command list, with a suggestion', async () => {
+    const result = await runCli(['tokn']);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toContain('Did you mean token?');
+    expect(result.stderr).toContain('Run tokenctl --help');
+  });
+
   it('an unknown flag is exit 2 with a hint; with --json one JSON object on stderr', async () => {
     const result = await runCli(['decode', '--bogus', '--json']);
     expect(result).toMatchObject({ code: 2, stdout: '' });

@@ -283,6 +283,19 @@ describe('profile names and missing profiles', () => {
     expect(missing.stderr).toContain('tokenctl configure -p nope');
   });
 
+  it('token with no profile and no endpoint explains both ways forward (exit 3)', async () => {
+    const result = await cli(['token']);
+    expect(result).toMatchObject({ code: 3, stdout: '' });
+    expect(result.stderr).toContain('no profile named default');
+    expect(result.stderr).toContain('--token-url');
+  });
+
+  it('configure refuses a multi-tenant alias before asking for anything else (exit 2)', async () => {
+    const result = await cli(['configure', '-p', 'alias', '--tenant', 'common', '--client-id', 'x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"common" is not a tenant');
+  });
+
   it('configure without a terminal names the flag that is missing (exit 2)', async () => {
     const result = await cli(['configure', '-p', 'incomplete', '--client-id', 'x'], { env: { TOKENCTL_CLIENT_SECRET: 'x' } });
     expect(result).toMatchObject({ code: 2, stdout: '' });
