@@ -98,11 +98,11 @@ async function clockOffset(profile: Profile, io: Io): Promise<ProfileFacts['cloc
     const { exchange } = await import('../http/exchange.js');
     const { createDispatcher } = await import('../http/transport.js');
     const { loadExtraCaPems } = await import('../http/ca.js');
-    const { parseEndpointUrl } = await import('../http/url-policy.js');
+    const { parseProxyUrl } = await import('../http/url-policy.js');
     const plan = planEndpoint(profile.settings);
     const url = 'discover' in plan ? plan.issuerUrl : plan.tokenUrl;
     const dispatcher = createDispatcher({
-      proxy: profile.settings.proxy ? parseEndpointUrl(profile.settings.proxy, '--proxy') : undefined,
+      proxy: profile.settings.proxy ? parseProxyUrl(profile.settings.proxy) : undefined,
       extraCaPems: await loadExtraCaPems(profile.settings.caFile, io.env),
     });
     try {

@@ -11,6 +11,23 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
+ * Parses a proxy URL. Unlike an endpoint, plain http is fine for any host: https requests are
+ * tunnelled through it with CONNECT, so TLS runs end to end between tokenctl and the server.
+ */
+export function parseProxyUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError('INVALID_URL', `--proxy is not a valid URL: ${JSON.stringify(value)}`, { hint: 'For example: --proxy http://proxy.example.com:3128' });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError('UNSUPPORTED_URL_SCHEME', `--proxy must be an http:// or https:// proxy, not ${url.protocol}`, { hint: 'SOCKS proxies are not supported.' });
+  }
+  return url;
+}
+
+/**
  * Parses a URL the tool will send a request to. https only; plain http only for loopback hosts,
  * because a credential or token sent in clear text can be read by anyone on the path.
  */

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { loadExtraCaPems } from '../http/ca.js';
 import { getJson } from '../http/get-json.js';
 import { createDispatcher, type ConnectionTimings, type TransportOptions } from '../http/transport.js';
-import { parseEndpointUrl } from '../http/url-policy.js';
+import { parseProxyUrl } from '../http/url-policy.js';
 import type { ClientCredential } from './client-auth.js';
 import { resolveCredential, type CredentialDeps, type SecretSources } from './credential.js';
 import { discoverEndpoint, planEndpoint, type Endpoint } from './endpoint.js';
@@ -51,7 +51,7 @@ export async function prepareTokenRequest(
 ): Promise<PreparedRequest> {
   const plan = planEndpoint(settings);
   const transport: TransportOptions = {
-    proxy: settings.proxy ? parseEndpointUrl(settings.proxy, '--proxy') : undefined,
+    proxy: settings.proxy ? parseProxyUrl(settings.proxy) : undefined,
     extraCaPems: await loadExtraCaPems(settings.caFile, io.env),
   };
   const credential = await resolveCredential(settings, secrets, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, parseEndpointUrl } from '../../src/http/url-policy.js';
+import { isLoopbackHost, parseEndpointUrl, parseProxyUrl } from '../../src/http/url-policy.js';
 
 describe('isLoopbackHost', () => {
   it.each(['localhost', 'LOCALHOST', 'api.localhost', '127.0.0.1', '127.8.9.10', '[::1]', '::1'])('%s is loopback', (host) => {
@@ -29,5 +29,16 @@ describe('parseEndpointUrl', () => {
     expect(() => parseEndpointUrl('http://auth.example.com/as/token.oauth2', '--token-url')).toThrowError(
       expect.objectContaining({ hint: expect.stringContaining('https://auth.example.com/as/token.oauth2') }),
     );
+  });
+});
+
+describe('parseProxyUrl', () => {
+  it('accepts a plain-http corporate proxy (TLS to the server is tunnelled end to end)', () => {
+    expect(parseProxyUrl('http://proxy.corp.example:3128').host).toBe('proxy.corp.example:3128');
+    expect(parseProxyUrl('https://user:pw@proxy.example.com').username).toBe('user');
+  });
+  it('refuses other schemes and garbage', () => {
+    expect(() => parseProxyUrl('socks5://proxy:1080')).toThrowError(expect.objectContaining({ code: 'UNSUPPORTED_URL_SCHEME', exitCode: 2 }));
+    expect(() => parseProxyUrl('proxy:3128x')).toThrowError(expect.objectContaining({ exitCode: 2 }));
   });
 });
