@@ -34,9 +34,13 @@ export function credentialKind(settings: RequestSettings): Credential {
   return 'secret';
 }
 
+// ISO 8601 only: Date's lenient parser reads "5" as 2001-01-01 and rolls 2027-02-30 over to March.
+const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
 export function parseExpiryDate(value: string): string {
-  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(date.getTime())) {
+  const day = ISO_DATE.exec(value)?.[1];
+  const date = new Date(day === value ? `${value}T00:00:00Z` : value);
+  if (day === undefined || Number.isNaN(date.getTime()) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
     throw new UsageError('DATE_INVALID', `--secret-expires must be a date such as 2027-03-31, not ${JSON.stringify(value)}`, {
       hint: 'Entra ID shows a secret\'s expiry under Certificates & secrets.',
     });
@@ -160,6 +164,8 @@ interface Summary {
 
 export async function configureCommand(options: ConfigureOptions, io: Io): Promise<void> {
   const name = resolveProfileName(options.profile, io.env);
+  // Checked before anything is asked, sent or stored: a typo here must not leave secrets behind.
+  const secretExpiresAt = options.secretExpires === undefined ? undefined : parseExpiryDate(options.secretExpires);
   const { layout, repo } = openRepository(io);
   const existing = await repo.tryRead(name);
   let settings = mergeSettings(options.settings, existing?.settings ?? {});
@@ -247,7 +253,7 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
       credential,
       secretAccounts: accounts,
       expectations,
-      ...(options.secretExpires ? { secretExpiresAt: parseExpiryDate(options.secretExpires) } : keepExpiry ? { secretExpiresAt: existing.secretExpiresAt } : {}),
+      ...(secretExpiresAt ? { secretExpiresAt } : keepExpiry ? { secretExpiresAt: existing.secretExpiresAt } : {}),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
       ...(options.validate ? { lastValidatedAt: now } : existing?.lastValidatedAt ? { lastValidatedAt: existing.lastValidatedAt } : {}),

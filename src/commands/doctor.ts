@@ -9,6 +9,7 @@ import { checkProfileName } from '../profiles/paths.js';
 import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, loadCertificateFromSettings } from '../oauth/credential.js';
 import type { Profile } from '../profiles/profile.js';
 import { openRepository, openTokenCache } from '../profiles/session.js';
+import type { ProfileListEntry } from '../profiles/repository.js';
 import { createKeychainStore, keychainBackendName } from '../secrets/keychain.js';
 import { EMPTY_SECRET_STORE, type SecretStore } from '../secrets/store.js';
 import { VERSION } from '../version.js';
@@ -125,15 +126,25 @@ const SYMBOL = { ok: '✓', warning: '!', problem: '✗' } as const;
 
 export async function doctorCommand(options: DoctorOptions, io: Io): Promise<void> {
   const { layout, repo } = openRepository(io);
-  const entries = modeOf(layout.profilesDir) === undefined ? [] : await repo.list();
+  // An unsafe profiles directory is one of the things doctor is run to find: reported, not thrown.
+  let entries: ProfileListEntry[] = [];
+  let listProblem: CliError | undefined;
+  try {
+    if (modeOf(layout.profilesDir) !== undefined) entries = await repo.list();
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    listProblem = error;
+  }
   const wanted = options.profile === undefined ? undefined : checkProfileName(options.profile);
   const profiles = entries.flatMap((entry) => (entry.profile && (wanted === undefined || entry.name === wanted) ? [entry.profile] : []));
-  if (wanted !== undefined && profiles.length === 0) await repo.read(wanted);
+  // Exit 3 only when there is no such file at all; a broken one is in the report below.
+  if (wanted !== undefined && !listProblem && !entries.some((entry) => entry.name === wanted)) await repo.read(wanted);
 
   const keychain = await probeKeychain();
   const checks: Check[] = [
     checkRuntime(VERSION, process.version, platform(), arch()),
     ...checkConfig({ root: layout.root, mode: modeOf(layout.root), profiles: entries.map((e) => ({ name: e.name, ...(e.problem ? { problem: e.problem.message } : {}) })), platform: process.platform }),
+    ...(listProblem ? [{ area: 'config', status: 'problem' as const, detail: listProblem.message, ...(listProblem.hint ? { fix: listProblem.hint } : {}) }] : []),
     checkKeychain({ backend: keychain.backend, ...(keychain.error ? { error: keychain.error } : {}) }, profiles.some((p) => p.store === 'keychain')),
     ...checkNetworkSettings(io.env, readablePem),
   ];

@@ -1,7 +1,7 @@
 import { UsageError, type CliError } from '../errors.js';
 import { warn, type GlobalOptions, type Io } from '../output/io.js';
 import { ask, canPrompt } from '../output/prompts.js';
-import { resolveProfileName } from '../profiles/paths.js';
+import { isValidProfileName, resolveProfileName } from '../profiles/paths.js';
 import type { Profile } from '../profiles/profile.js';
 import type { ProfileRepository } from '../profiles/repository.js';
 import { cacheKeyAccount, openRepository, openTokenCache } from '../profiles/session.js';
@@ -30,7 +30,15 @@ async function target(repo: ProfileRepository, name: string): Promise<Target> {
 export async function removeCommand(options: RemoveOptions, io: Io): Promise<void> {
   const { layout, repo } = openRepository(io);
   const targets: Target[] = options.all
-    ? (await repo.list()).map((entry) => (entry.profile ? { name: entry.name, profile: entry.profile } : { name: entry.name, problem: entry.problem as CliError }))
+    ? (await repo.list()).flatMap((entry): Target[] => {
+        if (entry.profile) return [{ name: entry.name, profile: entry.profile }];
+        // A file not named like a profile is not one tokenctl wrote: it is left alone, not half-removed.
+        if (!isValidProfileName(entry.name)) {
+          warn(io, `${entry.problem.message}: left in place`);
+          return [];
+        }
+        return [{ name: entry.name, problem: entry.problem }];
+      })
     : [await target(repo, resolveProfileName(options.profile, io.env))];
   const names = targets.map((t) => t.name);
   if (targets.length === 0) {

@@ -45,6 +45,18 @@ export interface ClientAuthDeps {
   readText(path: string): Promise<string>;
 }
 
+// The platform may not have written the file yet, or mounted it elsewhere: a user-fixable problem, not a bug.
+async function readAssertionFile(deps: ClientAuthDeps, path: string): Promise<string> {
+  try {
+    return await deps.readText(path);
+  } catch (error) {
+    throw new UsageError('FILE_UNREADABLE', `cannot read the federated token file ${path}: ${(error as Error).message}`, {
+      hint: 'Check --client-assertion-file (or AZURE_FEDERATED_TOKEN_FILE) and the workload identity set-up that writes it.',
+      cause: error,
+    });
+  }
+}
+
 /** The headers and form fields that authenticate the client, for one attempt. */
 export async function clientAuthentication(
   request: { clientId: string; authMethod: AuthMethod; credential: ClientCredential; assertion: AssertionOptions },
@@ -61,7 +73,7 @@ export async function clientAuthentication(
       return { headers: {}, form: [['client_id', clientId], ['client_assertion_type', JWT_BEARER_ASSERTION], ['client_assertion', assertion]] };
     }
     case 'assertion-file': {
-      const assertion = (await deps.readText(credential.path)).trim();
+      const assertion = (await readAssertionFile(deps, credential.path)).trim();
       if (assertion === '') {
         throw new UsageError('ASSERTION_FILE_EMPTY', `the federated token file ${credential.path} is empty`, {
           hint: 'The platform (Kubernetes, the CI system) writes a token there; check the workload identity set-up.',

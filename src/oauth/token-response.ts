@@ -47,10 +47,17 @@ function jwtExpiry(token: string): number | undefined {
   }
 }
 
+/** When a token given `seconds` at `requestedAt` expires; undefined beyond the range of a Date. */
+function expiryDate(requestedAt: Date, seconds: number): Date | undefined {
+  const date = new Date(requestedAt.getTime() + seconds * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
 function parseExpiresIn(value: unknown, context: ParseContext): number | undefined {
   if (value === undefined || value === null) return undefined;
   const seconds = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+  // A finite number can still be past what a Date holds (1e13 s), which would crash printing or caching it.
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || expiryDate(context.requestedAt, seconds) === undefined) {
     throw new NetworkError('EXPIRES_IN_INVALID', `the token response from ${context.tokenUrl.host} has an unusable expires_in: ${JSON.stringify(value)}`, {
       hint: 'expires_in must be a number of seconds (RFC 6749 §5.1); report this to whoever runs the identity provider.',
     });
@@ -81,12 +88,14 @@ function successResult(body: Record<string, unknown>, context: ParseContext): To
     });
   }
   const exp = jwtExpiry(token);
-  const expiresIn = parseExpiresIn(body.expires_in, context) ?? (exp === undefined ? undefined : Math.max(0, Math.round(exp - context.requestedAt.getTime() / 1000)));
+  const fromExp = exp === undefined ? undefined : Math.max(0, Math.round(exp - context.requestedAt.getTime() / 1000));
+  // An exp no Date can hold is no usable expiry: the token is returned, just not cached.
+  const expiresIn = parseExpiresIn(body.expires_in, context) ?? (fromExp !== undefined && expiryDate(context.requestedAt, fromExp) ? fromExp : undefined);
   return {
     accessToken: token,
     tokenType: 'Bearer',
     expiresIn,
-    expiresAt: expiresIn === undefined ? undefined : new Date(context.requestedAt.getTime() + expiresIn * 1000),
+    expiresAt: expiresIn === undefined ? undefined : expiryDate(context.requestedAt, expiresIn),
     scope: typeof body.scope === 'string' ? body.scope : undefined,
     warnings,
   };

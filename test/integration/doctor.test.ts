@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,5 +73,22 @@ describe('tokenctl doctor', () => {
     const checks = JSON.parse(result.stdout).checks as Array<{ area: string; status: string; detail: string }>;
     expect(checks).toContainEqual(expect.objectContaining({ area: 'config', status: 'problem', detail: expect.stringContaining('profile file junk') }));
     expect(result.code).toBe(7);
+  });
+
+  it('-p with a broken profile file reports it (exit 7) instead of failing without a report', async () => {
+    const result = await doctor(['-p', 'junk', '--json']);
+    const checks = JSON.parse(result.stdout).checks as Array<{ area: string; status: string; detail: string }>;
+    expect(checks).toContainEqual(expect.objectContaining({ area: 'config', status: 'problem', detail: expect.stringContaining('profile file junk') }));
+    expect(result.code).toBe(7);
+  });
+
+  it('a profiles directory other users can write is reported with its fix (exit 7), not thrown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenctl-doctor-open-'));
+    mkdirSync(join(dir, 'profiles'));
+    chmodSync(join(dir, 'profiles'), 0o777);
+    const result = await runCli(['doctor', '--json'], { env: { TOKENCTL_CONFIG_DIR: dir, ...NO_KEYCHAIN } });
+    expect(result.code).toBe(7);
+    const checks = JSON.parse(result.stdout).checks as Array<{ area: string; status: string; detail: string; fix?: string }>;
+    expect(checks).toContainEqual(expect.objectContaining({ area: 'config', status: 'problem', detail: expect.stringContaining('writable by other users'), fix: expect.stringContaining('chmod 700') }));
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -273,6 +273,17 @@ describe('a broken profile file', () => {
     expect(removed.stderr).toContain('profile broken is unreadable');
     expect(readdirSync(join(configDir, 'profiles'))).not.toContain('broken.json');
   });
+
+  it('remove --all gets past a file not named like a profile: it is left in place, the rest removed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenctl-remove-all-'));
+    mkdirSync(join(dir, 'profiles'), { mode: 0o700 });
+    writeFileSync(join(dir, 'profiles', 'not a profile.json'), '{}', { mode: 0o600 });
+    writeFileSync(join(dir, 'profiles', 'zz-broken.json'), '{', { mode: 0o600 });
+    const removed = await cli(['remove', '--all', '--yes'], { env: { TOKENCTL_CONFIG_DIR: dir } });
+    expect(removed.code).toBe(0);
+    expect(removed.stderr).toContain('not named like a profile');
+    expect(readdirSync(join(dir, 'profiles'))).toEqual(['not a profile.json']);
+  });
 });
 
 describe('profile names and missing profiles', () => {
@@ -294,6 +305,17 @@ describe('profile names and missing profiles', () => {
     const result = await cli(['configure', '-p', 'alias', '--tenant', 'common', '--client-id', 'x']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('"common" is not a tenant');
+  });
+
+  it('configure refuses a malformed --secret-expires before storing any secret (exit 2)', async () => {
+    for (const date of ['2027-02-30', '5']) {
+      const result = await cli(['configure', '-p', 'typo', '--store', 'file', '--token-url', 'https://idp.example.com/token', '--client-id', 'x', '--no-validate', '--secret-expires', date], {
+        env: { TOKENCTL_CLIENT_SECRET: CANARY, TOKENCTL_PASSPHRASE: 'typo-pass' },
+      });
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toContain('--secret-expires must be a date');
+    }
+    expect(filesUnder(configDir).filter((file) => file.includes('typo'))).toEqual([]);
   });
 
   it('configure without a terminal names the flag that is missing (exit 2)', async () => {

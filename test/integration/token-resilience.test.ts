@@ -155,6 +155,16 @@ describe('what is sent, and discovery fallbacks', () => {
     expect(assertions).toEqual(['first.federated.token', 'second.federated.token']);
   });
 
+  it('a missing --client-assertion-file is exit 2 naming the file, not an internal error', async () => {
+    const idp = await server([{ status: 200, headers: { 'content-type': 'application/json' }, body: '{"access_token":"t","token_type":"Bearer"}' }]);
+    const result = await runCli(tokenArgs(idp.url, '--client-assertion-file', '/nonexistent/tokenctl/federated-token'));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('cannot read the federated token file /nonexistent/tokenctl/federated-token');
+    expect(result.stderr).not.toContain('internal error');
+    expect(idp.requests).toHaveLength(0);
+  });
+
   it('caps the response body at 1 MiB (exit 6)', async () => {
     const idp = await server([{ status: 200, headers: { 'content-type': 'application/json' }, body: `{"access_token":"${'a'.repeat(1024 * 1024 + 10)}"}` }]);
     const result = await runCli(tokenArgs(idp.url), { env: secretEnv });

@@ -43,6 +43,10 @@ describe('parseTokenResponse: success', () => {
     const exp = requestedAt.getTime() / 1000 + 900;
     expect(parseTokenResponse(json(200, { token_type: 'Bearer', access_token: jwtWithExp(exp) }), generic)).toMatchObject({ expiresIn: 900 });
   });
+  it('has no expiry when the JWT exp is past the range of a date, rather than an invalid one', () => {
+    const result = parseTokenResponse(json(200, { token_type: 'Bearer', access_token: jwtWithExp(1e300) }), generic);
+    expect(result).toMatchObject({ expiresIn: undefined, expiresAt: undefined });
+  });
   it('has no expiry for an opaque token without expires_in', () => {
     expect(parseTokenResponse(json(200, { token_type: 'Bearer', access_token: 'opaque' }), generic)).toMatchObject({ expiresIn: undefined, expiresAt: undefined });
   });
@@ -62,6 +66,7 @@ describe('parseTokenResponse: malformed success bodies', () => {
     ['a DPoP token', json(200, { access_token: 'a', token_type: 'DPoP' }), 'TOKEN_TYPE_UNSUPPORTED', '"DPoP" token'],
     ['a negative expires_in', json(200, { access_token: 'a', token_type: 'Bearer', expires_in: -5 }), 'EXPIRES_IN_INVALID', 'unusable expires_in: -5'],
     ['a text expires_in', json(200, { access_token: 'a', token_type: 'Bearer', expires_in: 'soon' }), 'EXPIRES_IN_INVALID', '"soon"'],
+    ['an expires_in past the range of a date', json(200, { access_token: 'a', token_type: 'Bearer', expires_in: 1e13 }), 'EXPIRES_IN_INVALID', 'unusable expires_in: 10000000000000'],
   ])('%s', (_name, response, code, text) => {
     expect(failure(response as RawResponse)).toMatchObject({ code, exitCode: 6, message: expect.stringContaining(text) });
   });

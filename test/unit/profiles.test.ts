@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseExpiryDate } from '../../src/commands/configure.js';
 import { checkProfileName, configLayout, configRoot, resolveProfileName } from '../../src/profiles/paths.js';
 import { parseProfile, PROFILE_SCHEMA_VERSION, serializeProfile, type Profile } from '../../src/profiles/profile.js';
 
@@ -232,5 +233,18 @@ describe('serializeProfile', () => {
     const text = serializeProfile({ ...minimal, lastValidatedAt: undefined, settings: { tenant: 'contoso.com', clientId: undefined } } as Profile);
     expect(JSON.parse(text)).not.toHaveProperty('lastValidatedAt');
     expect(JSON.parse(text).settings).toEqual({ tenant: 'contoso.com' });
+  });
+});
+
+describe('parseExpiryDate (--secret-expires)', () => {
+  it('takes YYYY-MM-DD as midnight UTC, and a full ISO 8601 date-time', () => {
+    expect(parseExpiryDate('2027-05-31')).toBe('2027-05-31T00:00:00.000Z');
+    expect(parseExpiryDate('2028-02-29')).toBe('2028-02-29T00:00:00.000Z');
+    expect(parseExpiryDate('2027-05-31T10:00:00+02:00')).toBe('2027-05-31T08:00:00.000Z');
+  });
+  it('refuses what Date would guess at or roll over', () => {
+    for (const value of ['5', '2027-02-30', '2027-13-01', 'May 3', '12/31/2027', '', 'garbage']) {
+      expect(() => parseExpiryDate(value), value).toThrowError(expect.objectContaining({ code: 'DATE_INVALID' }));
+    }
   });
 });
