@@ -61,8 +61,9 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     ...Object.entries(report.requestIds).map(([name, value]) => `  ${name.padEnd(12)} ${value}`),
   ];
   if (failures.length) {
-    // On failure stdout stays empty: the report goes to stderr with the error.
-    io.stderr.write(`${lines.join('\n')}\n`);
+    // On failure stdout stays empty: the report goes to stderr with the error (with --json, stderr is
+    // the one error object, so the report is left out).
+    if (!options.json) io.stderr.write(`${lines.join('\n')}\n`);
     throw new CheckFailedError('EXPECTATION_FAILED', `the token does not meet profile ${profile.name}'s expectations: ${failures.join('; ')}`, {
       hint: `Fix the app's permissions or the request (e.g. --resource), or change the expectation: tokenctl configure -p ${profile.name} --expect-…`,
     });

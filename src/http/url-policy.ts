@@ -24,6 +24,12 @@ export function parseProxyUrl(value: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError('UNSUPPORTED_URL_SCHEME', `--proxy must be an http:// or https:// proxy, not ${url.protocol}`, { hint: 'SOCKS proxies are not supported.' });
   }
+  if (url.username || url.password) {
+    // A password on the command line is visible in the process list and kept in profiles.
+    throw new UsageError('PROXY_CREDENTIALS_ON_COMMAND_LINE', '--proxy must not carry a user name or password', {
+      hint: 'Put the proxy URL with its credentials in HTTPS_PROXY (from your secret store) instead.',
+    });
+  }
   return url;
 }
 

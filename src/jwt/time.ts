@@ -55,7 +55,7 @@ export function tokenValidity(payload: Record<string, unknown>, now: Date, leewa
       state: 'not-yet-valid',
       secondsUntilValid,
       ...(exp !== undefined ? { secondsLeft: exp - nowSeconds } : {}),
-      summary: `not valid until ${isoDate(nbf)} (${relativeTime(nbf, now)}): check this machine's clock or the issuer's`,
+      summary: `not valid until ${isoDate(nbf) ?? `nbf ${nbf}`} (${relativeTime(nbf, now)}): check this machine's clock or the issuer's`,
     };
   }
   if (exp === undefined) {
@@ -63,8 +63,8 @@ export function tokenValidity(payload: Record<string, unknown>, now: Date, leewa
   }
   const secondsLeft = exp - nowSeconds;
   if (secondsLeft + leewaySeconds <= 0) {
-    return { state: 'expired', secondsLeft, summary: `expired ${formatDuration(secondsLeft)} ago (${isoDate(exp)})` };
+    return { state: 'expired', secondsLeft, summary: `expired ${formatDuration(secondsLeft)} ago (${isoDate(exp) ?? `exp ${exp}`})` };
   }
-  const summary = secondsLeft > 0 ? `valid for ${formatDuration(secondsLeft)} (until ${isoDate(exp)})` : `expired ${formatDuration(secondsLeft)} ago, within the ${leewaySeconds}s leeway`;
+  const summary = secondsLeft > 0 ? `valid for ${formatDuration(secondsLeft)} (until ${isoDate(exp) ?? `exp ${exp}`})` : `expired ${formatDuration(secondsLeft)} ago, within the ${leewaySeconds}s leeway`;
   return { state: 'valid', secondsLeft, summary };
 }

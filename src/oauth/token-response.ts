@@ -1,7 +1,7 @@
 import { IdpRejectedError, NetworkError } from '../errors.js';
 import type { RawResponse } from '../http/exchange.js';
 import { diagnoseOAuthError, type RequestContext } from './diagnose.js';
-import { excerpt } from './redact.js';
+import { excerpt, redactText } from './redact.js';
 
 export interface TokenResult {
   accessToken: string;
@@ -116,7 +116,8 @@ export function aadstsCode(body: Record<string, unknown>): number | undefined {
 function oauthError(response: RawResponse, body: Record<string, unknown>, context: ParseContext): IdpRejectedError {
   const error = String(body.error);
   const code = aadstsCode(body);
-  const description = firstLine(body.error_description);
+  // Servers sometimes echo what they were sent; the client's own secret must not come back out that way.
+  const description = typeof body.error_description === 'string' ? firstLine(redactText(body.error_description, context.secrets)) : undefined;
   const ids = [
     typeof body.trace_id === 'string' ? `trace ID ${body.trace_id}` : undefined,
     typeof body.correlation_id === 'string' ? `correlation ID ${body.correlation_id}` : undefined,

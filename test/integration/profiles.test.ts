@@ -126,6 +126,9 @@ describe('a client-secret profile in the OS keychain (oidc-provider, client_secr
     const result = await cli(['validate', '-p', name, '--expect-aud', 'https://other.example.com']);
     expect(result).toMatchObject({ code: 7, stdout: '' });
     expect(result.stderr).toContain('expected "https://other.example.com"');
+     const json = await cli(['validate', '-p', name, '--expect-aud', 'https://other.example.com', '--json']);
+    expect(json).toMatchObject({ code: 7, stdout: '' });
+    expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'EXPECTATION_FAILED', exitCode: 7 });
   });
 
   it('a failed re-validation leaves the profile, its secret and its cached token exactly as they were', async () => {

@@ -47,6 +47,9 @@ describe('tokenValidity', () => {
     expect(tokenValidity({ nbf: t + 120, exp: t + 3600 }, now)).toMatchObject({ state: 'not-yet-valid', secondsUntilValid: 120 });
     expect(tokenValidity({ nbf: t + 120, exp: t + 3600 }, now, 300).state).toBe('valid');
   });
+  it('names the raw value of a time claim beyond the range of a date', () => {
+    expect(tokenValidity({ nbf: 1e20 }, now).summary).toMatch(/^not valid until nbf 100000000000000000000 /);
+  });
   it('no expiry, or an unusable one', () => {
     expect(tokenValidity({}, now)).toMatchObject({ state: 'no-expiry', summary: 'no expiry (no exp claim)' });
     expect(tokenValidity({ exp: '1700000000' }, now)).toMatchObject({ state: 'no-expiry', summary: expect.stringContaining('not a number') });

@@ -123,6 +123,10 @@ describe('parseTokenResponse: errors', () => {
     });
   });
 
+  it('scrubs the client secret from an error_description that echoes it', () => {
+    expect(failure(json(401, { error: 'invalid_client', error_description: 'bad secret Sup3r~Secret.Value for client' }), generic).message).toContain('bad secret <redacted> for client');
+  });
+
   it('keeps only the first line of error_description', () => {
     expect(failure(json(400, { error: 'invalid_scope', error_description: 'first line\nsecond line' }), generic).message).toMatch(/first line$/);
   });

@@ -33,9 +33,9 @@ describe('parseEndpointUrl', () => {
 });
 
 describe('parseProxyUrl', () => {
-  it('accepts a plain-http corporate proxy (TLS to the server is tunnelled end to end)', () => {
+  it('accepts a plain-http corporate proxy (TLS to the server is tunnelled end to end), without credentials', () => {
     expect(parseProxyUrl('http://proxy.corp.example:3128').host).toBe('proxy.corp.example:3128');
-    expect(parseProxyUrl('https://user:pw@proxy.example.com').username).toBe('user');
+    expect(() => parseProxyUrl('https://user:pw@proxy.example.com')).toThrowError(expect.objectContaining({ code: 'PROXY_CREDENTIALS_ON_COMMAND_LINE', hint: expect.stringContaining('HTTPS_PROXY') }));
   });
   it('refuses other schemes and garbage', () => {
     expect(() => parseProxyUrl('socks5://proxy:1080')).toThrowError(expect.objectContaining({ code: 'UNSUPPORTED_URL_SCHEME', exitCode: 2 }));
