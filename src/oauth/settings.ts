@@ -64,7 +64,9 @@ export function settingsFromEnvironment(env: Record<string, string | undefined>)
 /** Where the token comes from: a tenant means Entra ID, a token URL or issuer a generic server. */
 const ENDPOINT_KEYS = ['tenant', 'tokenUrl', 'issuer'] as const;
 /** How the client proves itself: one kind of credential, never a mix from different layers. */
-const CREDENTIAL_KEYS = ['certificatePath', 'privateKeyPath', 'certificateAlias', 'thumbprint', 'clientAssertionFile'] as const;
+const CREDENTIAL_KEYS = ['certificatePath', 'clientAssertionFile'] as const;
+/** Details of a certificate: they belong to the certificate of their own layer or a lower one. */
+const CERTIFICATE_DETAIL_KEYS = ['privateKeyPath', 'certificateAlias', 'thumbprint'] as const;
 
 function pick<T extends object>(settings: T, keys: readonly string[]): Partial<T> {
   return Object.fromEntries(Object.entries(settings).filter(([key, value]) => keys.includes(key) && value !== undefined)) as Partial<T>;
@@ -78,13 +80,23 @@ function definedOnly<T extends object>(settings: T): Partial<T> {
  * Merges layers, highest precedence first (flags, then environment, then profile). The endpoint and
  * the credential are each taken whole from the highest layer that names one, so `--token-url` on the
  * command line is never mixed with a tenant from AZURE_TENANT_ID, nor a certificate with a federated
- * token file.
+ * token file. A certificate's details (key, alias, thumbprint) may come from a higher layer (`-p erp
+ * --thumbprint …`), never from below a newly given certificate, where they describe the old one.
  */
 export function mergeSettings(...layers: RequestSettings[]): RequestSettings {
   const merged: RequestSettings = {};
   for (const layer of [...layers].reverse()) Object.assign(merged, definedOnly(layer));
   const endpointLayer = layers.find((layer) => Object.keys(pick(layer, ENDPOINT_KEYS)).length > 0);
-  const credentialLayer = layers.find((layer) => Object.keys(pick(layer, CREDENTIAL_KEYS)).length > 0);
-  for (const key of [...ENDPOINT_KEYS, ...CREDENTIAL_KEYS]) delete merged[key];
-  return { ...merged, ...(endpointLayer ? pick(endpointLayer, ENDPOINT_KEYS) : {}), ...(credentialLayer ? pick(credentialLayer, CREDENTIAL_KEYS) : {}) };
+  const credentialIndex = layers.findIndex((layer) => Object.keys(pick(layer, CREDENTIAL_KEYS)).length > 0);
+  const credentialLayer = layers[credentialIndex];
+  const detailLayers = credentialIndex === -1 ? layers : layers.slice(0, credentialIndex + 1);
+  const details: RequestSettings = {};
+  for (const layer of [...detailLayers].reverse()) Object.assign(details, pick(layer, CERTIFICATE_DETAIL_KEYS));
+  for (const key of [...ENDPOINT_KEYS, ...CREDENTIAL_KEYS, ...CERTIFICATE_DETAIL_KEYS]) delete merged[key];
+  return {
+    ...merged,
+    ...(endpointLayer ? pick(endpointLayer, ENDPOINT_KEYS) : {}),
+    ...(credentialLayer ? pick(credentialLayer, CREDENTIAL_KEYS) : {}),
+    ...details,
+  };
 }

@@ -164,6 +164,13 @@ describe('settings', () => {
   it('keeps a credential whole: a flag certificate hides the environment federated file', () => {
     expect(mergeSettings({ certificatePath: '/c.pem' }, { clientAssertionFile: '/f' })).toEqual({ certificatePath: '/c.pem' });
   });
+  it("adds a certificate's details from above, never from below a new certificate", () => {
+    const profile = { certificatePath: '/old.pem', privateKeyPath: '/old.key', thumbprint: 'OLD' };
+    expect(mergeSettings({ thumbprint: 'NEW' }, profile)).toEqual({ certificatePath: '/old.pem', privateKeyPath: '/old.key', thumbprint: 'NEW' });
+    expect(mergeSettings({ certificatePath: '/new.pem' }, profile)).toEqual({ certificatePath: '/new.pem' });
+    expect(mergeSettings({ clientAssertionFile: '/f' }, profile)).toEqual({ clientAssertionFile: '/f' });
+    expect(mergeSettings({ thumbprint: 'X' }, { clientId: 'secret-profile' })).toEqual({ thumbprint: 'X', clientId: 'secret-profile' });
+  });
 });
 
 describe('clockSkewWarning', () => {
