@@ -11,7 +11,7 @@ import { ask, canPrompt, secretReader } from '../output/prompts.js';
 import { checkExpectations, keyClaims, mergeExpectations, tokenClaims, type Expectations } from '../profiles/expectations.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import { PROFILE_SCHEMA_VERSION, type Profile } from '../profiles/profile.js';
-import { cacheKeyAccount, openRepository, openTokenCache, profileCacheKey, storedSecretReader, toCache } from '../profiles/session.js';
+import { cacheKeyAccount, openRepository, openTokenCache, profileCacheKey, storedSecretReader, toCache, withProfileWriteLock } from '../profiles/session.js';
 import { openSecretStore, type StoreKind } from '../secrets/open-store.js';
 import type { SecretStore } from '../secrets/store.js';
 
@@ -210,14 +210,18 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
     const prepared = await prepareTokenRequest(settings, {}, requestIo, options.verbose, async (kind) => secrets[kind]);
     const outcome = await sendTokenRequest(prepared, io, options);
     const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
-    summary = { profile: await save(), authMethod: prepared.request.authMethod, outcome, expectationFailures: failures };
     const entry = toCache(outcome.token, new Date(io.now().getTime() - outcome.elapsedMs));
-    try {
-      if (entry) await cache.write(name, profileCacheKey(settings, credential), entry);
-    } catch (error) {
-      // The profile is saved; without a cached token the first `token -p` simply makes a request.
-      warn(io, `could not cache the token: ${(error as Error).message}`);
-    }
+    const profile = await withProfileWriteLock(layout, name, async () => {
+      const saved = await save();
+      try {
+        if (entry) await cache.write(name, profileCacheKey(settings, credential), entry);
+      } catch (error) {
+        // The profile is saved; without a cached token the first `token -p` simply makes a request.
+        warn(io, `could not cache the token: ${(error as Error).message}`);
+      }
+      return saved;
+    });
+    summary = { profile, authMethod: prepared.request.authMethod, outcome, expectationFailures: failures };
   } else {
     const authMethod = checkLocally(settings);
     if (credential === 'certificate') {
@@ -227,8 +231,12 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
       const certificate = await loadCertificateFromSettings(settings, { password: secrets.certificatePassword, keyPassword: secrets.certificateKeyPassword }, (path) => readFile(path));
       for (const warning of assessCertificate(certificate, io.now(), settings.thumbprint).warnings) warn(io, warning);
     }
-    summary = { profile: await save(), authMethod, outcome: undefined, expectationFailures: [] };
-    await cache.delete(name);
+    const profile = await withProfileWriteLock(layout, name, async () => {
+      const saved = await save();
+      await cache.delete(name);
+      return saved;
+    });
+    summary = { profile, authMethod, outcome: undefined, expectationFailures: [] };
   }
   printSummary(summary, io, options.json);
 

@@ -4,7 +4,7 @@ import type { GlobalOptions, Io } from '../output/io.js';
 import { warn } from '../output/io.js';
 import { checkExpectations, keyClaims, mergeExpectations, tokenClaims, type Expectations } from '../profiles/expectations.js';
 import { resolveProfileName } from '../profiles/paths.js';
-import { openProfileSession, storedSecretReader } from '../profiles/session.js';
+import { openProfileSession, storedSecretReader, withProfileWriteLock } from '../profiles/session.js';
 import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 
 export interface ValidateOptions extends GlobalOptions {
@@ -68,6 +68,10 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
       hint: `Fix the app's permissions or the request (e.g. --resource), or change the expectation: tokenctl configure -p ${profile.name} --expect-…`,
     });
   }
-  await session.repo.write({ ...profile, lastValidatedAt: io.now().toISOString() });
+  // Re-read under the lock: a configure that ran meanwhile must not be undone by this write.
+  await withProfileWriteLock(session.layout, profile.name, async () => {
+    const current = await session.repo.read(profile.name);
+    await session.repo.write({ ...current, lastValidatedAt: io.now().toISOString() });
+  });
   io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join('\n')}\n`);
 }

@@ -72,6 +72,15 @@ export function toCache(token: TokenResult, obtainedAt: Date): CachedToken | und
   };
 }
 
+/**
+ * Runs a change to a profile's files under its lock, so that a `configure`, a `validate` and a token
+ * refresh of the same profile in other processes never interleave their writes.
+ */
+export async function withProfileWriteLock<T>(layout: ConfigLayout, profile: string, fn: () => Promise<T>): Promise<T> {
+  const { withProfileLock } = await import('../cache/lock.js');
+  return withProfileLock(join(layout.locksDir, `${profile}.lock`), { timeoutMs: 30_000, staleMs: 60_000, profile }, fn);
+}
+
 export interface ProfileSession {
   layout: ConfigLayout;
   repo: ProfileRepository;
