@@ -6,10 +6,8 @@ import type { DecodeOptions } from './commands/decode.js';
 import type { TokenOptions } from './commands/token.js';
 import type { ConfigureOptions } from './commands/configure.js';
 import type { Expectations } from './profiles/expectations.js';
-import { STORE_KINDS, type StoreKind } from './secrets/open-store.js';
-import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, type RequestSettings } from './oauth/settings.js';
-import { OUTPUT_FORMATS, type OutputFormat } from './output/token-output.js';
-import { SHELLS, type Shell } from './completion/shells.js';
+import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type OutputFormat, type Shell, type StoreKind } from './choices.js';
+import type { RequestSettings } from './oauth/settings.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:

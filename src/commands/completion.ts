@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { completionScript } from '../completion/generate.js';
 import { completionModel } from '../completion/model.js';
-import type { Shell } from '../completion/shells.js';
+import type { Shell } from '../choices.js';
 import type { Io } from '../output/io.js';
 
 /** Prints the completion script for `shell`, made from the program that is running now. */

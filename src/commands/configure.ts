@@ -12,7 +12,8 @@ import { checkExpectations, keyClaims, mergeExpectations, tokenClaims, type Expe
 import { resolveProfileName } from '../profiles/paths.js';
 import { PROFILE_SCHEMA_VERSION, type Profile } from '../profiles/profile.js';
 import { cacheKeyAccount, openRepository, openTokenCache, profileCacheKey, storedSecretReader, toCache, withProfileWriteLock } from '../profiles/session.js';
-import { openSecretStore, type StoreKind } from '../secrets/open-store.js';
+import type { StoreKind } from '../choices.js';
+import { openSecretStore } from '../secrets/open-store.js';
 import type { SecretStore } from '../secrets/store.js';
 
 export interface ConfigureOptions extends GlobalOptions {

@@ -3,7 +3,8 @@ import type { SecretSources } from '../oauth/credential.js';
 import { mergeSettings, settingsFromEnvironment, type RequestSettings } from '../oauth/settings.js';
 import type { TokenResult } from '../oauth/token-response.js';
 import type { GlobalOptions, Io } from '../output/io.js';
-import { formatToken, type OutputFormat } from '../output/token-output.js';
+import type { OutputFormat } from '../choices.js';
+import { formatToken } from '../output/token-output.js';
 import { resolveProfileName } from '../profiles/paths.js';
 
 export interface TokenOptions extends GlobalOptions {

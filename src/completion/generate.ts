@@ -2,7 +2,7 @@ import { bashScript } from './bash.js';
 import { fishScript } from './fish.js';
 import type { CompletionModel } from './model.js';
 import { powershellScript } from './powershell.js';
-import { SHELLS, type Shell } from './shells.js';
+import { SHELLS, type Shell } from '../choices.js';
 import { zshScript } from './zsh.js';
 
 const GENERATORS: Record<Shell, (model: CompletionModel) => string> = {

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { ClientCertificate } from './certificate.js';
-import type { AssertionAlgorithm, AuthMethod } from './settings.js';
+import type { AssertionAlgorithm, AuthMethod } from '../choices.js';
 
 export type ClientCredential =
   | { kind: 'secret'; secret: string; source: string }

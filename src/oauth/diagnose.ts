@@ -1,4 +1,4 @@
-import type { AuthMethod } from './settings.js';
+import type { AuthMethod } from '../choices.js';
 
 /** What was asked, so a hint can name the flag to change. */
 export interface RequestContext {

@@ -1,6 +1,7 @@
 import { NetworkError, UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
-import { CLOUDS, type RequestSettings } from './settings.js';
+import { CLOUDS } from '../choices.js';
+import type { RequestSettings } from './settings.js';
 
 export type Endpoint =
   | { provider: 'entra'; tokenUrl: URL; tenant: string; authorityHost: URL }

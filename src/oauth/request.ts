@@ -2,7 +2,8 @@ import { UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import type { AssertionOptions, ClientCredential } from './client-auth.js';
 import type { Endpoint } from './endpoint.js';
-import { DEFAULTS, type AuthMethod, type RequestSettings } from './settings.js';
+import type { AuthMethod } from '../choices.js';
+import { DEFAULTS, type RequestSettings } from './settings.js';
 
 /** A token request decided down to the last parameter, before any credential is applied. */
 export interface TokenRequest {

@@ -1,15 +1,4 @@
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
-export type AuthMethod = (typeof AUTH_METHODS)[number];
-
-export const CLOUDS = {
-  public: 'https://login.microsoftonline.com',
-  usgov: 'https://login.microsoftonline.us',
-  china: 'https://login.partner.microsoftonline.cn',
-} as const;
-export type Cloud = keyof typeof CLOUDS;
-
-export const ASSERTION_ALGORITHMS = ['PS256', 'RS256'] as const;
-export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
+import type { AssertionAlgorithm, AuthMethod, Cloud } from '../choices.js';
 
 /**
  * Everything that shapes a token request, and nothing secret: what flags, the environment and (later)

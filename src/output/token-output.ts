@@ -1,7 +1,6 @@
+import type { OutputFormat } from '../choices.js';
 import type { TokenResult } from '../oauth/token-response.js';
 
-export const OUTPUT_FORMATS = ['raw', 'json', 'header', 'env'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The --json / -o json document; later commands add fields (e.g. cached), never rename them. */
 export function tokenDocument(token: TokenResult, extra: Record<string, unknown> = {}) {

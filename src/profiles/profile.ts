@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
-import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, type Cloud, type RequestSettings } from '../oauth/settings.js';
+import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, type Cloud } from '../choices.js';
+import type { RequestSettings } from '../oauth/settings.js';
 import { isValidProfileName, PROFILE_NAME_RULE } from './paths.js';
 
 export const PROFILE_SCHEMA_VERSION = 1;

@@ -1,10 +1,9 @@
+import type { StoreKind } from '../choices.js';
 import { SecretStoreError } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { ask, canPrompt } from '../output/prompts.js';
 import type { SecretStore } from './store.js';
 
-export type StoreKind = 'keychain' | 'file';
-export const STORE_KINDS: readonly StoreKind[] = ['keychain', 'file'];
 export const PASSPHRASE_ENV = 'TOKENCTL_PASSPHRASE';
 
 /** The passphrase of the encrypted file store: the environment, else a prompt, else a clear refusal. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
 import { completionScript } from '../../src/completion/generate.js';
 import { completionModel } from '../../src/completion/model.js';
-import { SHELLS } from '../../src/completion/shells.js';
+import { SHELLS } from '../../src/choices.js';
 import { runCli } from '../support/cli.js';
 import { fakeIo } from '../support/fake-io.js';
 

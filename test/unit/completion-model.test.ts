@@ -2,11 +2,8 @@ import { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, runCli } from '../../src/cli.js';
 import { completionModel, optionNames, type CommandModel, type OptionModel } from '../../src/completion/model.js';
-import { SHELLS } from '../../src/completion/shells.js';
+import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS } from '../../src/choices.js';
 import { UsageError } from '../../src/errors.js';
-import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS } from '../../src/oauth/settings.js';
-import { OUTPUT_FORMATS } from '../../src/output/token-output.js';
-import { STORE_KINDS } from '../../src/secrets/open-store.js';
 import { fakeIo } from '../support/fake-io.js';
 
 const program = buildProgram(fakeIo());

@@ -1,0 +1,25 @@
+/**
+ * The values of tokenctl's enumerated options, in one module that imports nothing: the CLI lists them
+ * for --help, validation and completions without loading the code that acts on them.
+ */
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+export const CLOUDS = {
+  public: 'https://login.microsoftonline.com',
+  usgov: 'https://login.microsoftonline.us',
+  china: 'https://login.partner.microsoftonline.cn',
+} as const;
+export type Cloud = keyof typeof CLOUDS;
+
+export const ASSERTION_ALGORITHMS = ['PS256', 'RS256'] as const;
+export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
+
+export const OUTPUT_FORMATS = ['raw', 'json', 'header', 'env'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export const STORE_KINDS = ['keychain', 'file'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+export const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
+export type Shell = (typeof SHELLS)[number];
