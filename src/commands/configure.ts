@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
-import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, SECRET_ENV, loadCertificateFromSettings, type SecretKind, stripTrailingNewline, type SecretSources } from '../oauth/credential.js';
+import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, SECRET_ENV, loadCertificateFromSettings, readSecretFile, type SecretKind, stripTrailingNewline, type SecretSources } from '../oauth/credential.js';
 import { checkTenant, planEndpoint } from '../oauth/endpoint.js';
 import type { TokenOutcome } from '../oauth/engine.js';
 import { buildTokenRequest } from '../oauth/request.js';
@@ -130,11 +130,7 @@ async function newSecrets(options: ConfigureOptions, io: Io): Promise<SecretValu
   if (options.secrets.clientSecretStdin) found.clientSecret = stripTrailingNewline(await read('Client secret'));
   else if (options.secrets.clientSecretFile) {
     const { readFile } = await import('node:fs/promises');
-    try {
-      found.clientSecret = stripTrailingNewline(await readFile(options.secrets.clientSecretFile, 'utf8'));
-    } catch (error) {
-      throw new UsageError('FILE_UNREADABLE', `cannot read the client secret file ${options.secrets.clientSecretFile}: ${(error as Error).message}`, { cause: error });
-    }
+    found.clientSecret = await readSecretFile(options.secrets.clientSecretFile, (path) => readFile(path));
   } else if (io.env[SECRET_ENV] !== undefined) found.clientSecret = stripTrailingNewline(io.env[SECRET_ENV]);
   if (options.secrets.certificatePasswordStdin) found.certificatePassword = stripTrailingNewline(await read('Certificate password'));
   else if (io.env[CERTIFICATE_PASSWORD_ENV] !== undefined) found.certificatePassword = io.env[CERTIFICATE_PASSWORD_ENV];

@@ -48,7 +48,10 @@ async function readBytes(deps: Pick<CredentialDeps, 'readFile'>, path: string, w
   }
 }
 
-const readFileText = async (deps: Pick<CredentialDeps, 'readFile'>, path: string, what: string): Promise<string> => (await readBytes(deps, path, what)).toString('utf8');
+/** A client secret kept in a file (--client-secret-file), without the trailing newline editors add. */
+export async function readSecretFile(path: string, readFile: CredentialDeps['readFile']): Promise<string> {
+  return stripTrailingNewline((await readBytes({ readFile }, path, 'the client secret file')).toString('utf8'));
+}
 
 /** The certificate (and key) the settings name, opened with the given passwords. */
 export async function loadCertificateFromSettings(
@@ -94,7 +97,7 @@ export async function resolveCredential(settings: RequestSettings, sources: Secr
     return { kind: 'secret', secret: checkSecret(secret, 'stdin'), source: '--client-secret-stdin' };
   }
   if (sources.clientSecretFile) {
-    const secret = stripTrailingNewline(await readFileText(deps, sources.clientSecretFile, 'the client secret file'));
+    const secret = await readSecretFile(sources.clientSecretFile, deps.readFile);
     return { kind: 'secret', secret: checkSecret(secret, sources.clientSecretFile), source: '--client-secret-file' };
   }
   if (settings.certificatePath) {
