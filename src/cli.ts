@@ -205,8 +205,28 @@ function commanderToUsageError(error: CommanderError, argv: readonly string[]): 
   return new UsageError(code, error.message.replace(/^error: /, ''), { hint: `Run ${helpCommand} for the options.` });
 }
 
-/** The whole command line as a commander program; also the source of the shell completion scripts. */
-export function buildProgram(io: Io): Command {
+const COMMAND_NAMES = ['decode', 'token', 'configure', 'validate', 'remove', 'list', 'show', 'doctor', 'completion'] as const;
+
+/**
+ * The command this argv runs, when it names one whose options are all it needs: commander would
+ * otherwise build every command's options before parsing, and start-up is what every call pays.
+ * Global options take no values, so the first word that is not an option is the command.
+ */
+export function commandToBuild(argv: readonly string[]): string | undefined {
+  const at = argv.findIndex((arg) => !arg.startsWith('-'));
+  const word = argv[at];
+  // `tokenctl --help token` is the program's help, which lists every command.
+  if (argv.slice(0, at).some((arg) => arg === '-h' || arg === '--help')) return undefined;
+  // completion describes the whole program, and an unknown word needs every name for suggestions.
+  return word !== 'completion' && (COMMAND_NAMES as readonly string[]).includes(word ?? '') ? word : undefined;
+}
+
+/**
+ * The whole command line as a commander program; also the source of the shell completion scripts.
+ * With `only`, just that command is built (see commandToBuild).
+ */
+export function buildProgram(io: Io, only?: string): Command {
+  const builds = (name: (typeof COMMAND_NAMES)[number]) => only === undefined || only === name;
   const program = new Command('tokenctl')
     .description('OAuth 2.0 client-credentials tokens for machines, and an offline JWT explainer.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -228,196 +248,214 @@ export function buildProgram(io: Io): Command {
     return { json: Boolean(all.json), verbose: Boolean(all.verbose), color: all.color !== false };
   };
 
-  program
-    .command('decode')
-    .summary('explain a JWT offline: header, claims, times, and what they mean')
-    .description('Decode a JWT and explain it. The signature is verified only with --verify, --jwks or --key.')
-    .argument('[token]', 'the token; omit it or pass - to read stdin')
-    .option('--claim <name>', 'print one claim: a string raw, anything else as JSON')
-    .option('--require-valid', 'exit 7 if the token is expired or not yet valid')
-    .option('--leeway <seconds>', 'clock tolerance for --require-valid and --verify', parseSeconds, 0)
-    .option('--verify', "verify the signature with the keys the issuer publishes ({iss}/.well-known/openid-configuration)")
-    .option('--jwks <url-or-file>', 'verify against this JWKS (implies --verify)')
-    .option('--key <file>', 'verify against this public key: PEM (SPKI or certificate) or JWK (implies --verify)')
-    .option('--expect-aud <audience>', 'exit 7 unless aud is (or contains) this value')
-    .option('--expect-iss <issuer>', 'exit 7 unless iss is exactly this value')
-    .option('--ca-file <pem>', 'also trust this CA when fetching keys (NODE_EXTRA_CA_CERTS works too)')
-    .option(PROFILE_OPTION, "decode this profile's current token (from the cache, fetched if needed)")
-    .addHelpText('after', DECODE_EXAMPLES)
-    .action(async (token: string | undefined, raw: Record<string, unknown>, command: Command) => {
-      const options: DecodeOptions = {
-        ...globals(command),
-        token,
-        claim: raw.claim as string | undefined,
-        requireValid: Boolean(raw.requireValid),
-        leewaySeconds: raw.leeway as number,
-        verify: Boolean(raw.verify || raw.jwks || raw.key),
-        jwks: raw.jwks as string | undefined,
-        keyFile: raw.key as string | undefined,
-        expectAudience: raw.expectAud as string | undefined,
-        expectIssuer: raw.expectIss as string | undefined,
-        caFile: raw.caFile as string | undefined,
-        profile: raw.profile as string | undefined,
-      };
-      const { decodeCommand } = await import('./commands/decode.js');
-      await decodeCommand(options, io);
-    });
-
-  addRequestOptions(
+  if (builds('decode')) {
     program
-      .command('token')
-      .summary('request an access token (client credentials) and print it')
-      .description('Request an access token with the client-credentials grant and print it on stdout. Nothing is printed on stdout when it fails.'),
-  )
-    .option(PROFILE_OPTION, `use a saved profile; ${PROFILE_HELP}`)
-    .option('--min-validity <seconds>', 'reuse a cached token only while it has this long left (default 300)', parseSeconds, 300)
-    .option('--refresh', 'fetch a new token even if the cached one is still good')
-    .option('--no-cache', 'neither read nor write the token cache')
-    .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)').choices(OUTPUT_FORMATS).default('raw'))
-    .addHelpText('after', TOKEN_EXAMPLES)
-    .action(async (raw: Record<string, unknown>, command: Command) => {
-      const options: TokenOptions = {
-        ...globals(command),
-        profile: raw.profile as string | undefined,
-        settings: requestSettingsFrom(raw),
-        secrets: secretSourcesFrom(raw),
-        output: raw.output as OutputFormat,
-        minValiditySeconds: raw.minValidity as number,
-        refresh: Boolean(raw.refresh),
-        noCache: raw.cache === false,
-      };
-      const { tokenCommand } = await import('./commands/token.js');
-      await tokenCommand(options, io);
-    });
+      .command('decode')
+      .summary('explain a JWT offline: header, claims, times, and what they mean')
+      .description('Decode a JWT and explain it. The signature is verified only with --verify, --jwks or --key.')
+      .argument('[token]', 'the token; omit it or pass - to read stdin')
+      .option('--claim <name>', 'print one claim: a string raw, anything else as JSON')
+      .option('--require-valid', 'exit 7 if the token is expired or not yet valid')
+      .option('--leeway <seconds>', 'clock tolerance for --require-valid and --verify', parseSeconds, 0)
+      .option('--verify', "verify the signature with the keys the issuer publishes ({iss}/.well-known/openid-configuration)")
+      .option('--jwks <url-or-file>', 'verify against this JWKS (implies --verify)')
+      .option('--key <file>', 'verify against this public key: PEM (SPKI or certificate) or JWK (implies --verify)')
+      .option('--expect-aud <audience>', 'exit 7 unless aud is (or contains) this value')
+      .option('--expect-iss <issuer>', 'exit 7 unless iss is exactly this value')
+      .option('--ca-file <pem>', 'also trust this CA when fetching keys (NODE_EXTRA_CA_CERTS works too)')
+      .option(PROFILE_OPTION, "decode this profile's current token (from the cache, fetched if needed)")
+      .addHelpText('after', DECODE_EXAMPLES)
+      .action(async (token: string | undefined, raw: Record<string, unknown>, command: Command) => {
+        const options: DecodeOptions = {
+          ...globals(command),
+          token,
+          claim: raw.claim as string | undefined,
+          requireValid: Boolean(raw.requireValid),
+          leewaySeconds: raw.leeway as number,
+          verify: Boolean(raw.verify || raw.jwks || raw.key),
+          jwks: raw.jwks as string | undefined,
+          keyFile: raw.key as string | undefined,
+          expectAudience: raw.expectAud as string | undefined,
+          expectIssuer: raw.expectIss as string | undefined,
+          caFile: raw.caFile as string | undefined,
+          profile: raw.profile as string | undefined,
+        };
+        const { decodeCommand } = await import('./commands/decode.js');
+        await decodeCommand(options, io);
+      });
+  }
 
-  addExpectationOptions(
+  if (builds('token')) {
     addRequestOptions(
       program
-        .command('configure')
-        .summary('create or update a profile: validated live, secrets in the OS keychain')
-        .description('Create or update a named profile. Only the values given change; the stored secret is kept unless a new one is supplied. Unless --no-validate, a live token request must succeed before anything is saved.')
-        .option(PROFILE_OPTION, PROFILE_HELP),
-    ),
-  )
-    .addOption(new Option('--store <store>', 'where secrets go: keychain (default) or file (AES-256-GCM, passphrase from TOKENCTL_PASSPHRASE)').choices(STORE_KINDS))
-    .option('--no-validate', 'save without a live token request')
-    .option('--secret-expires <date>', 'when the client secret expires (YYYY-MM-DD), for warnings before it does')
-    .addHelpText('after', CONFIGURE_EXAMPLES)
-    .action(async (raw: Record<string, unknown>, command: Command) => {
-      const options: ConfigureOptions = {
-        ...globals(command),
-        profile: raw.profile as string | undefined,
-        settings: requestSettingsFrom(raw),
-        secrets: secretSourcesFrom(raw),
-        store: raw.store as StoreKind | undefined,
-        validate: raw.validate !== false,
-        expectations: expectationsFrom(raw),
-        secretExpires: raw.secretExpires as string | undefined,
-      };
-      const { configureCommand } = await import('./commands/configure.js');
-      await configureCommand(options, io);
-    });
+        .command('token')
+        .summary('request an access token (client credentials) and print it')
+        .description('Request an access token with the client-credentials grant and print it on stdout. Nothing is printed on stdout when it fails.'),
+    )
+      .option(PROFILE_OPTION, `use a saved profile; ${PROFILE_HELP}`)
+      .option('--min-validity <seconds>', 'reuse a cached token only while it has this long left (default 300)', parseSeconds, 300)
+      .option('--refresh', 'fetch a new token even if the cached one is still good')
+      .option('--no-cache', 'neither read nor write the token cache')
+      .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)').choices(OUTPUT_FORMATS).default('raw'))
+      .addHelpText('after', TOKEN_EXAMPLES)
+      .action(async (raw: Record<string, unknown>, command: Command) => {
+        const options: TokenOptions = {
+          ...globals(command),
+          profile: raw.profile as string | undefined,
+          settings: requestSettingsFrom(raw),
+          secrets: secretSourcesFrom(raw),
+          output: raw.output as OutputFormat,
+          minValiditySeconds: raw.minValidity as number,
+          refresh: Boolean(raw.refresh),
+          noCache: raw.cache === false,
+        };
+        const { tokenCommand } = await import('./commands/token.js');
+        await tokenCommand(options, io);
+      });
+  }
 
-  addExpectationOptions(
-    program
-      .command('validate')
-      .summary("request a token for a profile now, bypassing the cache, and check it")
-      .description("Request a token for a profile now, bypassing and not touching the cache; report what the identity provider said and check the profile's expectations (and any given here).")
-      .option(PROFILE_OPTION, PROFILE_HELP)
-      .option('--curl', 'print an equivalent curl command instead of sending the request (secrets stay out of it)'),
-  )
-    .addHelpText('after', `
+  if (builds('configure')) {
+    addExpectationOptions(
+      addRequestOptions(
+        program
+          .command('configure')
+          .summary('create or update a profile: validated live, secrets in the OS keychain')
+          .description('Create or update a named profile. Only the values given change; the stored secret is kept unless a new one is supplied. Unless --no-validate, a live token request must succeed before anything is saved.')
+          .option(PROFILE_OPTION, PROFILE_HELP),
+      ),
+    )
+      .addOption(new Option('--store <store>', 'where secrets go: keychain (default) or file (AES-256-GCM, passphrase from TOKENCTL_PASSPHRASE)').choices(STORE_KINDS))
+      .option('--no-validate', 'save without a live token request')
+      .option('--secret-expires <date>', 'when the client secret expires (YYYY-MM-DD), for warnings before it does')
+      .addHelpText('after', CONFIGURE_EXAMPLES)
+      .action(async (raw: Record<string, unknown>, command: Command) => {
+        const options: ConfigureOptions = {
+          ...globals(command),
+          profile: raw.profile as string | undefined,
+          settings: requestSettingsFrom(raw),
+          secrets: secretSourcesFrom(raw),
+          store: raw.store as StoreKind | undefined,
+          validate: raw.validate !== false,
+          expectations: expectationsFrom(raw),
+          secretExpires: raw.secretExpires as string | undefined,
+        };
+        const { configureCommand } = await import('./commands/configure.js');
+        await configureCommand(options, io);
+      });
+  }
+
+  if (builds('validate')) {
+    addExpectationOptions(
+      program
+        .command('validate')
+        .summary("request a token for a profile now, bypassing the cache, and check it")
+        .description("Request a token for a profile now, bypassing and not touching the cache; report what the identity provider said and check the profile's expectations (and any given here).")
+        .option(PROFILE_OPTION, PROFILE_HELP)
+        .option('--curl', 'print an equivalent curl command instead of sending the request (secrets stay out of it)'),
+    )
+      .addHelpText('after', `
 Examples:
   $ tokenctl validate -p erp
   $ tokenctl validate -p erp --expect-role Solver --json
   $ tokenctl validate -p erp --curl        print the same request as a curl command (secrets as variables)
 `)
-    .action(async (raw: Record<string, unknown>, command: Command) => {
-      const { validateCommand } = await import('./commands/validate.js');
-      await validateCommand({ ...globals(command), profile: raw.profile as string | undefined, settings: {}, expectations: expectationsFrom(raw), curl: Boolean(raw.curl) }, io);
-    });
+      .action(async (raw: Record<string, unknown>, command: Command) => {
+        const { validateCommand } = await import('./commands/validate.js');
+        await validateCommand({ ...globals(command), profile: raw.profile as string | undefined, settings: {}, expectations: expectationsFrom(raw), curl: Boolean(raw.curl) }, io);
+      });
+  }
 
-  program
-    .command('remove')
-    .summary('delete a profile, its secrets and its cached token')
-    .option(PROFILE_OPTION, PROFILE_HELP)
-    .option('--all', 'remove every profile')
-    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
-    .addHelpText('after', `
+  if (builds('remove')) {
+    program
+      .command('remove')
+      .summary('delete a profile, its secrets and its cached token')
+      .option(PROFILE_OPTION, PROFILE_HELP)
+      .option('--all', 'remove every profile')
+      .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
+      .addHelpText('after', `
 Examples:
   $ tokenctl remove -p erp
   $ tokenctl remove --all --yes
 `)
-    .action(async (raw: Record<string, unknown>, command: Command) => {
-      const { removeCommand } = await import('./commands/remove.js');
-      await removeCommand({ ...globals(command), profile: raw.profile as string | undefined, all: Boolean(raw.all), yes: Boolean(raw.yes) }, io);
-    });
+      .action(async (raw: Record<string, unknown>, command: Command) => {
+        const { removeCommand } = await import('./commands/remove.js');
+        await removeCommand({ ...globals(command), profile: raw.profile as string | undefined, all: Boolean(raw.all), yes: Boolean(raw.yes) }, io);
+      });
+  }
 
-  program
-    .command('list')
-    .summary('list profiles: provider, client, auth method, store, validation, cached token')
-    .addHelpText('after', `
+  if (builds('list')) {
+    program
+      .command('list')
+      .summary('list profiles: provider, client, auth method, store, validation, cached token')
+      .addHelpText('after', `
 Examples:
   $ tokenctl list
   $ tokenctl list --json | jq -r '.[].name'
 `)
-    .action(async (_raw: Record<string, unknown>, command: Command) => {
-      const { listCommand } = await import('./commands/list.js');
-      await listCommand(globals(command), io);
-    });
+      .action(async (_raw: Record<string, unknown>, command: Command) => {
+        const { listCommand } = await import('./commands/list.js');
+        await listCommand(globals(command), io);
+      });
+  }
 
-  program
-    .command('show')
-    .summary('show one profile in full (secrets only as stored or missing)')
-    .option(PROFILE_OPTION, PROFILE_HELP)
-    .addHelpText('after', `
+  if (builds('show')) {
+    program
+      .command('show')
+      .summary('show one profile in full (secrets only as stored or missing)')
+      .option(PROFILE_OPTION, PROFILE_HELP)
+      .addHelpText('after', `
 Examples:
   $ tokenctl show -p erp
   $ tokenctl show -p erp --json
 `)
-    .action(async (raw: Record<string, unknown>, command: Command) => {
-      const { showCommand } = await import('./commands/show.js');
-      await showCommand({ ...globals(command), profile: raw.profile as string | undefined }, io);
-    });
+      .action(async (raw: Record<string, unknown>, command: Command) => {
+        const { showCommand } = await import('./commands/show.js');
+        await showCommand({ ...globals(command), profile: raw.profile as string | undefined }, io);
+      });
+  }
 
-  program
-    .command('doctor')
-    .summary('check this machine, the keychain and the profiles; say what to fix')
-    .description('Check the runtime, the config dir, the secret store, proxy and CA settings, and each profile (secrets, certificate and secret expiry, validation, cached token). Never prints a secret. Exit 0 when nothing is wrong, 7 when a problem was found.')
-    .option(PROFILE_OPTION, 'check only this profile')
-    .option('--online', "also compare this machine's clock with each identity provider's")
-    .addHelpText('after', `
+  if (builds('doctor')) {
+    program
+      .command('doctor')
+      .summary('check this machine, the keychain and the profiles; say what to fix')
+      .description('Check the runtime, the config dir, the secret store, proxy and CA settings, and each profile (secrets, certificate and secret expiry, validation, cached token). Never prints a secret. Exit 0 when nothing is wrong, 7 when a problem was found.')
+      .option(PROFILE_OPTION, 'check only this profile')
+      .option('--online', "also compare this machine's clock with each identity provider's")
+      .addHelpText('after', `
 Examples:
   $ tokenctl doctor
   $ tokenctl doctor -p erp --online
   $ tokenctl doctor --json > doctor.json     (attach it to a support ticket)
 `)
-    .action(async (raw: Record<string, unknown>, command: Command) => {
-      const { doctorCommand } = await import('./commands/doctor.js');
-      await doctorCommand({ ...globals(command), profile: raw.profile as string | undefined, online: Boolean(raw.online) }, io);
-    });
+      .action(async (raw: Record<string, unknown>, command: Command) => {
+        const { doctorCommand } = await import('./commands/doctor.js');
+        await doctorCommand({ ...globals(command), profile: raw.profile as string | undefined, online: Boolean(raw.online) }, io);
+      });
+  }
 
-  program
-    .command('completion')
-    .summary('print the shell completion script for bash, zsh, fish or powershell')
-    .addArgument(new Argument('<shell>', 'the shell to complete for').choices(SHELLS))
-    .addHelpText('after', `
+  if (builds('completion')) {
+    program
+      .command('completion')
+      .summary('print the shell completion script for bash, zsh, fish or powershell')
+      .addArgument(new Argument('<shell>', 'the shell to complete for').choices(SHELLS))
+      .addHelpText('after', `
 Examples:
   $ tokenctl completion bash > ~/.local/share/bash-completion/completions/tokenctl
   $ tokenctl completion zsh > "\${fpath[1]}/_tokenctl"
   $ tokenctl completion fish > ~/.config/fish/completions/tokenctl.fish
   PS> tokenctl completion powershell | Out-String | Invoke-Expression     (add it to $PROFILE)
 `)
-    .action(async (shell: Shell) => {
-      const { completionCommand } = await import('./commands/completion.js');
-      completionCommand(shell, program, io);
-    });
+      .action(async (shell: Shell) => {
+        const { completionCommand } = await import('./commands/completion.js');
+        completionCommand(shell, program, io);
+      });
+  }
 
   return program;
 }
 
 export async function runCli(argv: string[], io: Io): Promise<void> {
-  const program = buildProgram(io);
+  const program = buildProgram(io, commandToBuild(argv));
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

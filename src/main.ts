@@ -1,19 +1,15 @@
 import { runCli, sniffGlobalOptions } from './cli.js';
 import { SecretStoreError } from './errors.js';
 import { processIo } from './output/io.js';
-import { renderFailure } from './output/errors.js';
 
 /** The entry point: the only place that decides the process's exit status. */
 export async function run(argv: string[]): Promise<void> {
   const globals = sniffGlobalOptions(argv);
   const io = processIo(globals.color);
-  // A closed pipe (`tokenctl decode … | head -1`) is the reader's choice, not an error.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
   try {
     await runCli(argv, io);
   } catch (error) {
+    const { renderFailure } = await import('./output/errors.js');
     const failure = renderFailure(error, { ...globals, color: io.stderr.color });
     io.stderr.write(failure.text);
     process.exitCode = failure.exitCode;
