@@ -1,5 +1,6 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from './errors.js';
+import type { CodeWithExit, ExitCode } from './codes.js';
+import { Code, UsageError } from './errors.js';
 import type { GlobalOptions, Io } from './output/io.js';
 import { VERSION } from './version.js';
 import type { DecodeOptions } from './commands/decode.js';
@@ -187,20 +188,29 @@ function requestSettingsFrom(raw: Record<string, unknown>): RequestSettings {
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as RequestSettings;
 }
 
+/** commander's own error codes, as catalogue entries. */
+const COMMANDER_CODES: Record<string, CodeWithExit<typeof ExitCode.usage>> = {
+  'commander.unknownCommand': Code.UNKNOWN_COMMAND,
+  'commander.unknownOption': Code.UNKNOWN_OPTION,
+  'commander.missingArgument': Code.MISSING_ARGUMENT,
+  'commander.optionMissingArgument': Code.OPTION_MISSING_ARGUMENT,
+  'commander.missingMandatoryOptionValue': Code.OPTION_MISSING_ARGUMENT,
+  'commander.excessArguments': Code.EXCESS_ARGUMENTS,
+  'commander.invalidArgument': Code.INVALID_ARGUMENT,
+  'commander.conflictingOption': Code.CONFLICTING_OPTIONS,
+};
+
 function commanderToUsageError(error: CommanderError, argv: readonly string[]): UsageError {
-  const code = error.code
-    .replace(/^commander\./, '')
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toUpperCase();
+  const code = COMMANDER_CODES[error.code] ?? Code.USAGE;
   const command = error.code === 'commander.unknownCommand' ? undefined : argv.find((word) => !word.startsWith('-'));
   const helpCommand = command ? `tokenctl ${command} --help` : 'tokenctl --help';
   if (error.code === 'commander.unknownOption' && /--client-secret\b(?!-)/.test(error.message)) {
-    return new UsageError('SECRET_ON_COMMAND_LINE', 'a client secret is never accepted on the command line: other users can read it in the process list and it stays in your shell history', {
+    return new UsageError(Code.SECRET_ON_COMMAND_LINE, 'a client secret is never accepted on the command line: other users can read it in the process list and it stays in your shell history', {
       hint: 'Use TOKENCTL_CLIENT_SECRET, --client-secret-stdin, or --client-secret-file PATH.',
     });
   }
   if (error.code === 'commander.help') {
-    return new UsageError('NO_COMMAND', 'no command given', { hint: 'Run tokenctl --help to see the commands.' });
+    return new UsageError(Code.NO_COMMAND, 'no command given', { hint: 'Run tokenctl --help to see the commands.' });
   }
   return new UsageError(code, error.message.replace(/^error: /, ''), { hint: `Run ${helpCommand} for the options.` });
 }

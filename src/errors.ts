@@ -1,16 +1,6 @@
-/** Exit statuses of tokenctl: documented in the README and `tokenctl --help`. */
-export const ExitCode = {
-  ok: 0,
-  internal: 1,
-  usage: 2,
-  profileNotFound: 3,
-  secretStore: 4,
-  idpRejected: 5,
-  network: 6,
-  checkFailed: 7,
-  interrupted: 130,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+import { Code, type CodeEntry, type CodeName, type CodeWithExit, type ExitCode } from './codes.js';
+
+export { Code, ExitCode } from './codes.js';
 
 export interface CliErrorOptions {
   /** The next step for the user: what to run or change. */
@@ -19,52 +9,94 @@ export interface CliErrorOptions {
 }
 
 /**
- * Every failure a user can act on. `code` is a stable identifier for scripts (it appears in
- * `--json` errors); the class fixes the exit status. Only the entry point turns these into output.
+ * Every failure a user can act on. Its catalogue entry (src/codes.ts) gives the stable `code`
+ * scripts key on (it appears in `--json` errors) and the exit status; each subclass accepts only
+ * the entries of its own exit status. Only the entry point turns these into output.
  */
 export abstract class CliError extends Error {
-  abstract readonly exitCode: ExitCode;
-  readonly code: string;
+  readonly entry: CodeEntry;
+  readonly code: CodeName;
+  readonly exitCode: ExitCode;
   readonly hint: string | undefined;
 
-  constructor(code: string, message: string, options: CliErrorOptions = {}) {
+  protected constructor(entry: CodeEntry, message: string, options: CliErrorOptions = {}) {
+    // The types admit only catalogue entries; this keeps a cast or plain JavaScript from slipping past.
+    if ((Code as Record<string, CodeEntry>)[entry?.code] !== entry) throw new TypeError(`not a catalogue error code: ${JSON.stringify(entry)}`);
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.code = code;
+    this.entry = entry;
+    this.code = entry.code as CodeName;
+    this.exitCode = entry.exitCode;
     this.hint = options.hint;
   }
 }
 
+type Usage = typeof ExitCode.usage;
+type ProfileNotFound = typeof ExitCode.profileNotFound;
+type SecretStore = typeof ExitCode.secretStore;
+type IdpRejected = typeof ExitCode.idpRejected;
+type Network = typeof ExitCode.network;
+type CheckFailed = typeof ExitCode.checkFailed;
+type Interrupted = typeof ExitCode.interrupted;
+
 /** Bad flags or input: unknown option, malformed URL, JWT or certificate, a value missing. */
 export class UsageError extends CliError {
-  readonly exitCode = ExitCode.usage;
+  declare readonly entry: CodeWithExit<Usage>;
+  declare readonly exitCode: Usage;
+  constructor(entry: CodeWithExit<Usage>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
 }
 
 export class ProfileNotFoundError extends CliError {
-  readonly exitCode = ExitCode.profileNotFound;
+  declare readonly entry: CodeWithExit<ProfileNotFound>;
+  declare readonly exitCode: ProfileNotFound;
+  constructor(entry: CodeWithExit<ProfileNotFound>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
 }
 
 /** The keychain (or file store) cannot be reached, is locked, or lacks the secret. */
 export class SecretStoreError extends CliError {
-  readonly exitCode = ExitCode.secretStore;
+  declare readonly entry: CodeWithExit<SecretStore>;
+  declare readonly exitCode: SecretStore;
+  constructor(entry: CodeWithExit<SecretStore>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
 }
 
 /** The identity provider answered with an OAuth error. */
 export class IdpRejectedError extends CliError {
-  readonly exitCode = ExitCode.idpRejected;
+  declare readonly entry: CodeWithExit<IdpRejected>;
+  declare readonly exitCode: IdpRejected;
+  constructor(entry: CodeWithExit<IdpRejected>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
 }
 
 /** Network, TLS, timeout, or a response that cannot be used. */
 export class NetworkError extends CliError {
-  readonly exitCode = ExitCode.network;
+  declare readonly entry: CodeWithExit<Network>;
+  declare readonly exitCode: Network;
+  constructor(entry: CodeWithExit<Network>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
 }
 
 /** A check the user asked for failed: expectation, signature, validity. */
 export class CheckFailedError extends CliError {
-  readonly exitCode = ExitCode.checkFailed;
+  declare readonly entry: CodeWithExit<CheckFailed>;
+  declare readonly exitCode: CheckFailed;
+  constructor(entry: CodeWithExit<CheckFailed>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
 }
 
 /** Ctrl-C at a prompt; nothing was written. */
 export class InterruptedError extends CliError {
-  readonly exitCode = ExitCode.interrupted;
+  declare readonly entry: CodeWithExit<Interrupted>;
+  declare readonly exitCode: Interrupted;
+  constructor(entry: CodeWithExit<Interrupted>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
 }

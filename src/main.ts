@@ -1,5 +1,5 @@
 import { runCli, sniffGlobalOptions } from './cli.js';
-import { SecretStoreError } from './errors.js';
+import { Code, SecretStoreError } from './errors.js';
 import { processIo } from './output/io.js';
 
 /** The entry point: the only place that decides the process's exit status. */
@@ -15,6 +15,6 @@ export async function run(argv: string[]): Promise<void> {
     process.exitCode = failure.exitCode;
     // A keychain call that timed out cannot be cancelled and would keep the process alive: a
     // pipeline must get its exit status now, not when D-Bus gives up.
-    if (error instanceof SecretStoreError && error.code === 'SECRET_STORE_TIMEOUT') process.exit(failure.exitCode);
+    if (error instanceof SecretStoreError && error.entry === Code.SECRET_STORE_TIMEOUT) process.exit(failure.exitCode);
   }
 }

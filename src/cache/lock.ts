@@ -3,7 +3,7 @@ import { open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NetworkError } from '../errors.js';
+import { Code, NetworkError } from '../errors.js';
 import { ensurePrivateDir } from '../profiles/atomic-file.js';
 
 export interface ProfileLockOptions<T = unknown> {
@@ -203,7 +203,7 @@ async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Pro
       }
       if (now >= deadline) {
         const who = options.profile === undefined ? '' : ` for profile "${options.profile}"`;
-        throw new NetworkError('LOCK_TIMEOUT', `another tokenctl is refreshing the token${who}: the lock file ${lockPath} is ${describeHolder(holder, now)}; gave up after ${options.timeoutMs / 1000} s`, {
+        throw new NetworkError(Code.LOCK_TIMEOUT, `another tokenctl is refreshing the token${who}: the lock file ${lockPath} is ${describeHolder(holder, now)}; gave up after ${options.timeoutMs / 1000} s`, {
           hint: `Wait and try again. If no tokenctl is running, remove ${lockPath}.`,
         });
       }
@@ -214,7 +214,7 @@ async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Pro
     }
   } catch (error) {
     if (error instanceof NetworkError) throw error;
-    throw new NetworkError('LOCK_FAILED', `cannot take the lock file ${lockPath}: ${(error as Error).message}`, {
+    throw new NetworkError(Code.LOCK_FAILED, `cannot take the lock file ${lockPath}: ${(error as Error).message}`, {
       hint: `Check that ${dirname(lockPath)} belongs to you and is writable.`,
       cause: error,
     });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, SECRET_ENV, loadCertificateFromSettings, readSecretFile, type SecretKind, stripTrailingNewline, type SecretSources } from '../oauth/credential.js';
 import { checkTenant, planEndpoint } from '../oauth/endpoint.js';
@@ -42,7 +42,7 @@ export function parseExpiryDate(value: string): string {
   const day = ISO_DATE.exec(value)?.[1];
   const date = new Date(day === value ? `${value}T00:00:00Z` : value);
   if (day === undefined || Number.isNaN(date.getTime()) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
-    throw new UsageError('DATE_INVALID', `--secret-expires must be a date such as 2027-03-31, not ${JSON.stringify(value)}`, {
+    throw new UsageError(Code.DATE_INVALID, `--secret-expires must be a date such as 2027-03-31, not ${JSON.stringify(value)}`, {
       hint: 'Entra ID shows a secret\'s expiry under Certificates & secrets.',
     });
   }
@@ -192,7 +192,7 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
   // Where the token comes from is checked before anything else is asked of the user.
   planEndpoint(settings);
   if (credential === 'secret' && secrets.clientSecret === undefined) {
-    throw new UsageError('CREDENTIAL_MISSING', `profile ${name} needs a client secret`, {
+    throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, {
       hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file; or use --certificate.`,
     });
   }

@@ -1,4 +1,4 @@
-import { CheckFailedError, UsageError } from '../errors.js';
+import { CheckFailedError, Code, UsageError } from '../errors.js';
 import { explainToken, unmetExpectations, type Explanation } from '../jwt/explain.js';
 import { cleanTokenInput, MAX_TOKEN_INPUT_BYTES } from '../jwt/input.js';
 import { parseCompactJwt } from '../jwt/parse.js';
@@ -37,13 +37,13 @@ async function profileTokenText(name: string, io: Io, verbose: boolean): Promise
 async function readTokenInput(token: string | undefined, io: Io): Promise<string> {
   if (token !== undefined && token !== '-') return token;
   if (token === undefined && io.stdin.isTTY) {
-    throw new UsageError('NO_TOKEN', 'no token given', {
+    throw new UsageError(Code.NO_TOKEN, 'no token given', {
       hint: 'Pass the token as an argument, or pipe it in: tokenctl decode < token.txt',
     });
   }
   const input = await io.stdin.readAll(MAX_TOKEN_INPUT_BYTES);
   if (input === 'too-large') {
-    throw new UsageError('INPUT_TOO_LARGE', 'input on stdin is larger than 1 MiB; a token is never that long', {
+    throw new UsageError(Code.INPUT_TOO_LARGE, 'input on stdin is larger than 1 MiB; a token is never that long', {
       hint: 'Pipe in only the token, not a whole log file or response body.',
     });
   }
@@ -74,7 +74,7 @@ function jsonDocument(ex: Explanation, verification: Verification | undefined) {
 
 export async function decodeCommand(options: DecodeOptions, io: Io): Promise<void> {
   if (options.profile !== undefined && options.token !== undefined) {
-    throw new UsageError('CONFLICTING_OPTIONS', 'give either a token or -p NAME, not both', { hint: 'tokenctl decode -p NAME decodes the profile\'s current token.' });
+    throw new UsageError(Code.CONFLICTING_OPTIONS, 'give either a token or -p NAME, not both', { hint: 'tokenctl decode -p NAME decodes the profile\'s current token.' });
   }
   const text = options.profile !== undefined ? await profileTokenText(options.profile, io, options.verbose) : await readTokenInput(options.token, io);
   const token = parseCompactJwt(cleanTokenInput(text));
@@ -92,12 +92,12 @@ export async function decodeCommand(options: DecodeOptions, io: Io): Promise<voi
 
   const unmet = unmetExpectations(token.payload, { audience: options.expectAudience, issuer: options.expectIssuer });
   if (unmet.length > 0) {
-    throw new CheckFailedError('EXPECTATION_FAILED', `the token does not meet expectations: ${unmet.join('; ')}`, {
+    throw new CheckFailedError(Code.EXPECTATION_FAILED, `the token does not meet expectations: ${unmet.join('; ')}`, {
       hint: 'Request the token for the right resource (scope or audience), or check which issuer the API trusts.',
     });
   }
   if (options.requireValid && (explanation.validity.state === 'expired' || explanation.validity.state === 'not-yet-valid')) {
-    throw new CheckFailedError(explanation.validity.state === 'expired' ? 'TOKEN_EXPIRED' : 'TOKEN_NOT_YET_VALID', `the token is ${explanation.validity.summary}`, {
+    throw new CheckFailedError(explanation.validity.state === 'expired' ? Code.TOKEN_EXPIRED : Code.TOKEN_NOT_YET_VALID, `the token is ${explanation.validity.summary}`, {
       hint: explanation.validity.state === 'expired' ? 'Request a new token.' : 'Check the clocks; --leeway SECONDS tolerates a small skew.',
     });
   }
@@ -105,7 +105,7 @@ export async function decodeCommand(options: DecodeOptions, io: Io): Promise<voi
   if (options.claim !== undefined) {
     if (!Object.hasOwn(token.payload, options.claim)) {
       const names = Object.keys(token.payload).join(', ');
-      throw new CheckFailedError('CLAIM_MISSING', `the token has no ${JSON.stringify(options.claim)} claim`, { hint: `Its claims are: ${names || 'none'}.` });
+      throw new CheckFailedError(Code.CLAIM_MISSING, `the token has no ${JSON.stringify(options.claim)} claim`, { hint: `Its claims are: ${names || 'none'}.` });
     }
     const value = token.payload[options.claim];
     io.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);

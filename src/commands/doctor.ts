@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
-import { CheckFailedError, CliError } from '../errors.js';
+import { CheckFailedError, CliError, Code } from '../errors.js';
 import { checkConfig, checkKeychain, checkNetworkSettings, checkProfile, checkRuntime, worstStatus, type Check, type ProfileFacts } from '../doctor/checks.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 import { PASSPHRASE_ENV, openSecretStore } from '../secrets/open-store.js';
@@ -151,7 +151,7 @@ export async function doctorCommand(options: DoctorOptions, io: Io): Promise<voi
   for (const profile of profiles) {
     let store: SecretStore | CliError;
     if (profile.store === 'keychain' && keychain.error) store = keychain.error;
-    else if (profile.store === 'file' && !io.env[PASSPHRASE_ENV]) store = new CheckFailedError('NO_PASSPHRASE', `${PASSPHRASE_ENV} is not set, so the encrypted file store was not opened`);
+    else if (profile.store === 'file' && !io.env[PASSPHRASE_ENV]) store = new CheckFailedError(Code.NO_PASSPHRASE, `${PASSPHRASE_ENV} is not set, so the encrypted file store was not opened`);
     else store = await openSecretStore(profile.store, layout.secretsDir, io);
     checks.push(...checkProfile(await profileFacts(profile, store, io, layout, options.online), io.now()));
   }
@@ -174,6 +174,6 @@ export async function doctorCommand(options: DoctorOptions, io: Io): Promise<voi
     io.stdout.write(`${lines.join('\n')}\n`);
   }
   if (overall === 'problem') {
-    throw new CheckFailedError('DOCTOR_PROBLEMS', `doctor found ${checks.filter((c) => c.status === 'problem').length} problem(s)`, { hint: 'Each problem above has its fix.' });
+    throw new CheckFailedError(Code.DOCTOR_PROBLEMS, `doctor found ${checks.filter((c) => c.status === 'problem').length} problem(s)`, { hint: 'Each problem above has its fix.' });
   }
 }

@@ -1,4 +1,4 @@
-import { UsageError, type CliError } from '../errors.js';
+import { type CliError, Code, UsageError } from '../errors.js';
 import { warn, type GlobalOptions, type Io } from '../output/io.js';
 import { ask, canPrompt } from '../output/prompts.js';
 import { isValidProfileName, resolveProfileName } from '../profiles/paths.js';
@@ -47,7 +47,7 @@ export async function removeCommand(options: RemoveOptions, io: Io): Promise<voi
   }
   if (!options.yes) {
     if (!canPrompt(io)) {
-      throw new UsageError('CONFIRMATION_REQUIRED', `removing ${names.join(', ')} needs confirmation`, { hint: 'Pass --yes when running without a terminal.' });
+      throw new UsageError(Code.CONFIRMATION_REQUIRED, `removing ${names.join(', ')} needs confirmation`, { hint: 'Pass --yes when running without a terminal.' });
     }
     const confirmed = await ask((p) => p.confirm({ message: `Remove ${names.length === 1 ? 'profile' : 'profiles'} ${names.join(', ')} with their secrets and cached tokens?`, default: false }));
     if (!confirmed) {

@@ -35,7 +35,7 @@ export async function obtainToken(options: TokenOptions, io: Io): Promise<{ toke
     const named = options.profile !== undefined || Boolean(io.env.TOKENCTL_PROFILE);
     const session = await openProfileSession(resolveProfileName(options.profile, io.env), options.settings, io).catch((error: unknown) => {
       if (named || !(error instanceof ProfileNotFoundError)) throw error;
-      throw new ProfileNotFoundError(error.code, `${error.message}, and no token endpoint was given`, {
+      throw new ProfileNotFoundError(error.entry, `${error.message}, and no token endpoint was given`, {
         hint: 'Save one with tokenctl configure, name one with -p NAME, or request without a profile: tokenctl token --tenant … (Entra ID), --token-url … or --issuer ….',
       });
     });

@@ -1,4 +1,4 @@
-import { CheckFailedError } from '../errors.js';
+import { CheckFailedError, Code } from '../errors.js';
 import type { RequestSettings } from '../oauth/settings.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 import { warn } from '../output/io.js';
@@ -64,7 +64,7 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     // On failure stdout stays empty: the report goes to stderr with the error (with --json, stderr is
     // the one error object, so the report is left out).
     if (!options.json) io.stderr.write(`${lines.join('\n')}\n`);
-    throw new CheckFailedError('EXPECTATION_FAILED', `the token does not meet profile ${profile.name}'s expectations: ${failures.join('; ')}`, {
+    throw new CheckFailedError(Code.EXPECTATION_FAILED, `the token does not meet profile ${profile.name}'s expectations: ${failures.join('; ')}`, {
       hint: `Fix the app's permissions or the request (e.g. --resource), or change the expectation: tokenctl configure -p ${profile.name} --expect-…`,
     });
   }

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 
 async function readPem(path: string, what: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError('CA_FILE_UNREADABLE', `cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(Code.CA_FILE_UNREADABLE, `cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new UsageError('CA_FILE_INVALID', `${what} ${path} holds no PEM certificate`, {
+    throw new UsageError(Code.CA_FILE_INVALID, `${what} ${path} holds no PEM certificate`, {
       hint: 'Give the CA certificate in PEM form (-----BEGIN CERTIFICATE-----); convert DER with: openssl x509 -inform der -in ca.cer -out ca.pem',
     });
   }

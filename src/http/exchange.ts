@@ -1,5 +1,5 @@
 import { request, type Dispatcher } from 'undici';
-import { NetworkError } from '../errors.js';
+import { Code, NetworkError } from '../errors.js';
 import { USER_AGENT } from '../version.js';
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -30,7 +30,7 @@ async function readCapped(body: AsyncIterable<Buffer>, url: URL): Promise<string
   for await (const chunk of body) {
     size += chunk.length;
     if (size > MAX_RESPONSE_BYTES) {
-      throw new NetworkError('RESPONSE_TOO_LARGE', `the response from ${url.host} is larger than 1 MiB`, { hint: 'Check that the URL is the right endpoint.' });
+      throw new NetworkError(Code.RESPONSE_TOO_LARGE, `the response from ${url.host} is larger than 1 MiB`, { hint: 'Check that the URL is the right endpoint.' });
     }
     chunks.push(chunk);
   }
@@ -43,25 +43,25 @@ export function transportError(error: unknown, url: URL): NetworkError {
   const code = String((error as { code?: unknown }).code ?? '');
   const message = error instanceof Error ? error.message : String(error);
   if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
-    return new NetworkError('TIMEOUT', `no answer from ${url.host} in time`, {
+    return new NetworkError(Code.TIMEOUT, `no answer from ${url.host} in time`, {
       hint: 'The server or the network is slow or unreachable; raise --timeout, or check proxies (HTTPS_PROXY, --proxy).',
       cause: error,
     });
   }
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ERR_TLS/i.test(`${code} ${message}`)) {
-    return new NetworkError('TLS_ERROR', `TLS handshake with ${url.host} failed: ${message}`, {
+    return new NetworkError(Code.TLS_ERROR, `TLS handshake with ${url.host} failed: ${message}`, {
       hint: "If a corporate proxy or a private CA signs this host's certificate, trust its PEM with --ca-file or NODE_EXTRA_CA_CERTS. TLS verification is never turned off.",
       cause: error,
     });
   }
   if (/proxy/i.test(message)) {
-    return new NetworkError('PROXY_ERROR', `the proxy refused the connection to ${url.host}: ${message}`, {
+    return new NetworkError(Code.PROXY_ERROR, `the proxy refused the connection to ${url.host}: ${message}`, {
       hint: 'Check --proxy or HTTPS_PROXY (and proxy credentials); NO_PROXY lists hosts to reach directly.',
       cause: error,
     });
   }
   const reason = code && !message.includes(code) ? `${message} (${code})` : message;
-  return new NetworkError('NETWORK_ERROR', `cannot reach ${url.host}: ${reason}`, {
+  return new NetworkError(Code.NETWORK_ERROR, `cannot reach ${url.host}: ${reason}`, {
     hint: 'Check the URL, DNS and your connection; behind a proxy set HTTPS_PROXY or --proxy (NO_PROXY for exceptions).',
     cause: error,
   });

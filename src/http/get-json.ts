@@ -1,4 +1,4 @@
-import { NetworkError } from '../errors.js';
+import { Code, NetworkError } from '../errors.js';
 import { exchange } from './exchange.js';
 import { createDispatcher, type TransportOptions } from './transport.js';
 
@@ -22,16 +22,16 @@ export async function getJson(url: URL, options: GetJsonOptions): Promise<unknow
       { dispatcher, signal: AbortSignal.timeout(options.timeoutMs) },
     );
     if (status >= 300 && status < 400) {
-      throw new NetworkError('UNEXPECTED_REDIRECT', `the ${options.what} at ${url.href} redirects (HTTP ${status}) to ${headers.location ?? 'nowhere'}`, {
+      throw new NetworkError(Code.UNEXPECTED_REDIRECT, `the ${options.what} at ${url.href} redirects (HTTP ${status}) to ${headers.location ?? 'nowhere'}`, {
         hint: 'Use the final URL directly; tokenctl does not follow redirects.',
       });
     }
     if (status === 404 && options.notFoundIsUndefined) return undefined;
-    if (status !== 200) throw new NetworkError('HTTP_ERROR', `the ${options.what} at ${url.href} answered HTTP ${status}`, { hint: 'Check the URL.' });
+    if (status !== 200) throw new NetworkError(Code.HTTP_ERROR, `the ${options.what} at ${url.href} answered HTTP ${status}`, { hint: 'Check the URL.' });
     try {
       return JSON.parse(body) as unknown;
     } catch (error) {
-      throw new NetworkError('RESPONSE_NOT_JSON', `the ${options.what} at ${url.href} is not JSON (content type ${headers['content-type'] ?? 'none'})`, { cause: error });
+      throw new NetworkError(Code.RESPONSE_NOT_JSON, `the ${options.what} at ${url.href} is not JSON (content type ${headers['content-type'] ?? 'none'})`, { cause: error });
     }
   } finally {
     await dispatcher.close();

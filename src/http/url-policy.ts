@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts plain http may be used with. */
 export function isLoopbackHost(hostname: string): boolean {
@@ -19,14 +19,14 @@ export function parseProxyUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError('INVALID_URL', `--proxy is not a valid URL: ${JSON.stringify(value)}`, { hint: 'For example: --proxy http://proxy.example.com:3128' });
+    throw new UsageError(Code.INVALID_URL, `--proxy is not a valid URL: ${JSON.stringify(value)}`, { hint: 'For example: --proxy http://proxy.example.com:3128' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError('UNSUPPORTED_URL_SCHEME', `--proxy must be an http:// or https:// proxy, not ${url.protocol}`, { hint: 'SOCKS proxies are not supported.' });
+    throw new UsageError(Code.UNSUPPORTED_URL_SCHEME, `--proxy must be an http:// or https:// proxy, not ${url.protocol}`, { hint: 'SOCKS proxies are not supported.' });
   }
   if (url.username || url.password) {
     // A password on the command line is visible in the process list and kept in profiles.
-    throw new UsageError('PROXY_CREDENTIALS_ON_COMMAND_LINE', '--proxy must not carry a user name or password', {
+    throw new UsageError(Code.PROXY_CREDENTIALS_ON_COMMAND_LINE, '--proxy must not carry a user name or password', {
       hint: 'Put the proxy URL with its credentials in HTTPS_PROXY (from your secret store) instead.',
     });
   }
@@ -42,23 +42,23 @@ export function parseEndpointUrl(value: string, what: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError('INVALID_URL', `${what} is not a valid URL: ${JSON.stringify(value)}`, {
+    throw new UsageError(Code.INVALID_URL, `${what} is not a valid URL: ${JSON.stringify(value)}`, {
       hint: 'Give an absolute URL, for example https://login.example.com/oauth2/token',
     });
   }
   if (url.username || url.password) {
-    throw new UsageError('URL_WITH_CREDENTIALS', `${what} must not contain a user name or password`, {
+    throw new UsageError(Code.URL_WITH_CREDENTIALS, `${what} must not contain a user name or password`, {
       hint: 'Remove the user:password@ part; credentials are never put in URLs.',
     });
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
   if (url.protocol === 'http:') {
-    throw new UsageError('INSECURE_URL', `${what} must use https: ${url.origin} would send data in clear text`, {
+    throw new UsageError(Code.INSECURE_URL, `${what} must use https: ${url.origin} would send data in clear text`, {
       hint: `Use https://${url.host}${url.pathname}. Plain http is allowed only for loopback hosts (localhost, 127.0.0.1, ::1).`,
     });
   }
-  throw new UsageError('UNSUPPORTED_URL_SCHEME', `${what} must be an https URL, not ${url.protocol}`, {
+  throw new UsageError(Code.UNSUPPORTED_URL_SCHEME, `${what} must be an https URL, not ${url.protocol}`, {
     hint: 'Give an https:// URL.',
   });
 }

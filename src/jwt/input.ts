@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 
 export const MAX_TOKEN_INPUT_BYTES = 1024 * 1024;
 
@@ -37,7 +37,7 @@ function tokenFromResponseBody(text: string): string | undefined {
  */
 export function cleanTokenInput(raw: string): string {
   if (Buffer.byteLength(raw, 'utf8') > MAX_TOKEN_INPUT_BYTES) {
-    throw new UsageError('INPUT_TOO_LARGE', `input is larger than ${MAX_TOKEN_INPUT_BYTES / 1024 / 1024} MiB; a token is never that long`, {
+    throw new UsageError(Code.INPUT_TOO_LARGE, `input is larger than ${MAX_TOKEN_INPUT_BYTES / 1024 / 1024} MiB; a token is never that long`, {
       hint: 'Pass only the token, not a whole log file or response body.',
     });
   }
@@ -47,7 +47,7 @@ export function cleanTokenInput(raw: string): string {
   text = text.replace(/^bearer(\s+|$)/i, '');
   text = stripQuotes(text).replace(/\s+/g, '');
   if (text === '') {
-    throw new UsageError('EMPTY_TOKEN', 'no token given: the input is empty', {
+    throw new UsageError(Code.EMPTY_TOKEN, 'no token given: the input is empty', {
       hint: 'Pass the token as an argument, or pipe it on stdin: tokenctl decode < token.txt',
     });
   }

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { compactVerify, createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type KeyObject } from 'jose';
-import { CheckFailedError, NetworkError, UsageError } from '../errors.js';
+import { CheckFailedError, Code, NetworkError, UsageError } from '../errors.js';
 import type { TransportOptions } from '../http/transport.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import type { DecodedJwt } from './parse.js';
@@ -16,7 +16,7 @@ export type KeySource =
 
 export function chooseKeySource(options: { jwks?: string | undefined; keyFile?: string | undefined }, payload: Record<string, unknown>): KeySource {
   if (options.jwks && options.keyFile) {
-    throw new UsageError('CONFLICTING_OPTIONS', '--jwks and --key cannot be used together', { hint: 'Give one source of keys.' });
+    throw new UsageError(Code.CONFLICTING_OPTIONS, '--jwks and --key cannot be used together', { hint: 'Give one source of keys.' });
   }
   if (options.keyFile) return { kind: 'key-file', path: options.keyFile };
   if (options.jwks) {
@@ -26,7 +26,7 @@ export function chooseKeySource(options: { jwks?: string | undefined; keyFile?: 
   }
   const issuer = payload.iss;
   if (typeof issuer !== 'string' || issuer === '') {
-    throw new UsageError('NO_ISSUER', 'cannot discover the signing keys: the token has no iss claim', {
+    throw new UsageError(Code.NO_ISSUER, 'cannot discover the signing keys: the token has no iss claim', {
       hint: 'Give the keys yourself with --jwks URL|FILE or --key FILE.',
     });
   }
@@ -48,7 +48,7 @@ export const defaultVerifyDeps = (timeoutMs: number, transport: TransportOptions
     try {
       return await readFile(path, 'utf8');
     } catch (error) {
-      throw new UsageError('FILE_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+      throw new UsageError(Code.FILE_UNREADABLE, `cannot read ${path}: ${(error as Error).message}`, { cause: error });
     }
   },
 });
@@ -56,15 +56,15 @@ export const defaultVerifyDeps = (timeoutMs: number, transport: TransportOptions
 function asJwks(value: unknown, where: string): JSONWebKeySet {
   if (typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys)) return value as JSONWebKeySet;
   const hint = 'A JWKS is a JSON object with a "keys" array; for a single key use --key.';
-  if (where.startsWith('http')) throw new NetworkError('JWKS_INVALID', `${where} is not a JWKS (no "keys" array)`, { hint });
-  throw new UsageError('JWKS_INVALID', `${where} is not a JWKS (no "keys" array)`, { hint });
+  if (where.startsWith('http')) throw new NetworkError(Code.JWKS_INVALID, `${where} is not a JWKS (no "keys" array)`, { hint });
+  throw new UsageError(Code.JWKS_FILE_INVALID, `${where} is not a JWKS (no "keys" array)`, { hint });
 }
 
 function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new UsageError('FILE_NOT_JSON', `${path} is not JSON`, { hint: 'A JWKS or JWK file must be JSON; a PEM key must start with -----BEGIN.' });
+    throw new UsageError(Code.FILE_NOT_JSON, `${path} is not JSON`, { hint: 'A JWKS or JWK file must be JSON; a PEM key must start with -----BEGIN.' });
   }
 }
 
@@ -73,12 +73,12 @@ function keyFromFile(text: string, path: string): KeyObject | JWK {
     try {
       return createPublicKey(text);
     } catch (error) {
-      throw new UsageError('KEY_INVALID', `${path} is not a usable PEM public key or certificate: ${(error as Error).message}`, { cause: error });
+      throw new UsageError(Code.KEY_INVALID, `${path} is not a usable PEM public key or certificate: ${(error as Error).message}`, { cause: error });
     }
   }
   const jwk = parseJson(text, path);
   if (typeof jwk !== 'object' || jwk === null || typeof (jwk as JWK).kty !== 'string') {
-    throw new UsageError('KEY_INVALID', `${path} is neither a PEM key nor a JWK (no "kty")`, {
+    throw new UsageError(Code.KEY_INVALID, `${path} is neither a PEM key nor a JWK (no "kty")`, {
       hint: 'For a key set ({"keys":[...]}) use --jwks instead of --key.',
     });
   }
@@ -97,10 +97,10 @@ async function resolveKeys(source: KeySource, deps: VerifyDeps): Promise<{ key: 
       const metadata = (await deps.getJson(source.metadataUrl, 'discovery document')) as Record<string, unknown> | null;
       const jwksUri = metadata?.jwks_uri;
       if (typeof jwksUri !== 'string') {
-        throw new NetworkError('DISCOVERY_INVALID', `${source.metadataUrl.href} has no jwks_uri`, { hint: 'Give the keys with --jwks URL|FILE or --key FILE.' });
+        throw new NetworkError(Code.DISCOVERY_INVALID, `${source.metadataUrl.href} has no jwks_uri`, { hint: 'Give the keys with --jwks URL|FILE or --key FILE.' });
       }
       if (metadata?.issuer !== source.issuer) {
-        throw new CheckFailedError('ISSUER_MISMATCH', `the discovery document at ${source.metadataUrl.href} names issuer ${JSON.stringify(metadata?.issuer)}, but the token says ${JSON.stringify(source.issuer)}`, {
+        throw new CheckFailedError(Code.ISSUER_MISMATCH, `the discovery document at ${source.metadataUrl.href} names issuer ${JSON.stringify(metadata?.issuer)}, but the token says ${JSON.stringify(source.issuer)}`, {
           hint: 'The token was not issued by the server its iss points at; do not trust it.',
         });
       }
@@ -115,23 +115,23 @@ function verificationFailure(error: unknown, token: DecodedJwt): CheckFailedErro
     ? 'This token has a nonce in its header: it is a Microsoft Graph token, which only Graph can verify. Request a token for your own API instead.'
     : undefined;
   if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return new CheckFailedError('SIGNATURE_INVALID', 'signature verification failed: the token was altered, or signed by a different key', {
+    return new CheckFailedError(Code.SIGNATURE_INVALID, 'signature verification failed: the token was altered, or signed by a different key', {
       hint: graphHint ?? 'Check that the keys belong to the issuer of this token.',
     });
   }
   if (error instanceof errors.JWKSNoMatchingKey) {
     const kid = typeof token.header.kid === 'string' ? `key id ${token.header.kid}` : 'no key id';
-    return new CheckFailedError('NO_MATCHING_KEY', `no key in the key set matches the token (${kid}, alg ${String(token.header.alg)})`, {
+    return new CheckFailedError(Code.NO_MATCHING_KEY, `no key in the key set matches the token (${kid}, alg ${String(token.header.alg)})`, {
       hint: 'The issuer may have rotated its keys, or the token comes from another issuer or tenant.',
     });
   }
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported || error instanceof errors.JWSInvalid || error instanceof TypeError) {
-    return new CheckFailedError('SIGNATURE_UNVERIFIABLE', `cannot verify this token: ${(error as Error).message}`, {
+    return new CheckFailedError(Code.SIGNATURE_UNVERIFIABLE, `cannot verify this token: ${(error as Error).message}`, {
       hint: token.header.alg === 'none' ? 'The token is unsigned (alg "none"): there is nothing to verify, and it must not be trusted.' : 'Check that the key fits the token\'s algorithm.',
       cause: error,
     });
   }
-  return new CheckFailedError('SIGNATURE_UNVERIFIABLE', `cannot verify this token: ${(error as Error).message}`, { cause: error });
+  return new CheckFailedError(Code.SIGNATURE_UNVERIFIABLE, `cannot verify this token: ${(error as Error).message}`, { cause: error });
 }
 
 /** Checks the JWS signature with jose. Claims (exp, aud, iss) are judged separately by the caller. */

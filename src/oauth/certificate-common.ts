@@ -1,4 +1,5 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
+import type { UsageCode } from '../codes.js';
 import { UsageError } from '../errors.js';
 
 /** Where the command line takes certificate passwords from; hints name them. */
@@ -32,7 +33,7 @@ export interface StoreContents {
   certificates: StoredCertificate[];
 }
 
-export function certificateError(code: string, message: string, hint: string, cause?: unknown): UsageError {
+export function certificateError(code: UsageCode, message: string, hint: string, cause?: unknown): UsageError {
   return new UsageError(code, message, { hint, ...(cause === undefined ? {} : { cause }) });
 }
 

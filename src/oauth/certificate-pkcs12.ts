@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 import {
   certificateError,
   KEY_PASSWORD_SOURCES,
@@ -69,12 +69,12 @@ function parseWithForge(pfx: forge.asn1.Asn1, storePassword: string | null, keyP
 
 function unsupported(file: InputFile, reason: string, cause: unknown): UsageError {
   const path = shellQuote(file.path);
-  return certificateError('CERTIFICATE_PKCS12_UNSUPPORTED', `${file.path} is a PKCS#12 store that tokenctl cannot read: ${reason}`, `Convert it to PEM with OpenSSL, keeping the key encrypted: openssl pkcs12 -in ${path} -out ${shellQuote(`${file.path}.pem`)}; then pass that file as --certificate.`, cause);
+  return certificateError(Code.CERTIFICATE_PKCS12_UNSUPPORTED, `${file.path} is a PKCS#12 store that tokenctl cannot read: ${reason}`, `Convert it to PEM with OpenSSL, keeping the key encrypted: openssl pkcs12 -in ${path} -out ${shellQuote(`${file.path}.pem`)}; then pass that file as --certificate.`, cause);
 }
 
 function notPkcs12(file: InputFile, reason: string, cause: unknown): UsageError {
   return certificateError(
-    'CERTIFICATE_INVALID',
+    Code.CERTIFICATE_INVALID,
     `${file.path} is binary (DER) but neither a certificate nor a PKCS#12 store (${reason})`,
     'Point --certificate at a PEM certificate, a DER certificate (.cer) or a PKCS#12 store (.pfx/.p12); check that the file was copied whole.',
     cause,
@@ -87,14 +87,14 @@ function openStore(file: InputFile, pfx: forge.asn1.Asn1, storePassword: string 
     const reason = reasonOf(parsed.error);
     if (parsed.keyBagFailed) {
       throw certificateError(
-        'CERTIFICATE_KEY_PASSWORD',
+        Code.CERTIFICATE_KEY_PASSWORD,
         given.keyPassword ? `the key password does not decrypt the private key in ${file.path}` : `${file.path} opened, but its private key is protected by a different password than the store`,
         `Give the key password in ${KEY_PASSWORD_SOURCES}; the store password stays in ${PASSWORD_SOURCES}.`,
       );
     }
     if (/MAC could not be verified|Failed to decrypt PKCS#12 SafeContents/.test(reason)) {
       throw certificateError(
-        'CERTIFICATE_PASSWORD',
+        Code.CERTIFICATE_PASSWORD,
         given.password ? `the password does not open ${file.path}` : `${file.path} is protected by a password and none was given`,
         `Give the store password with ${PASSWORD_SOURCES}; openssl pkcs12 -in ${shellQuote(file.path)} -noout checks it.`,
       );
@@ -134,7 +134,7 @@ export function readPkcs12(file: InputFile, passwords: Passwords): StoreContents
     try {
       return openStore(file, pfx, attempt, passwords);
     } catch (error) {
-      if (!(error instanceof UsageError && error.code === 'CERTIFICATE_PASSWORD')) throw error;
+      if (!(error instanceof UsageError && error.entry === Code.CERTIFICATE_PASSWORD)) throw error;
       failure = error;
     }
   }

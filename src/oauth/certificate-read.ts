@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import type { UsageError } from '../errors.js';
+import { Code, type UsageError } from '../errors.js';
 import {
   certificateError,
   PASSWORD_SOURCES,
@@ -29,7 +29,7 @@ function javaKeystoreError(file: InputFile, type: string): UsageError {
   const source = shellQuote(file.path);
   const target = shellQuote(`${file.path.replace(/\.[^./\\]*$/, '')}.p12`);
   return certificateError(
-    'CERTIFICATE_JKS',
+    Code.CERTIFICATE_JKS,
     `${file.path} is a Java ${type} keystore; tokenctl reads PKCS#12 (.p12/.pfx) and PEM`,
     `Convert it with keytool (it asks for the passwords): keytool -importkeystore -srckeystore ${source} -srcstoretype ${type} -destkeystore ${target} -deststoretype PKCS12; then pass ${target} as --certificate.`,
   );
@@ -39,26 +39,26 @@ function pemKey(block: PemBlock, file: InputFile, passphrase: string | undefined
   const encrypted = block.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(block.body);
   // Node's error for a missing passphrase differs between versions, so ask before trying.
   if (encrypted && !passphrase) {
-    throw certificateError('CERTIFICATE_KEY_ENCRYPTED', `the private key in ${file.path} is encrypted and no passphrase was given`, `Give the passphrase with ${PASSWORD_SOURCES}.`);
+    throw certificateError(Code.CERTIFICATE_KEY_ENCRYPTED, `the private key in ${file.path} is encrypted and no passphrase was given`, `Give the passphrase with ${PASSWORD_SOURCES}.`);
   }
   try {
     return createPrivateKey({ key: block.text, format: 'pem', ...(encrypted ? { passphrase } : {}) });
   } catch (error) {
     if (encrypted) {
       throw certificateError(
-        'CERTIFICATE_KEY_PASSPHRASE',
+        Code.CERTIFICATE_KEY_PASSPHRASE,
         `the passphrase does not decrypt the private key in ${file.path}`,
         `Check the passphrase given with ${PASSWORD_SOURCES}; openssl pkey -in ${shellQuote(file.path)} -noout asks for it and says whether it is right.`,
       );
     }
-    throw certificateError('PRIVATE_KEY_INVALID', `the private key in ${file.path} cannot be read (${reasonOf(error)})`, 'Copy the whole -----BEGIN … PRIVATE KEY----- block again, or export the key again.', error);
+    throw certificateError(Code.PRIVATE_KEY_INVALID, `the private key in ${file.path} cannot be read (${reasonOf(error)})`, 'Copy the whole -----BEGIN … PRIVATE KEY----- block again, or export the key again.', error);
   }
 }
 
 function pemKeys(blocks: PemBlock[], file: InputFile, passphrase: string | undefined): KeyObject[] {
   const keys = blocks.filter((block) => block.label.endsWith('PRIVATE KEY'));
   if (keys.length > 1) {
-    throw certificateError('CERTIFICATE_SEVERAL_KEYS', `${file.path} holds ${keys.length} private keys; one is needed`, 'Keep only the key that belongs to the certificate in the file.');
+    throw certificateError(Code.CERTIFICATE_SEVERAL_KEYS, `${file.path} holds ${keys.length} private keys; one is needed`, 'Keep only the key that belongs to the certificate in the file.');
   }
   return keys.map((block) => pemKey(block, file, passphrase));
 }
@@ -70,7 +70,7 @@ function pemCertificates(blocks: PemBlock[], file: InputFile): StoredCertificate
       try {
         return { certificate: new X509Certificate(Buffer.from(block.body, 'base64')) };
       } catch (error) {
-        throw certificateError('CERTIFICATE_INVALID', `certificate ${index + 1} in ${file.path} cannot be read (${reasonOf(error)})`, 'Copy the whole -----BEGIN CERTIFICATE----- block again, or export the certificate again.', error);
+        throw certificateError(Code.CERTIFICATE_INVALID, `certificate ${index + 1} in ${file.path} cannot be read (${reasonOf(error)})`, 'Copy the whole -----BEGIN CERTIFICATE----- block again, or export the certificate again.', error);
       }
     });
 }
@@ -91,7 +91,7 @@ function readBinary(file: InputFile, passwords: Passwords): StoreContents {
 export function readCertificateFile(file: InputFile, passwords: Passwords, separateKey: boolean): StoreContents {
   const { data } = file;
   if (data.length === 0) {
-    throw certificateError('CERTIFICATE_INVALID', `${file.path} is empty`, 'Point --certificate at the certificate file, a PEM certificate or a PKCS#12 store (.pfx/.p12).');
+    throw certificateError(Code.CERTIFICATE_INVALID, `${file.path} is empty`, 'Point --certificate at the certificate file, a PEM certificate or a PKCS#12 store (.pfx/.p12).');
   }
   const javaType = JAVA_KEYSTORES[data.subarray(0, 4).toString('hex')];
   if (javaType !== undefined) throw javaKeystoreError(file, javaType);
@@ -109,7 +109,7 @@ export function readCertificateFile(file: InputFile, passwords: Passwords, separ
     if (decoded[0] === 0x30) return readBinary({ path: file.path, data: decoded }, passwords);
   }
   throw certificateError(
-    'CERTIFICATE_INVALID',
+    Code.CERTIFICATE_INVALID,
     `${file.path} is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), DER, or a PKCS#12 store (.pfx/.p12)`,
     'Point --certificate at the certificate file; openssl x509 -in FILE -noout -subject or openssl pkcs12 -in FILE -info -noout shows what a file holds.',
   );
@@ -119,7 +119,7 @@ export function readCertificateFile(file: InputFile, passwords: Passwords, separ
 export function readPrivateKeyFile(file: InputFile, passphrase: string | undefined): KeyObject {
   const [key] = pemKeys(pemBlocks(file.data.toString('latin1')), file, passphrase);
   if (key === undefined) {
-    throw certificateError('PRIVATE_KEY_INVALID', `${file.path} holds no PEM private key`, 'Point --private-key at the key file, the one with -----BEGIN PRIVATE KEY----- (or RSA/EC/ENCRYPTED PRIVATE KEY).');
+    throw certificateError(Code.PRIVATE_KEY_INVALID, `${file.path} holds no PEM private key`, 'Point --private-key at the key file, the one with -----BEGIN PRIVATE KEY----- (or RSA/EC/ENCRYPTED PRIVATE KEY).');
   }
   return key;
 }

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject, type X509Certificate } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 import { formatDuration, relativeTime } from '../jwt/time.js';
 import { certificateError, type InputFile, type StoreContents, type StoredCertificate, type StoredKey } from './certificate-common.js';
 import { readCertificateFile, readPrivateKeyFile } from './certificate-read.js';
@@ -80,14 +80,14 @@ function chooseEntry(entries: Entry[], alias: string | undefined, file: InputFil
     if (found) return found;
     const named = entries.some((entry) => entry.alias !== undefined);
     throw certificateError(
-      'CERTIFICATE_ALIAS_UNKNOWN',
+      Code.CERTIFICATE_ALIAS_UNKNOWN,
       `${file.path} has no entry named ${JSON.stringify(alias)}; ${named ? `its entries: ${listed}` : 'its entries have no names'}`,
       named ? 'Pass one of those names with --certificate-alias.' : 'Leave out --certificate-alias: it picks an entry of a PKCS#12 store by name.',
     );
   }
   const [only, ...others] = entries as [Entry, ...Entry[]];
   if (others.length > 0) {
-    throw certificateError('CERTIFICATE_ALIAS_REQUIRED', `${file.path} holds ${entries.length} private keys: ${listed}; tokenctl needs to know which one to use`, 'Pass the entry\'s name with --certificate-alias.');
+    throw certificateError(Code.CERTIFICATE_ALIAS_REQUIRED, `${file.path} holds ${entries.length} private keys: ${listed}; tokenctl needs to know which one to use`, 'Pass the entry\'s name with --certificate-alias.');
   }
   return only;
 }
@@ -96,12 +96,12 @@ function noKey(contents: StoreContents, file: InputFile): UsageError {
   if (contents.format === 'pkcs12') {
     const count = contents.certificates.length;
     return certificateError(
-      'CERTIFICATE_STORE_NO_KEY',
+      Code.CERTIFICATE_STORE_NO_KEY,
       `${file.path} holds ${count} certificate${count === 1 ? '' : 's'} but no private key`,
       'Export it again with its private key (Windows: "Yes, export the private key"; OpenSSL: openssl pkcs12 -export -inkey KEY -in CERT -out FILE.pfx), or pass the key with --private-key.',
     );
   }
-  return certificateError('CERTIFICATE_NO_KEY', `${file.path} holds a certificate but no private key`, 'Pass the key with --private-key FILE, or add its -----BEGIN PRIVATE KEY----- block to the certificate file.');
+  return certificateError(Code.CERTIFICATE_NO_KEY, `${file.path} holds a certificate but no private key`, 'Pass the key with --private-key FILE, or add its -----BEGIN PRIVATE KEY----- block to the certificate file.');
 }
 
 function keyMismatch(source: CertificateSource, entry: Entry, certificates: StoredCertificate[]): UsageError {
@@ -110,7 +110,7 @@ function keyMismatch(source: CertificateSource, entry: Entry, certificates: Stor
   const [first] = certificates as [StoredCertificate];
   const against = certificates.length === 1 ? `the certificate in ${file} (${shortName(first.certificate)})` : `any of the ${certificates.length} certificates in ${file}`;
   return certificateError(
-    'CERTIFICATE_KEY_MISMATCH',
+    Code.CERTIFICATE_KEY_MISMATCH,
     `the private key${key} does not belong to ${against}`,
     'Use the key made together with the certificate: openssl x509 -in CERT -noout -pubkey and openssl pkey -in KEY -pubout print the same public key for a matching pair.',
   );
@@ -159,7 +159,7 @@ export function loadClientCertificate(source: CertificateSource): ClientCertific
   const file = source.certificate;
   const contents = readCertificateFile(file, { password: source.password, keyPassword: source.keyPassword }, source.privateKey !== undefined);
   if (contents.certificates.length === 0) {
-    throw certificateError('CERTIFICATE_NOT_FOUND', `${file.path} holds no certificate`, '--certificate takes the certificate (-----BEGIN CERTIFICATE-----, .cer) or a PKCS#12 store (.pfx/.p12); a separate key goes in --private-key.');
+    throw certificateError(Code.CERTIFICATE_NOT_FOUND, `${file.path} holds no certificate`, '--certificate takes the certificate (-----BEGIN CERTIFICATE-----, .cer) or a PKCS#12 store (.pfx/.p12); a separate key goes in --private-key.');
   }
   const keys = source.privateKey ? [{ key: readPrivateKeyFile(source.privateKey, source.keyPassword || source.password) }] : contents.keys;
   if (keys.length === 0) throw noKey(contents, file);
@@ -175,10 +175,10 @@ export function normalizeThumbprint(input: string): string {
   if (/^[0-9A-F]{40}$/.test(hex)) return hex;
   const stray = /[^0-9A-F]/.exec(hex);
   if (stray) {
-    throw new UsageError('THUMBPRINT_INVALID', `the thumbprint is not hexadecimal: it contains ${JSON.stringify(stray[0])}`, { hint: THUMBPRINT_HINT });
+    throw new UsageError(Code.THUMBPRINT_INVALID, `the thumbprint is not hexadecimal: it contains ${JSON.stringify(stray[0])}`, { hint: THUMBPRINT_HINT });
   }
   const sha256 = hex.length === 64 ? ' (64 is the length of a SHA-256 thumbprint)' : '';
-  throw new UsageError('THUMBPRINT_INVALID', `the thumbprint has ${hex.length} hex digits; a SHA-1 thumbprint has 40${sha256}`, { hint: THUMBPRINT_HINT });
+  throw new UsageError(Code.THUMBPRINT_INVALID, `the thumbprint has ${hex.length} hex digits; a SHA-1 thumbprint has 40${sha256}`, { hint: THUMBPRINT_HINT });
 }
 
 function expiresIn(milliseconds: number): string {
@@ -195,18 +195,18 @@ export function assessCertificate(cert: ClientCertificate, now: Date, expectedTh
   if (expectedThumbprint !== undefined) {
     const expected = normalizeThumbprint(expectedThumbprint);
     if (expected !== cert.thumbprintSha1) {
-      throw new UsageError('THUMBPRINT_MISMATCH', `the certificate's SHA-1 thumbprint is ${cert.thumbprintSha1}, but ${expected} was expected`, {
+      throw new UsageError(Code.THUMBPRINT_MISMATCH, `the certificate's SHA-1 thumbprint is ${cert.thumbprintSha1}, but ${expected} was expected`, {
         hint: `${name} is not the certificate with that thumbprint: point --certificate at the file whose public part is registered (Certificates & secrets in the app registration), or correct --thumbprint.`,
       });
     }
   }
   if (now < cert.notBefore) {
-    throw new UsageError('CERTIFICATE_NOT_YET_VALID', `certificate ${name} is not valid until ${iso(cert.notBefore)} (${relativeTime(cert.notBefore.getTime() / 1000, now)})`, {
+    throw new UsageError(Code.CERTIFICATE_NOT_YET_VALID, `certificate ${name} is not valid until ${iso(cert.notBefore)} (${relativeTime(cert.notBefore.getTime() / 1000, now)})`, {
       hint: 'Check this machine\'s clock; if the certificate is new, wait until then or use the one it replaces.',
     });
   }
   if (now > cert.notAfter) {
-    throw new UsageError('CERTIFICATE_EXPIRED', `certificate ${name} expired on ${iso(cert.notAfter)} (${relativeTime(cert.notAfter.getTime() / 1000, now)})`, {
+    throw new UsageError(Code.CERTIFICATE_EXPIRED, `certificate ${name} expired on ${iso(cert.notAfter)} (${relativeTime(cert.notAfter.getTime() / 1000, now)})`, {
       hint: 'Create a new certificate, upload its public part to the app registration (Certificates & secrets), and point --certificate at it.',
     });
   }

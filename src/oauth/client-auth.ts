@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 import type { ClientCertificate } from './certificate.js';
 import type { AssertionAlgorithm, AuthMethod } from '../choices.js';
 
@@ -50,7 +50,7 @@ async function readAssertionFile(deps: ClientAuthDeps, path: string): Promise<st
   try {
     return await deps.readText(path);
   } catch (error) {
-    throw new UsageError('FILE_UNREADABLE', `cannot read the federated token file ${path}: ${(error as Error).message}`, {
+    throw new UsageError(Code.FILE_UNREADABLE, `cannot read the federated token file ${path}: ${(error as Error).message}`, {
       hint: 'Check --client-assertion-file (or AZURE_FEDERATED_TOKEN_FILE) and the workload identity set-up that writes it.',
       cause: error,
     });
@@ -75,7 +75,7 @@ export async function clientAuthentication(
     case 'assertion-file': {
       const assertion = (await readAssertionFile(deps, credential.path)).trim();
       if (assertion === '') {
-        throw new UsageError('ASSERTION_FILE_EMPTY', `the federated token file ${credential.path} is empty`, {
+        throw new UsageError(Code.ASSERTION_FILE_EMPTY, `the federated token file ${credential.path} is empty`, {
           hint: 'The platform (Kubernetes, the CI system) writes a token there; check the workload identity set-up.',
         });
       }

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 import type { ClientCertificate } from './certificate.js';
 import type { ClientCredential } from './client-auth.js';
 import type { RequestSettings } from './settings.js';
@@ -33,7 +33,7 @@ export function stripTrailingNewline(value: string): string {
 
 function checkSecret(secret: string, source: string): string {
   if (secret.trim() === '') {
-    throw new UsageError('SECRET_BLANK', `the client secret from ${source} is blank`, {
+    throw new UsageError(Code.SECRET_BLANK, `the client secret from ${source} is blank`, {
       hint: 'Copy the secret\'s value again; in Entra ID it is shown only once, when the secret is created.',
     });
   }
@@ -44,7 +44,7 @@ async function readBytes(deps: Pick<CredentialDeps, 'readFile'>, path: string, w
   try {
     return await deps.readFile(path);
   } catch (error) {
-    throw new UsageError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(Code.FILE_UNREADABLE, `cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -79,18 +79,18 @@ export async function loadCertificateFromSettings(
  */
 export async function resolveCredential(settings: RequestSettings, sources: SecretSources, deps: CredentialDeps): Promise<ClientCredential> {
   if (sources.clientSecretStdin && sources.certificatePasswordStdin) {
-    throw new UsageError('CONFLICTING_OPTIONS', '--client-secret-stdin and --certificate-password-stdin both want stdin', {
+    throw new UsageError(Code.CONFLICTING_OPTIONS, '--client-secret-stdin and --certificate-password-stdin both want stdin', {
       hint: `Give the certificate password in ${CERTIFICATE_PASSWORD_ENV} instead.`,
     });
   }
   const explicitSecret = sources.clientSecretStdin || sources.clientSecretFile;
   if (explicitSecret && (settings.certificatePath || settings.clientAssertionFile)) {
-    throw new UsageError('CONFLICTING_CREDENTIALS', 'give either a client secret or a certificate / federated token, not both', {
+    throw new UsageError(Code.CONFLICTING_CREDENTIALS, 'give either a client secret or a certificate / federated token, not both', {
       hint: 'A client authenticates with one credential per request.',
     });
   }
   if (sources.clientSecretStdin && sources.clientSecretFile) {
-    throw new UsageError('CONFLICTING_OPTIONS', '--client-secret-stdin and --client-secret-file cannot be used together', { hint: 'Give the secret one way.' });
+    throw new UsageError(Code.CONFLICTING_OPTIONS, '--client-secret-stdin and --client-secret-file cannot be used together', { hint: 'Give the secret one way.' });
   }
   if (sources.clientSecretStdin) {
     const secret = stripTrailingNewline(await deps.readSecretFromStdin('Client secret'));
@@ -113,7 +113,7 @@ export async function resolveCredential(settings: RequestSettings, sources: Secr
   if (fromEnv !== undefined) return { kind: 'secret', secret: checkSecret(stripTrailingNewline(fromEnv), SECRET_ENV), source: SECRET_ENV };
   const stored = await deps.storedSecret?.('clientSecret');
   if (stored !== undefined) return { kind: 'secret', secret: checkSecret(stored, 'the secret store'), source: 'the secret store' };
-  throw new UsageError('CREDENTIAL_MISSING', 'no client credential given', {
+  throw new UsageError(Code.CREDENTIAL_MISSING, 'no client credential given', {
     hint: `Give a secret in ${SECRET_ENV}, with --client-secret-stdin or --client-secret-file; or a certificate with --certificate; or a federated token with --client-assertion-file (AZURE_FEDERATED_TOKEN_FILE).`,
   });
 }

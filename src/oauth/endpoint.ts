@@ -1,4 +1,4 @@
-import { NetworkError, UsageError } from '../errors.js';
+import { Code, NetworkError, UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import { CLOUDS } from '../choices.js';
 import type { RequestSettings } from './settings.js';
@@ -17,12 +17,12 @@ const MULTI_TENANT_ALIASES = ['common', 'organizations', 'consumers'];
 export function checkTenant(tenant: string): string {
   const value = tenant.trim();
   if (MULTI_TENANT_ALIASES.includes(value.toLowerCase())) {
-    throw new UsageError('TENANT_NOT_ALLOWED', `"${value}" is not a tenant: the client-credentials flow needs the app's own tenant`, {
+    throw new UsageError(Code.TENANT_NOT_ALLOWED, `"${value}" is not a tenant: the client-credentials flow needs the app's own tenant`, {
       hint: 'Use the Directory (tenant) ID from the app registration\'s Overview page, or a verified domain such as contoso.onmicrosoft.com.',
     });
   }
   if (!GUID.test(value) && !DOMAIN.test(value)) {
-    throw new UsageError('TENANT_INVALID', `--tenant must be a tenant ID (a GUID) or a domain name, not ${JSON.stringify(tenant)}`, {
+    throw new UsageError(Code.TENANT_INVALID, `--tenant must be a tenant ID (a GUID) or a domain name, not ${JSON.stringify(tenant)}`, {
       hint: 'Find the Directory (tenant) ID on the app registration\'s Overview page in the Entra admin center.',
     });
   }
@@ -33,13 +33,13 @@ export function checkTenant(tenant: string): string {
 export function planEndpoint(settings: RequestSettings): EndpointPlan {
   const chosen = [settings.tenant && '--tenant', settings.tokenUrl && '--token-url', settings.issuer && '--issuer'].filter(Boolean);
   if (chosen.length > 1) {
-    throw new UsageError('CONFLICTING_OPTIONS', `${chosen.join(' and ')} cannot be used together`, {
+    throw new UsageError(Code.CONFLICTING_OPTIONS, `${chosen.join(' and ')} cannot be used together`, {
       hint: 'Use --tenant for Entra ID, --token-url for any other server, or --issuer to discover its token URL.',
     });
   }
   if (settings.tenant) {
     if (settings.cloud && settings.authorityHost) {
-      throw new UsageError('CONFLICTING_OPTIONS', '--cloud and --authority-host cannot be used together', { hint: 'Give one of them.' });
+      throw new UsageError(Code.CONFLICTING_OPTIONS, '--cloud and --authority-host cannot be used together', { hint: 'Give one of them.' });
     }
     const authorityHost = parseEndpointUrl(settings.authorityHost ?? CLOUDS[settings.cloud ?? 'public'], '--authority-host');
     const tenant = checkTenant(settings.tenant);
@@ -48,7 +48,7 @@ export function planEndpoint(settings: RequestSettings): EndpointPlan {
   }
   if (settings.tokenUrl) return { provider: 'generic', tokenUrl: parseEndpointUrl(settings.tokenUrl, '--token-url') };
   if (settings.issuer) return { provider: 'generic', discover: true, issuer: settings.issuer, issuerUrl: parseEndpointUrl(settings.issuer, '--issuer') };
-  throw new UsageError('NO_ENDPOINT', 'no token endpoint: give --tenant (Entra ID), --token-url, or --issuer', {
+  throw new UsageError(Code.NO_ENDPOINT, 'no token endpoint: give --tenant (Entra ID), --token-url, or --issuer', {
     hint: 'For Entra ID: --tenant <tenant ID or domain>. For other servers: --token-url https://… or --issuer https://… to discover it.',
   });
 }
@@ -65,16 +65,16 @@ export function metadataUrls(issuerUrl: URL): URL[] {
 /** Checks a discovery document: the issuer must be the one asked for, and name an acceptable token endpoint. */
 export function endpointFromMetadata(document: unknown, issuer: string, source: URL): Endpoint {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new NetworkError('DISCOVERY_INVALID', `the metadata at ${source.href} is not a JSON object`);
+    throw new NetworkError(Code.DISCOVERY_INVALID, `the metadata at ${source.href} is not a JSON object`);
   }
   const metadata = document as Record<string, unknown>;
   if (metadata.issuer !== issuer) {
-    throw new NetworkError('DISCOVERY_ISSUER_MISMATCH', `the metadata at ${source.href} names issuer ${JSON.stringify(metadata.issuer)}, not ${JSON.stringify(issuer)}`, {
+    throw new NetworkError(Code.DISCOVERY_ISSUER_MISMATCH, `the metadata at ${source.href} names issuer ${JSON.stringify(metadata.issuer)}, not ${JSON.stringify(issuer)}`, {
       hint: 'Give --issuer exactly as the server spells it (scheme, host, path, trailing slash), or use --token-url.',
     });
   }
   if (typeof metadata.token_endpoint !== 'string') {
-    throw new NetworkError('DISCOVERY_INVALID', `the metadata at ${source.href} has no token_endpoint`, { hint: 'Give the token URL with --token-url.' });
+    throw new NetworkError(Code.DISCOVERY_INVALID, `the metadata at ${source.href} has no token_endpoint`, { hint: 'Give the token URL with --token-url.' });
   }
   const methods = metadata.token_endpoint_auth_methods_supported;
   return {
@@ -93,7 +93,7 @@ export async function discoverEndpoint(plan: Extract<EndpointPlan, { discover: t
     const document = await getJson(url);
     if (document !== undefined) return endpointFromMetadata(document, plan.issuer, url);
   }
-  throw new NetworkError('DISCOVERY_NOT_FOUND', `no metadata found for issuer ${plan.issuer}`, {
+  throw new NetworkError(Code.DISCOVERY_NOT_FOUND, `no metadata found for issuer ${plan.issuer}`, {
     hint: `Tried ${urls.map((u) => u.href).join(' and ')}. Check the issuer URL, or give the token URL with --token-url.`,
   });
 }

@@ -1,4 +1,5 @@
-import { NetworkError } from '../errors.js';
+import type { CodeEntry } from '../codes.js';
+import { Code, NetworkError } from '../errors.js';
 import { exchange, type RawResponse } from '../http/exchange.js';
 import type { ConnectionTimings } from '../http/transport.js';
 import { clientAuthentication, type ClientAuthDeps } from './client-auth.js';
@@ -7,6 +8,9 @@ import type { TokenRequest } from './request.js';
 import { decideRetry } from './retry.js';
 import { parseTokenResponse, type TokenResult } from './token-response.js';
 import type { Dispatcher } from 'undici';
+
+/** Timeouts and TLS failures will not heal within this command; other network errors may. */
+const NOT_RETRIED: ReadonlySet<CodeEntry> = new Set([Code.TIMEOUT, Code.TLS_ERROR, Code.RESPONSE_TOO_LARGE]);
 
 /** What --verbose shows: each attempt as it happens. Values are already redacted where needed. */
 export type TraceEvent =
@@ -90,7 +94,7 @@ export async function requestToken(request: TokenRequest, deps: EngineDeps): Pro
       );
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
-      failure = error.code === 'TIMEOUT' ? new NetworkError('TIMEOUT', `no answer from ${request.endpoint.tokenUrl.host} within the ${request.timeoutMs / 1000}s timeout`, { hint: error.hint, cause: error }) : error;
+      failure = error.entry === Code.TIMEOUT ? new NetworkError(Code.TIMEOUT, `no answer from ${request.endpoint.tokenUrl.host} within the ${request.timeoutMs / 1000}s timeout`, { hint: error.hint, cause: error }) : error;
     }
     const receivedAt = deps.now();
     const elapsedMs = receivedAt.getTime() - requestedAt.getTime();
@@ -102,8 +106,7 @@ export async function requestToken(request: TokenRequest, deps: EngineDeps): Pro
       deps.trace({ type: 'network-error', attempt, message: failure?.message ?? '', elapsedMs });
     }
 
-    // Timeouts and TLS failures will not heal within this command; other network errors may.
-    const retryable = response !== undefined || (failure !== undefined && !['TIMEOUT', 'TLS_ERROR', 'RESPONSE_TOO_LARGE'].includes(failure.code));
+    const retryable = response !== undefined || (failure !== undefined && !NOT_RETRIED.has(failure.entry));
     const decision = retryable
       ? decideRetry({ attempt, status: response?.status, retryAfter: response?.headers['retry-after'], nowMs: receivedAt.getTime(), deadlineMs: deadline, random: deps.random })
       : { retry: false as const, reason: 'not retried' };

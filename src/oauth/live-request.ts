@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 import { loadExtraCaPems } from '../http/ca.js';
 import { getJson } from '../http/get-json.js';
 import { createDispatcher, type ConnectionTimings, type TransportOptions } from '../http/transport.js';
@@ -64,7 +64,7 @@ export async function prepareTokenRequest(
     const { assessCertificate } = await import('../oauth/certificate.js');
     for (const warning of assessCertificate(credential.certificate, io.now(), settings.thumbprint).warnings) warn(io, warning);
   } else if (settings.thumbprint) {
-    throw new UsageError('THUMBPRINT_WITHOUT_CERTIFICATE', '--thumbprint checks a certificate, but no --certificate was given', { hint: 'Pass the certificate with --certificate.' });
+    throw new UsageError(Code.THUMBPRINT_WITHOUT_CERTIFICATE, '--thumbprint checks a certificate, but no --certificate was given', { hint: 'Pass the certificate with --certificate.' });
   }
   describeCredential(credential, io, verbose);
   let endpoint: Endpoint;

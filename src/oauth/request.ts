@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import type { AssertionOptions, ClientCredential } from './client-auth.js';
 import type { Endpoint } from './endpoint.js';
@@ -38,17 +38,17 @@ export function entraScope(settings: RequestSettings): string {
   const scopes = [...new Set([...fromResources, ...splitScopes(settings.scopes)])];
   const notDefault = scopes.find((scope) => !scope.endsWith(DEFAULT_SUFFIX));
   if (notDefault) {
-    throw new UsageError('ENTRA_SCOPE_NOT_DEFAULT', `Entra ID refuses the scope ${JSON.stringify(notDefault)} in the client-credentials flow (AADSTS1002012): it must be RESOURCE/.default`, {
+    throw new UsageError(Code.ENTRA_SCOPE_NOT_DEFAULT, `Entra ID refuses the scope ${JSON.stringify(notDefault)} in the client-credentials flow (AADSTS1002012): it must be RESOURCE/.default`, {
       hint: `Ask for the whole API, e.g. --resource ${resourceOf(notDefault)}; the permissions the app gets are the application permissions an admin granted.`,
     });
   }
   if (scopes.length === 0) {
-    throw new UsageError('ENTRA_SCOPE_MISSING', 'Entra ID needs to know which API the token is for', {
+    throw new UsageError(Code.ENTRA_SCOPE_MISSING, 'Entra ID needs to know which API the token is for', {
       hint: 'Pass the API\'s Application ID URI with --resource, e.g. --resource api://cdc128ef-09ca-46ca-a349-57c0c248cad7 (sent as scope=…/.default).',
     });
   }
   if (scopes.length > 1) {
-    throw new UsageError('ENTRA_SCOPE_MULTIPLE', `Entra ID issues a token for one API at a time, but ${scopes.length} were asked for: ${scopes.join(', ')} (AADSTS70011)`, {
+    throw new UsageError(Code.ENTRA_SCOPE_MULTIPLE, `Entra ID issues a token for one API at a time, but ${scopes.length} were asked for: ${scopes.join(', ')} (AADSTS70011)`, {
       hint: 'Request one token per API (one --resource each time).',
     });
   }
@@ -59,14 +59,14 @@ function chooseAuthMethod(settings: RequestSettings, endpoint: Endpoint, credent
   const requested = settings.authMethod;
   if (credential.kind !== 'secret') {
     if (requested && requested !== 'private_key_jwt') {
-      throw new UsageError('AUTH_METHOD_MISMATCH', `--auth-method ${requested} needs a client secret, but the credential is ${credential.kind === 'certificate' ? 'a certificate' : 'a federated token file'}`, {
+      throw new UsageError(Code.AUTH_METHOD_MISMATCH, `--auth-method ${requested} needs a client secret, but the credential is ${credential.kind === 'certificate' ? 'a certificate' : 'a federated token file'}`, {
         hint: 'Certificates and federated tokens authenticate with private_key_jwt (a signed client assertion).',
       });
     }
     return 'private_key_jwt';
   }
   if (requested === 'private_key_jwt') {
-    throw new UsageError('AUTH_METHOD_MISMATCH', '--auth-method private_key_jwt needs a certificate (--certificate), not a client secret', {
+    throw new UsageError(Code.AUTH_METHOD_MISMATCH, '--auth-method private_key_jwt needs a certificate (--certificate), not a client secret', {
       hint: 'Use client_secret_basic or client_secret_post with a secret.',
     });
   }
@@ -83,7 +83,7 @@ function assertionAudience(settings: RequestSettings, endpoint: Endpoint): strin
   if (choice === 'token-endpoint') return endpoint.tokenUrl.href;
   if (choice === 'issuer') {
     if (!endpoint.issuer) {
-      throw new UsageError('ISSUER_UNKNOWN', '--assertion-audience issuer needs the issuer: give --issuer instead of --token-url', {
+      throw new UsageError(Code.ISSUER_UNKNOWN, '--assertion-audience issuer needs the issuer: give --issuer instead of --token-url', {
         hint: 'Or pass the issuer URL itself: --assertion-audience https://idp.example.com',
       });
     }
@@ -95,7 +95,7 @@ function assertionAudience(settings: RequestSettings, endpoint: Endpoint): strin
 function lifetime(settings: RequestSettings): number {
   const seconds = settings.assertionLifetimeSeconds ?? DEFAULTS.assertionLifetimeSeconds;
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > DEFAULTS.maxAssertionLifetimeSeconds) {
-    throw new UsageError('ASSERTION_LIFETIME_INVALID', `--assertion-lifetime must be 1 to ${DEFAULTS.maxAssertionLifetimeSeconds} seconds, not ${seconds}`, {
+    throw new UsageError(Code.ASSERTION_LIFETIME_INVALID, `--assertion-lifetime must be 1 to ${DEFAULTS.maxAssertionLifetimeSeconds} seconds, not ${seconds}`, {
       hint: 'Identity providers reject long-lived client assertions; the default is 300.',
     });
   }
@@ -106,12 +106,12 @@ function lifetime(settings: RequestSettings): number {
 export function buildTokenRequest(settings: RequestSettings, endpoint: Endpoint, credential: ClientCredential): TokenRequest {
   const clientId = settings.clientId?.trim();
   if (!clientId) {
-    throw new UsageError('CLIENT_ID_MISSING', 'no client ID given', { hint: 'Pass --client-id (in Entra ID: the Application (client) ID), or set AZURE_CLIENT_ID.' });
+    throw new UsageError(Code.CLIENT_ID_MISSING, 'no client ID given', { hint: 'Pass --client-id (in Entra ID: the Application (client) ID), or set AZURE_CLIENT_ID.' });
   }
   const form: Array<[string, string]> = [['grant_type', 'client_credentials']];
   if (endpoint.provider === 'entra') {
     if (settings.audience) {
-      throw new UsageError('ENTRA_AUDIENCE', 'Entra ID does not take --audience', { hint: `Name the API with --resource ${settings.audience} instead.` });
+      throw new UsageError(Code.ENTRA_AUDIENCE, 'Entra ID does not take --audience', { hint: `Name the API with --resource ${settings.audience} instead.` });
     }
     form.push(['scope', entraScope(settings)]);
   } else {
@@ -122,7 +122,7 @@ export function buildTokenRequest(settings: RequestSettings, endpoint: Endpoint,
   }
   for (const [name, value] of settings.params ?? []) {
     if (RESERVED_PARAMS.has(name)) {
-      throw new UsageError('PARAM_RESERVED', `--param cannot set ${name}: tokenctl sets it`, { hint: 'Use the dedicated option (--scope, --resource, --audience, --client-id).' });
+      throw new UsageError(Code.PARAM_RESERVED, `--param cannot set ${name}: tokenctl sets it`, { hint: 'Use the dedicated option (--scope, --resource, --audience, --client-id).' });
     }
     form.push([name, value]);
   }

@@ -1,4 +1,4 @@
-import { IdpRejectedError, NetworkError } from '../errors.js';
+import { Code, IdpRejectedError, NetworkError } from '../errors.js';
 import type { RawResponse } from '../http/exchange.js';
 import { diagnoseOAuthError, type RequestContext } from './diagnose.js';
 import { excerpt, redactText } from './redact.js';
@@ -58,7 +58,7 @@ function parseExpiresIn(value: unknown, context: ParseContext): number | undefin
   const seconds = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   // A finite number can still be past what a Date holds (1e13 s), which would crash printing or caching it.
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || expiryDate(context.requestedAt, seconds) === undefined) {
-    throw new NetworkError('EXPIRES_IN_INVALID', `the token response from ${context.tokenUrl.host} has an unusable expires_in: ${JSON.stringify(value)}`, {
+    throw new NetworkError(Code.EXPIRES_IN_INVALID, `the token response from ${context.tokenUrl.host} has an unusable expires_in: ${JSON.stringify(value)}`, {
       hint: 'expires_in must be a number of seconds (RFC 6749 §5.1); report this to whoever runs the identity provider.',
     });
   }
@@ -69,12 +69,12 @@ function successResult(body: Record<string, unknown>, context: ParseContext): To
   const host = context.tokenUrl.host;
   const token = body.access_token;
   if (token === undefined) {
-    throw new NetworkError('ACCESS_TOKEN_MISSING', `the response from ${host} has no access_token (fields: ${Object.keys(body).join(', ') || 'none'})`, {
+    throw new NetworkError(Code.ACCESS_TOKEN_MISSING, `the response from ${host} has no access_token (fields: ${Object.keys(body).join(', ') || 'none'})`, {
       hint: 'Check that --token-url is the OAuth token endpoint of the server.',
     });
   }
   if (typeof token !== 'string' || token.trim() === '') {
-    throw new NetworkError('ACCESS_TOKEN_INVALID', `the access_token from ${host} is ${typeof token === 'string' ? 'empty' : `a ${typeof token}, not a string`}`);
+    throw new NetworkError(Code.ACCESS_TOKEN_INVALID, `the access_token from ${host} is ${typeof token === 'string' ? 'empty' : `a ${typeof token}, not a string`}`);
   }
   const warnings: string[] = [];
   let tokenType = body.token_type;
@@ -83,7 +83,7 @@ function successResult(body: Record<string, unknown>, context: ParseContext): To
     tokenType = 'Bearer';
   }
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw new NetworkError('TOKEN_TYPE_UNSUPPORTED', `the server issued a ${JSON.stringify(tokenType)} token, not a Bearer token`, {
+    throw new NetworkError(Code.TOKEN_TYPE_UNSUPPORTED, `the server issued a ${JSON.stringify(tokenType)} token, not a Bearer token`, {
       hint: 'Sender-constrained tokens (DPoP, mTLS) need a proof on every call and cannot be used as a plain Bearer header.',
     });
   }
@@ -125,8 +125,8 @@ function oauthError(response: RawResponse, body: Record<string, unknown>, contex
   ].filter(Boolean);
   const who = context.provider === 'entra' ? 'Entra ID' : context.tokenUrl.host;
   const message = `${who} rejected the request (HTTP ${response.status}, ${error})${description ? `: ${description}` : ''}${ids.length ? `\n${ids.join(', ')}` : ''}`;
-  const hint = diagnoseOAuthError(error, code, context);
-  return new IdpRejectedError(code === undefined ? `OAUTH_${error.toUpperCase()}` : `AADSTS${code}`, message, hint ? { hint } : {});
+  const diagnosis = diagnoseOAuthError(error, code, context);
+  return new IdpRejectedError(diagnosis.code, message, diagnosis.hint ? { hint: diagnosis.hint } : {});
 }
 
 /**
@@ -136,14 +136,14 @@ function oauthError(response: RawResponse, body: Record<string, unknown>, contex
 export function parseTokenResponse(response: RawResponse, context: ParseContext): TokenResult {
   const host = context.tokenUrl.host;
   if (response.status >= 300 && response.status < 400) {
-    throw new NetworkError('UNEXPECTED_REDIRECT', `the token endpoint answered HTTP ${response.status}, redirecting to ${response.headers.location ?? '(no Location)'}`, {
+    throw new NetworkError(Code.UNEXPECTED_REDIRECT, `the token endpoint answered HTTP ${response.status}, redirecting to ${response.headers.location ?? '(no Location)'}`, {
       hint: 'tokenctl never follows a redirect on a token request, since that would send the credentials elsewhere: use the final URL as --token-url.',
     });
   }
   const body = jsonObject(response.body);
   if (response.status >= 200 && response.status < 300) {
     if (!body) {
-      throw new NetworkError('RESPONSE_NOT_JSON', `the token endpoint at ${host} did not answer with a JSON object (${describeBody(response, context)})`, {
+      throw new NetworkError(Code.RESPONSE_NOT_JSON, `the token endpoint at ${host} did not answer with a JSON object (${describeBody(response, context)})`, {
         hint: 'Check that --token-url is the token endpoint, not a login page or a proxy.',
       });
     }
@@ -151,15 +151,15 @@ export function parseTokenResponse(response: RawResponse, context: ParseContext)
   }
   if (response.status < 500 && body && typeof body.error === 'string') throw oauthError(response, body, context);
   if (response.status === 429) {
-    throw new NetworkError('RATE_LIMITED', `${host} is rate-limiting requests (HTTP 429) and did not recover within the retries`, {
+    throw new NetworkError(Code.RATE_LIMITED, `${host} is rate-limiting requests (HTTP 429) and did not recover within the retries`, {
       hint: 'Cache tokens instead of requesting one per call, or try again later.',
     });
   }
   if (response.status >= 500) {
     const detail = body && typeof body.error === 'string' ? `${body.error}${firstLine(body.error_description) ? `: ${firstLine(body.error_description)}` : ''}` : describeBody(response, context);
-    throw new NetworkError('SERVER_ERROR', `the token endpoint at ${host} failed (${detail})`, { hint: 'The identity provider or a proxy in front of it is failing; try again later.' });
+    throw new NetworkError(Code.SERVER_ERROR, `the token endpoint at ${host} failed (${detail})`, { hint: 'The identity provider or a proxy in front of it is failing; try again later.' });
   }
-  throw new NetworkError('UNUSABLE_RESPONSE', `the token endpoint at ${host} answered with something that is not an OAuth response (${describeBody(response, context)})`, {
+  throw new NetworkError(Code.UNUSABLE_RESPONSE, `the token endpoint at ${host} answered with something that is not an OAuth response (${describeBody(response, context)})`, {
     hint: 'Check --token-url, and any proxy between here and the server.',
   });
 }

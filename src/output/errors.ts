@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, Code } from '../errors.js';
 
 export interface RenderedFailure {
   exitCode: number;
@@ -19,10 +19,10 @@ function describe(error: unknown): ErrorDocument {
   }
   const message = error instanceof Error ? error.message : String(error);
   return {
-    code: 'INTERNAL',
+    code: Code.INTERNAL.code,
     message: `internal error (this is a bug): ${message}`,
     hint: 'Please report it with the output of the same command run with --verbose.',
-    exitCode: ExitCode.internal,
+    exitCode: Code.INTERNAL.exitCode,
   };
 }
 

@@ -1,4 +1,4 @@
-import { InterruptedError, UsageError } from '../errors.js';
+import { Code, InterruptedError, UsageError } from '../errors.js';
 import type { Io } from './io.js';
 
 import type * as InquirerPrompts from '@inquirer/prompts';
@@ -15,7 +15,7 @@ export async function ask<T>(question: (prompts: Prompts) => Promise<T>): Promis
   try {
     return await question(prompts);
   } catch (error) {
-    if ((error as Error).name === 'ExitPromptError') throw new InterruptedError('INTERRUPTED', 'interrupted: nothing was written');
+    if ((error as Error).name === 'ExitPromptError') throw new InterruptedError(Code.INTERRUPTED, 'interrupted: nothing was written');
     throw error;
   }
 }
@@ -27,7 +27,7 @@ export function secretReader(io: Io): (label: string) => Promise<string> {
       return ask((p) => p.password({ message: `${label}:`, mask: '*' }, { output: process.stderr }));
     }
     const input = await io.stdin.readAll(64 * 1024);
-    if (input === 'too-large') throw new UsageError('SECRET_TOO_LARGE', `the ${label.toLowerCase()} on stdin is larger than 64 KiB`, { hint: 'Pipe in only the secret.' });
+    if (input === 'too-large') throw new UsageError(Code.SECRET_TOO_LARGE, `the ${label.toLowerCase()} on stdin is larger than 64 KiB`, { hint: 'Pipe in only the secret.' });
     return input.toString('utf8');
   };
 }

@@ -1,5 +1,5 @@
 import { join, posix, win32 } from 'node:path';
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -52,7 +52,7 @@ export function isValidProfileName(name: string): boolean {
 /** Returns the name, or refuses it; `source` says where it came from, for the message. */
 export function checkProfileName(name: string, source = 'profile name'): string {
   if (isValidProfileName(name)) return name;
-  throw new UsageError('PROFILE_NAME_INVALID', `${source} ${JSON.stringify(name)} is not a valid profile name: use ${PROFILE_NAME_RULE}`, {
+  throw new UsageError(Code.PROFILE_NAME_INVALID, `${source} ${JSON.stringify(name)} is not a valid profile name: use ${PROFILE_NAME_RULE}`, {
     hint: 'For example: -p erp-prod, -p reltio_dev or -p orders.v2',
   });
 }

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { UsageError } from '../errors.js';
+import { Code, UsageError } from '../errors.js';
 import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, type Cloud } from '../choices.js';
 import type { RequestSettings } from '../oauth/settings.js';
 import { isValidProfileName, PROFILE_NAME_RULE } from './paths.js';
@@ -43,7 +43,7 @@ type Checks<T> = { [K in keyof T]-?: Check<Exclude<T[K], undefined>> };
 const fixHint = (path: string) => `Correct it in ${path}, or move the file aside and run tokenctl configure -p ${basename(path, '.json')} to create the profile again.`;
 
 function invalid(path: string, field: string, problem: string): UsageError {
-  return new UsageError('PROFILE_FILE_INVALID', `${path}: ${field || 'the profile'} ${problem}`, { hint: fixHint(path) });
+  return new UsageError(Code.PROFILE_FILE_INVALID, `${path}: ${field || 'the profile'} ${problem}`, { hint: fixHint(path) });
 }
 
 // Values are never quoted in messages: a value in the wrong field may be a pasted secret.
@@ -65,7 +65,7 @@ const SECRET_NAME = /(secret|password|passwd|passphrase|token|key|assertion)$/;
 const looksSecret = (name: string) => SECRET_NAME.test(name.toLowerCase().replace(/[^a-z0-9]/g, ''));
 
 function secretField(path: string, field: string): UsageError {
-  return new UsageError('PROFILE_SECRET_FIELD', `${path}: ${field} looks like a secret, and a profile never holds one: it is a plain file`, {
+  return new UsageError(Code.PROFILE_SECRET_FIELD, `${path}: ${field} looks like a secret, and a profile never holds one: it is a plain file`, {
     hint: `Remove it from the file, and rotate the secret if it was a real one. tokenctl configure -p ${basename(path, '.json')} keeps secrets in the keychain.`,
   });
 }
@@ -213,7 +213,7 @@ const readProfile = object(PROFILE_CHECKS, ['schemaVersion', 'name', 'provider',
 export function parseProfile(json: unknown, path: string): Profile {
   const version = isObject(json) ? json.schemaVersion : undefined;
   if (typeof version === 'number' && Number.isInteger(version) && version > PROFILE_SCHEMA_VERSION) {
-    throw new UsageError('PROFILE_SCHEMA_UNSUPPORTED', `${path} was written by a newer tokenctl: profile schema ${version}, and this one reads schema ${PROFILE_SCHEMA_VERSION}`, {
+    throw new UsageError(Code.PROFILE_SCHEMA_UNSUPPORTED, `${path} was written by a newer tokenctl: profile schema ${version}, and this one reads schema ${PROFILE_SCHEMA_VERSION}`, {
       hint: 'Upgrade tokenctl to use this profile; this version leaves the file as it is.',
     });
   }

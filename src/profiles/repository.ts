@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CliError, ProfileNotFoundError, UsageError } from '../errors.js';
+import { CliError, Code, ProfileNotFoundError, UsageError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { checkProfileName, configLayout, isValidProfileName, PROFILE_NAME_RULE } from './paths.js';
 import { parseProfile, serializeProfile, type Profile } from './profile.js';
@@ -50,14 +50,14 @@ function shellQuote(path: string): string {
 const jsonReason = (error: unknown) => (error as Error).message.replace(/, ".*"(\.\.\.)? is not valid JSON$/s, '');
 
 function unreadable(path: string, error: unknown): UsageError {
-  return new UsageError('PROFILE_FILE_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, {
+  return new UsageError(Code.PROFILE_FILE_UNREADABLE, `cannot read ${path}: ${(error as Error).message}`, {
     hint: `It must belong to you and be readable by you: check with ls -ld ${shellQuote(path)}`,
     cause: error,
   });
 }
 
 function unwritable(action: string, path: string, error: unknown): UsageError {
-  return new UsageError('PROFILE_FILE_UNWRITABLE', `cannot ${action} ${path}: ${(error as Error).message}`, {
+  return new UsageError(Code.PROFILE_FILE_UNWRITABLE, `cannot ${action} ${path}: ${(error as Error).message}`, {
     hint: `Check that ${dirname(path)} belongs to you and is writable, and that the disk is not full.`,
     cause: error,
   });
@@ -85,7 +85,7 @@ export function createProfileRepository(root: string): ProfileRepository {
       throw unreadable(profilesDir, error);
     }
     if (checkModes && stats.mode & 0o022) {
-      throw new UsageError('PROFILE_DIR_INSECURE', `${profilesDir} is writable by other users (mode ${octal(stats.mode)}), so they could replace your profiles`, {
+      throw new UsageError(Code.PROFILE_DIR_INSECURE, `${profilesDir} is writable by other users (mode ${octal(stats.mode)}), so they could replace your profiles`, {
         hint: `chmod 700 ${shellQuote(profilesDir)}`,
       });
     }
@@ -93,7 +93,7 @@ export function createProfileRepository(root: string): ProfileRepository {
   }
 
   function symlinkError(path: string): UsageError {
-    return new UsageError('PROFILE_FILE_SYMLINK', `${path} is a symbolic link, and tokenctl only uses profile files that are really in ${profilesDir}`, {
+    return new UsageError(Code.PROFILE_FILE_SYMLINK, `${path} is a symbolic link, and tokenctl only uses profile files that are really in ${profilesDir}`, {
       hint: 'Replace the link with a copy of the file it points to (chmod 600 the copy).',
     });
   }
@@ -103,14 +103,14 @@ export function createProfileRepository(root: string): ProfileRepository {
     const stats = await lstat(path);
     if (stats.isSymbolicLink()) throw symlinkError(path);
     if (!stats.isFile()) {
-      throw new UsageError('PROFILE_FILE_INVALID', `${path} is not a regular file`, { hint: `Move it out of ${shellQuote(profilesDir)}.` });
+      throw new UsageError(Code.PROFILE_FILE_INVALID, `${path} is not a regular file`, { hint: `Move it out of ${shellQuote(profilesDir)}.` });
     }
     // O_NOFOLLOW closes the gap between the lstat and the open; the mode checked is the open file's.
     const handle = await open(path, constants.O_RDONLY | NO_FOLLOW);
     try {
       const { mode } = await handle.stat();
       if (checkModes && mode & 0o077) {
-        throw new UsageError('PROFILE_FILE_INSECURE', `${path} can be read or changed by other users (mode ${octal(mode)}), so tokenctl will not use it`, {
+        throw new UsageError(Code.PROFILE_FILE_INSECURE, `${path} can be read or changed by other users (mode ${octal(mode)}), so tokenctl will not use it`, {
           hint: `chmod 600 ${shellQuote(path)}`,
         });
       }
@@ -138,13 +138,13 @@ export function createProfileRepository(root: string): ProfileRepository {
       // Notepad saves UTF-8 with a byte order mark, which JSON.parse refuses.
       json = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (error) {
-      throw new UsageError('PROFILE_FILE_INVALID', `${path} is not valid JSON: ${jsonReason(error)}`, {
+      throw new UsageError(Code.PROFILE_FILE_INVALID, `${path} is not valid JSON: ${jsonReason(error)}`, {
         hint: `Fix it by hand, or move it aside and run tokenctl configure -p ${name} to create the profile again.`,
       });
     }
     const profile = parseProfile(json, path);
     if (profile.name !== name) {
-      throw new UsageError('PROFILE_FILE_INVALID', `${path} holds the profile "${profile.name}", not "${name}"`, {
+      throw new UsageError(Code.PROFILE_FILE_INVALID, `${path} holds the profile "${profile.name}", not "${name}"`, {
         hint: `A profile file is named after its profile (a copy would share the original's secrets): rename it to ${profile.name}${JSON_EXTENSION}, or move it aside and run tokenctl configure -p ${name}.`,
       });
     }
@@ -164,7 +164,7 @@ export function createProfileRepository(root: string): ProfileRepository {
     async read(name) {
       const profile = await tryRead(name);
       if (profile) return profile;
-      throw new ProfileNotFoundError('PROFILE_NOT_FOUND', `there is no profile named ${name} (no ${fileOf(name)})`, {
+      throw new ProfileNotFoundError(Code.PROFILE_NOT_FOUND, `there is no profile named ${name} (no ${fileOf(name)})`, {
         hint: `Create it with tokenctl configure -p ${name}, or see the saved profiles with tokenctl list.`,
       });
     },
@@ -176,8 +176,8 @@ export function createProfileRepository(root: string): ProfileRepository {
         // What is written must read back: nothing invalid, and nothing named like a secret, reaches the disk.
         parseProfile(JSON.parse(text), path);
       } catch (error) {
-        if (!(error instanceof CliError)) throw error;
-        throw new UsageError(error.code, `profile ${profile.name} was not saved: ${error.message}`, { hint: `Nothing was written to ${path}.`, cause: error });
+        if (!(error instanceof UsageError)) throw error;
+        throw new UsageError(error.entry, `profile ${profile.name} was not saved: ${error.message}`, { hint: `Nothing was written to ${path}.`, cause: error });
       }
       if (await checkProfilesDir()) {
         try {
@@ -217,7 +217,7 @@ export function createProfileRepository(root: string): ProfileRepository {
       const entries = await Promise.all(
         names.sort().map(async (name): Promise<ProfileListEntry | undefined> => {
           if (!isValidProfileName(name)) {
-            const problem = new UsageError('PROFILE_FILE_INVALID', `${fileOf(name)} is not named like a profile: a name is ${PROFILE_NAME_RULE}`, {
+            const problem = new UsageError(Code.PROFILE_FILE_INVALID, `${fileOf(name)} is not named like a profile: a name is ${PROFILE_NAME_RULE}`, {
               hint: `Rename it, or move it out of ${shellQuote(profilesDir)}.`,
             });
             return { name, problem };

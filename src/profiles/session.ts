@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { SecretStoreError } from '../errors.js';
+import { Code, SecretStoreError } from '../errors.js';
 import { tokenCacheKey } from '../cache/cache-key.js';
 import { createTokenCache, isUsable, type CachedToken, type TokenCache } from '../cache/token-cache.js';
 import type { CredentialDeps, SecretSources } from '../oauth/credential.js';
@@ -39,7 +39,7 @@ export function storedSecretReader(profile: Profile, store: SecretStore): NonNul
     if (value === null) {
       const what = { clientSecret: 'client secret', certificatePassword: 'certificate password', certificateKeyPassword: 'certificate key password' }[kind];
       const flag = { clientSecret: '--client-secret-stdin', certificatePassword: '--certificate-password-stdin', certificateKeyPassword: '(with TOKENCTL_CERTIFICATE_KEY_PASSWORD set)' }[kind];
-      throw new SecretStoreError('SECRET_MISSING', `the ${what} of profile ${profile.name} is missing from the ${store.backend}`, {
+      throw new SecretStoreError(Code.SECRET_MISSING, `the ${what} of profile ${profile.name} is missing from the ${store.backend}`, {
         hint: `Store it again: tokenctl configure -p ${profile.name} ${flag}`,
       });
     }

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type BinaryLike, type ScryptOptions } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SecretStoreError } from '../errors.js';
+import { Code, SecretStoreError } from '../errors.js';
 import { writeFileAtomic } from '../profiles/atomic-file.js';
 import { checkProfileName } from '../profiles/paths.js';
 import { PASSPHRASE_ENV } from './open-store.js';
@@ -54,7 +54,7 @@ function profileOfAccount(account: string): string {
 }
 
 function invalid(path: string, why: string, cause?: unknown): SecretStoreError {
-  return new SecretStoreError('SECRET_FILE_INVALID', `${path} is not a tokenctl secret file: ${why}`, {
+  return new SecretStoreError(Code.SECRET_FILE_INVALID, `${path} is not a tokenctl secret file: ${why}`, {
     hint: `Restore it from a backup, or delete it and add that profile's secrets again.`,
     cause,
   });
@@ -77,7 +77,7 @@ function parseSecretFile(text: string, path: string): SecretFile {
   const file = value as Partial<SecretFile> | null;
   if (typeof file !== 'object' || file === null || file.format !== FORMAT) throw invalid(path, `its "format" is not "${FORMAT}"`);
   if (file.version !== 1) {
-    throw new SecretStoreError('SECRET_FILE_VERSION', `${path} has format version ${JSON.stringify(file.version)}; this tokenctl reads version 1`, {
+    throw new SecretStoreError(Code.SECRET_FILE_VERSION, `${path} has format version ${JSON.stringify(file.version)}; this tokenctl reads version 1`, {
       hint: 'It was written by a newer tokenctl: upgrade tokenctl.',
     });
   }
@@ -114,7 +114,7 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
   const getPassphrase = () =>
     (passphrase ??= options.passphrase().then((value) => {
       if (value.trim() === '') {
-        throw new SecretStoreError('SECRET_FILE_PASSPHRASE_MISSING', `the passphrase for the encrypted secret files in ${dir} is blank`, {
+        throw new SecretStoreError(Code.SECRET_FILE_PASSPHRASE_MISSING, `the passphrase for the encrypted secret files in ${dir} is blank`, {
           hint: `Set ${PASSPHRASE_ENV} to the passphrase, or type it when asked.`,
         });
       }
@@ -143,7 +143,7 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new SecretStoreError('SECRET_FILE_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, {
+      throw new SecretStoreError(Code.SECRET_FILE_UNREADABLE, `cannot read ${path}: ${(error as Error).message}`, {
         hint: 'Check that it belongs to you and is readable (`chmod 600`).',
         cause: error,
       });
@@ -156,7 +156,7 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
       decipher.setAuthTag(Buffer.from(file.tag, 'base64'));
       plain = Buffer.concat([decipher.update(Buffer.from(file.data, 'base64')), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw new SecretStoreError('SECRET_FILE_DECRYPT', `cannot decrypt ${path}: wrong passphrase, or the file was modified`, {
+      throw new SecretStoreError(Code.SECRET_FILE_DECRYPT, `cannot decrypt ${path}: wrong passphrase, or the file was modified`, {
         hint: `Check the passphrase (${PASSPHRASE_ENV}, or what you typed). If it is lost, delete the file and add that profile's secrets again.`,
         cause: error,
       });
@@ -237,7 +237,7 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
 }
 
 function unwritable(path: string, error: unknown): SecretStoreError {
-  return new SecretStoreError('SECRET_FILE_UNWRITABLE', `cannot write ${path}: ${(error as Error).message}`, {
+  return new SecretStoreError(Code.SECRET_FILE_UNWRITABLE, `cannot write ${path}: ${(error as Error).message}`, {
     hint: 'Check that its directory belongs to you and is writable, and that the disk is not full.',
     cause: error,
   });

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { SecretStoreError } from '../errors.js';
+import type { CodeWithExit, ExitCode } from '../codes.js';
+import { Code, SecretStoreError } from '../errors.js';
 import { SECRET_SERVICE, type SecretStore } from './store.js';
 
 /** The part of keytar we use; tests inject a fake. */
@@ -43,7 +44,7 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): SecretS
       timer = setTimeout(
         () =>
           reject(
-            new SecretStoreError('SECRET_STORE_TIMEOUT', `The OS keychain did not answer within ${timeoutMs / 1000} s.`, {
+            new SecretStoreError(Code.SECRET_STORE_TIMEOUT, `The OS keychain did not answer within ${timeoutMs / 1000} s.`, {
               hint: `It is usually locked and waiting for an unlock prompt nobody can see, or its D-Bus session is hung. Unlock it, ${FILE_STORE}.`,
             }),
           ),
@@ -95,7 +96,7 @@ export function diagnoseKeychainFailure(
   const detail = (raw.split('\n')[0] ?? '').slice(0, 300);
   const errno = (error as { code?: unknown } | null)?.code;
   const linux = platform === 'linux';
-  const fail = (code: string, message: string, hint: string) => new SecretStoreError(code, message, { hint, cause: error });
+  const fail = (code: CodeWithExit<typeof ExitCode.secretStore>, message: string, hint: string) => new SecretStoreError(code, message, { hint, cause: error });
 
   if (
     stage === 'load' ||
@@ -104,7 +105,7 @@ export function diagnoseKeychainFailure(
     /Cannot find module 'keytar'|cannot open shared object file|NODE_MODULE_VERSION|did not self-register/i.test(raw)
   ) {
     return fail(
-      'SECRET_STORE_UNAVAILABLE',
+      Code.SECRET_STORE_UNAVAILABLE,
       `The OS keychain cannot be used: the keytar module failed to load (${detail}).`,
       linux
         ? `Install libsecret (Debian/Ubuntu: \`sudo apt-get install libsecret-1-0\`; Fedora: \`sudo dnf install libsecret\`) and reinstall tokenctl so keytar is installed (building it from source also needs libsecret-1-dev), ${FILE_STORE}.`
@@ -114,7 +115,7 @@ export function diagnoseKeychainFailure(
 
   if (/org\.freedesktop\.secrets was not provided|ServiceUnknown/i.test(raw)) {
     return fail(
-      'SECRET_STORE_NO_SERVICE',
+      Code.SECRET_STORE_NO_SERVICE,
       `No Secret Service provider is running on the D-Bus session (${detail}).`,
       `Install and start one: gnome-keyring (\`sudo apt-get install gnome-keyring\`) or KeePassXC with its Secret Service integration enabled; ${FILE_STORE}.`,
     );
@@ -123,7 +124,7 @@ export function diagnoseKeychainFailure(
   // "Object does not exist at path …/collection/login": no default keyring, and no prompt could create one.
   if (/locked|dismissed|User interaction is not allowed|user canceled|Object does not exist at path .*\/collection\//i.test(raw)) {
     return fail(
-      'SECRET_STORE_LOCKED',
+      Code.SECRET_STORE_LOCKED,
       `The OS keychain is locked (or has no default keyring yet) and no unlock prompt could be shown (${detail}).`,
       platform === 'darwin'
         ? `Unlock it with \`security unlock-keychain\` (over SSH the login keychain stays locked), ${FILE_STORE}.`
@@ -134,11 +135,11 @@ export function diagnoseKeychainFailure(
   const noBus = /autolaunch D-Bus|Could not connect|Cannot spawn a message bus|DBUS_SESSION_BUS_ADDRESS|org\.freedesktop\.DBus\.Error\.(NoServer|Disconnected)/i.test(raw);
   if (noBus || (linux && !env.DBUS_SESSION_BUS_ADDRESS)) {
     return fail(
-      'SECRET_STORE_NO_DBUS',
+      Code.SECRET_STORE_NO_DBUS,
       `No D-Bus session bus to reach the OS keychain${env.DBUS_SESSION_BUS_ADDRESS ? '' : ' (DBUS_SESSION_BUS_ADDRESS is not set)'}: ${detail}.`,
       `This is usual on headless Linux (SSH, containers, CI). Run tokenctl inside a session with an unlocked keyring: \`dbus-run-session -- sh -c 'printf %s "$KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; tokenctl …'\`, ${FILE_STORE}.`,
     );
   }
 
-  return fail('SECRET_STORE_ERROR', `The OS keychain failed: ${detail}`, `Check that the keychain is unlocked and reachable, ${FILE_STORE}.`);
+  return fail(Code.SECRET_STORE_ERROR, `The OS keychain failed: ${detail}`, `Check that the keychain is unlocked and reachable, ${FILE_STORE}.`);
 }

@@ -1,5 +1,5 @@
 import type { StoreKind } from '../choices.js';
-import { SecretStoreError } from '../errors.js';
+import { Code, SecretStoreError } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { ask, canPrompt } from '../output/prompts.js';
 import type { SecretStore } from './store.js';
@@ -12,7 +12,7 @@ function passphraseSource(io: Io): () => Promise<string> {
     const fromEnv = io.env[PASSPHRASE_ENV];
     if (fromEnv) return fromEnv;
     if (!canPrompt(io)) {
-      throw new SecretStoreError('SECRET_FILE_PASSPHRASE_MISSING', 'the encrypted file store needs its passphrase, and there is no terminal to ask for it', {
+      throw new SecretStoreError(Code.SECRET_FILE_PASSPHRASE_MISSING, 'the encrypted file store needs its passphrase, and there is no terminal to ask for it', {
         hint: `Set ${PASSPHRASE_ENV} (from your CI system's secret variables).`,
       });
     }

@@ -84,7 +84,7 @@ describe('Entra ID with a client secret', () => {
   it('the secret ID pasted instead of the value is recognised', async () => {
     const result = await runCli(secretArgs('--json'), { env: { TOKENCTL_CLIENT_SECRET: SECRET_ID } });
     const { error } = JSON.parse(result.stderr);
-    expect(error).toMatchObject({ code: 'AADSTS7000215', exitCode: 5, hint: expect.stringContaining("looks like a GUID: that is the secret's ID") });
+    expect(error).toMatchObject({ code: 'CLIENT_SECRET_INVALID', exitCode: 5, hint: expect.stringContaining("looks like a GUID: that is the secret's ID") });
   });
 
   it.each([

@@ -85,7 +85,7 @@ describe('parseTokenResponse: errors', () => {
 
   it('reports an Entra error with its AADSTS code, first line, trace and correlation ids (exit 5)', () => {
     const error = failure(json(401, aadsts(7000215, 'invalid_client', 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID')));
-    expect(error).toMatchObject({ code: 'AADSTS7000215', exitCode: 5 });
+    expect(error).toMatchObject({ code: 'CLIENT_SECRET_INVALID', exitCode: 5 });
     expect(error.message).toBe(
       'Entra ID rejected the request (HTTP 401, invalid_client): AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID\ntrace ID 0a1b2c3d-0000-0000-0000-000000000001, correlation ID 9f8e7d6c-0000-0000-0000-000000000002',
     );
@@ -93,19 +93,19 @@ describe('parseTokenResponse: errors', () => {
   });
 
   it.each([
-    [7000222, 'invalid_client', 'has expired'],
-    [700016, 'unauthorized_client', 'No application with client ID client-1'],
-    [90002, 'invalid_request', 'Tenant contoso.onmicrosoft.com was not found'],
-    [50049, 'invalid_request', '--cloud'],
-    [70011, 'invalid_scope', 'exactly one scope'],
-    [1002012, 'invalid_scope', 'exactly one scope'],
-    [700022, 'invalid_scope', 'exactly one scope'],
-    [500011, 'invalid_resource', 'Application ID URI'],
-    [700027, 'invalid_client', '--send-x5c'],
-    [700024, 'invalid_client', 'clock'],
-    [7000112, 'unauthorized_client', 'disabled'],
-  ])('AADSTS%i gets its own fix', (code, error, hint) => {
-    expect(failure(json(400, aadsts(code, error, 'x')))).toMatchObject({ code: `AADSTS${code}`, exitCode: 5, hint: expect.stringContaining(hint) });
+    [7000222, 'invalid_client', 'CLIENT_SECRET_EXPIRED', 'has expired'],
+    [700016, 'unauthorized_client', 'CLIENT_NOT_FOUND', 'No application with client ID client-1'],
+    [90002, 'invalid_request', 'TENANT_NOT_FOUND', 'Tenant contoso.onmicrosoft.com was not found'],
+    [50049, 'invalid_request', 'CLOUD_MISMATCH', '--cloud'],
+    [70011, 'invalid_scope', 'SCOPE_INVALID', 'exactly one scope'],
+    [1002012, 'invalid_scope', 'SCOPE_INVALID', 'exactly one scope'],
+    [700022, 'invalid_scope', 'SCOPE_INVALID', 'exactly one scope'],
+    [500011, 'invalid_resource', 'RESOURCE_NOT_FOUND', 'Application ID URI'],
+    [700027, 'invalid_client', 'CERTIFICATE_NOT_REGISTERED', '--send-x5c'],
+    [700024, 'invalid_client', 'ASSERTION_TIME_INVALID', 'clock'],
+    [7000112, 'unauthorized_client', 'CLIENT_DISABLED', 'disabled'],
+  ])('AADSTS%i (%s) is diagnosed as %s with its own fix', (code, error, diagnosis, hint) => {
+    expect(failure(json(400, aadsts(code, error, 'x')))).toMatchObject({ code: diagnosis, exitCode: 5, hint: expect.stringContaining(hint) });
   });
 
   it('recognises a secret ID pasted instead of the value', () => {
@@ -117,7 +117,7 @@ describe('parseTokenResponse: errors', () => {
     expect(failure(json(401, { error: 'invalid_client' }), generic).hint).toContain('try --auth-method client_secret_post');
     const post = { ...generic, authMethod: 'client_secret_post' as const, authMethodsSupported: ['client_secret_basic'] };
     expect(failure(json(401, { error: 'invalid_client', error_description: 'client authentication failed' }), post)).toMatchObject({
-      code: 'OAUTH_INVALID_CLIENT',
+      code: 'CLIENT_AUTH_FAILED',
       message: 'auth.example.com rejected the request (HTTP 401, invalid_client): client authentication failed',
       hint: expect.stringMatching(/try --auth-method client_secret_basic. The server advertises: client_secret_basic/),
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { colorLevel, makeColor } from '../../src/output/color.js';
 import { renderFailure } from '../../src/output/errors.js';
 import { prettyJson } from '../../src/output/json.js';
-import { CheckFailedError, UsageError } from '../../src/errors.js';
+import { CheckFailedError, Code, UsageError } from '../../src/errors.js';
 
 describe('colorLevel', () => {
   const tty = { isTTY: true, env: {}, colorFlag: true };
@@ -27,12 +27,12 @@ describe('colorLevel', () => {
 describe('renderFailure', () => {
   const color = makeColor(0);
   it('prints message and hint for a CliError, with its exit code', () => {
-    const failure = renderFailure(new UsageError('BAD', 'it is bad', { hint: 'do better' }), { json: false, verbose: false, color });
+    const failure = renderFailure(new UsageError(Code.INVALID_ARGUMENT, 'it is bad', { hint: 'do better' }), { json: false, verbose: false, color });
     expect(failure).toEqual({ exitCode: 2, text: 'error it is bad\nhint  do better\n' });
   });
   it('prints one JSON object with --json', () => {
-    const failure = renderFailure(new CheckFailedError('NOPE', 'nope'), { json: true, verbose: false, color });
-    expect(JSON.parse(failure.text)).toEqual({ error: { code: 'NOPE', message: 'nope', exitCode: 7 } });
+    const failure = renderFailure(new CheckFailedError(Code.EXPECTATION_FAILED, 'nope'), { json: true, verbose: false, color });
+    expect(JSON.parse(failure.text)).toEqual({ error: { code: 'EXPECTATION_FAILED', message: 'nope', exitCode: 7 } });
   });
   it('calls an unexpected error a bug, with the stack only under --verbose', () => {
     const bug = new TypeError('x is undefined');
@@ -43,7 +43,7 @@ describe('renderFailure', () => {
     expect(renderFailure(bug, { json: false, verbose: true, color }).text).toContain('TypeError: x is undefined\n    at ');
   });
   it('shows causes only under --verbose', () => {
-    const error = new UsageError('X', 'outer', { cause: new Error('inner reason') });
+    const error = new UsageError(Code.INVALID_ARGUMENT, 'outer', { cause: new Error('inner reason') });
     expect(renderFailure(error, { json: false, verbose: false, color }).text).not.toContain('inner reason');
     expect(renderFailure(error, { json: false, verbose: true, color }).text).toContain('cause: Error: inner reason');
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tokenCacheKey, type TokenShape } from '../../src/cache/cache-key.js';
 import { createTokenCache, isUsable, type CachedToken } from '../../src/cache/token-cache.js';
-import { InterruptedError, SecretStoreError } from '../../src/errors.js';
+import { Code, InterruptedError, SecretStoreError } from '../../src/errors.js';
 import type { SecretStore } from '../../src/secrets/store.js';
 import { createMemorySecretStore, type MemorySecretStore } from '../support/memory-store.js';
 
@@ -233,8 +233,8 @@ describe('token cache', () => {
   it('a keychain that fails is a miss, but Ctrl-C at a passphrase prompt is not swallowed', async () => {
     await cache().write('erp', KEY, TOKEN);
     const failing = (error: Error): SecretStore => ({ ...keyStore, get: () => Promise.reject(error) });
-    expect(await cache(failing(new SecretStoreError('SECRET_STORE_LOCKED', 'locked'))).read('erp', KEY)).toBeUndefined();
-    await expect(cache(failing(new InterruptedError('INTERRUPTED', 'interrupted'))).read('erp', KEY)).rejects.toBeInstanceOf(InterruptedError);
+    expect(await cache(failing(new SecretStoreError(Code.SECRET_STORE_LOCKED, 'locked'))).read('erp', KEY)).toBeUndefined();
+    await expect(cache(failing(new InterruptedError(Code.INTERRUPTED, 'interrupted'))).read('erp', KEY)).rejects.toBeInstanceOf(InterruptedError);
   });
 
   it('delete removes the file and the key; deleting again is fine', async () => {

@@ -1,0 +1,215 @@
+/**
+ * The catalogue of stable error codes: every code tokenctl can report, with the exit status it
+ * carries and what it means. Scripts and tickets key on these names; the README's table is
+ * checked against this list. Add a code here (with its meaning) before throwing it.
+ */
+
+/** Exit statuses of tokenctl: documented in the README and `tokenctl --help`. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  profileNotFound: 3,
+  secretStore: 4,
+  idpRejected: 5,
+  network: 6,
+  checkFailed: 7,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+const usage = ExitCode.usage;
+const profileNotFound = ExitCode.profileNotFound;
+const secretStore = ExitCode.secretStore;
+const rejected = ExitCode.idpRejected;
+const network = ExitCode.network;
+const check = ExitCode.checkFailed;
+
+/** One catalogue entry: pass it to an error's constructor. */
+export interface CodeEntry<E extends ExitCode = ExitCode> {
+  readonly code: string;
+  readonly exitCode: E;
+  readonly meaning: string;
+}
+
+type Catalogue<T extends Record<string, readonly [ExitCode, string]>> = {
+  readonly [K in keyof T & string]: { readonly code: K; readonly exitCode: T[K][0]; readonly meaning: string };
+};
+
+function catalogue<const T extends Record<string, readonly [ExitCode, string]>>(entries: T): Catalogue<T> {
+  return Object.fromEntries(Object.entries(entries).map(([code, [exitCode, meaning]]) => [code, Object.freeze({ code, exitCode, meaning })])) as Catalogue<T>;
+}
+
+export const Code = catalogue({
+  // Usage and input (exit 2)
+  USAGE: [usage, 'The command line could not be parsed.'],
+  NO_COMMAND: [usage, 'No command was given.'],
+  UNKNOWN_COMMAND: [usage, 'The command does not exist.'],
+  UNKNOWN_OPTION: [usage, 'An option the command does not have.'],
+  MISSING_ARGUMENT: [usage, 'A required argument is missing.'],
+  OPTION_MISSING_ARGUMENT: [usage, 'An option was given without its value.'],
+  EXCESS_ARGUMENTS: [usage, 'More arguments than the command takes.'],
+  INVALID_ARGUMENT: [usage, 'An option value is not one of the allowed values or has the wrong form.'],
+  CONFLICTING_OPTIONS: [usage, 'Two options that cannot be combined were given together.'],
+  CONFLICTING_CREDENTIALS: [usage, 'More than one credential (secret, certificate, assertion) was given.'],
+  CREDENTIAL_MISSING: [usage, 'No client credential was given and none is stored.'],
+  CLIENT_ID_MISSING: [usage, 'No client ID was given.'],
+  SECRET_ON_COMMAND_LINE: [usage, 'A secret was given as a command-line value; it is only read from the environment, stdin or a file.'],
+  SECRET_BLANK: [usage, 'The client secret given is empty or only whitespace.'],
+  SECRET_TOO_LARGE: [usage, 'The secret typed or piped in is larger than any real secret.'],
+  CONFIRMATION_REQUIRED: [usage, 'A destructive command needs --yes when there is no terminal to confirm on.'],
+  DATE_INVALID: [usage, 'A date option is not a valid date.'],
+  FILE_UNREADABLE: [usage, 'A file named on the command line cannot be read.'],
+  FILE_NOT_JSON: [usage, 'A file that must hold JSON does not.'],
+  INVALID_URL: [usage, 'A URL option is not a valid URL.'],
+  INSECURE_URL: [usage, 'A plain-http URL that is not a literal loopback address.'],
+  UNSUPPORTED_URL_SCHEME: [usage, 'A URL whose scheme is neither https nor http.'],
+  URL_WITH_CREDENTIALS: [usage, 'A URL with a user name or password in it.'],
+  PROXY_CREDENTIALS_ON_COMMAND_LINE: [usage, 'Proxy credentials were given in --proxy; they belong in HTTPS_PROXY.'],
+  CA_FILE_UNREADABLE: [usage, 'The --ca-file cannot be read.'],
+  CA_FILE_INVALID: [usage, 'The --ca-file holds no PEM certificate.'],
+  NO_ENDPOINT: [usage, 'No token endpoint: neither --tenant, --token-url nor --issuer was given.'],
+  TENANT_INVALID: [usage, 'The --tenant value is not a tenant ID, a domain, or a known alias.'],
+  TENANT_NOT_ALLOWED: [usage, 'A tenant alias (common, organizations, consumers) cannot issue client-credentials tokens.'],
+  ISSUER_UNKNOWN: [usage, 'The issuer is needed (for an assertion audience) but not known.'],
+  ENTRA_SCOPE_MISSING: [usage, 'An Entra ID request without --resource or --scope.'],
+  ENTRA_SCOPE_MULTIPLE: [usage, 'More than one resource or scope for Entra ID client credentials (AADSTS70011).'],
+  ENTRA_SCOPE_NOT_DEFAULT: [usage, 'An Entra ID scope that is a permission, not RESOURCE/.default (AADSTS1002012).'],
+  ENTRA_AUDIENCE: [usage, '--audience was given for Entra ID, which takes --resource instead.'],
+  PARAM_RESERVED: [usage, 'An extra --param would override a parameter tokenctl sets itself.'],
+  AUTH_METHOD_MISMATCH: [usage, 'The --auth-method does not fit the credential given.'],
+  ASSERTION_LIFETIME_INVALID: [usage, 'The --assertion-lifetime is out of range.'],
+  ASSERTION_FILE_EMPTY: [usage, 'The federated client assertion file is empty.'],
+  THUMBPRINT_INVALID: [usage, 'The --thumbprint is not a SHA-1 or SHA-256 hex fingerprint.'],
+  THUMBPRINT_MISMATCH: [usage, "The certificate's thumbprint differs from the one expected."],
+  THUMBPRINT_WITHOUT_CERTIFICATE: [usage, '--thumbprint was given without a certificate.'],
+  CERTIFICATE_NOT_FOUND: [usage, 'The certificate file does not exist.'],
+  CERTIFICATE_INVALID: [usage, 'The certificate file is not a PEM, DER or PKCS#12 certificate.'],
+  CERTIFICATE_JKS: [usage, 'A Java keystore (JKS or JCEKS), which must be converted to PKCS#12 first.'],
+  CERTIFICATE_PKCS12_UNSUPPORTED: [usage, 'A PKCS#12 file using an algorithm that cannot be read.'],
+  CERTIFICATE_PASSWORD: [usage, 'The PKCS#12 password is missing or wrong.'],
+  CERTIFICATE_KEY_PASSWORD: [usage, "The PKCS#12 key's own password is missing or wrong."],
+  CERTIFICATE_KEY_PASSPHRASE: [usage, "The PEM private key's passphrase is missing or wrong."],
+  CERTIFICATE_KEY_ENCRYPTED: [usage, 'The private key is encrypted in a form that cannot be opened.'],
+  CERTIFICATE_NO_KEY: [usage, 'The certificate comes without its private key.'],
+  CERTIFICATE_STORE_NO_KEY: [usage, 'The keystore holds no private key.'],
+  CERTIFICATE_SEVERAL_KEYS: [usage, 'The file holds several private keys.'],
+  CERTIFICATE_ALIAS_REQUIRED: [usage, 'The keystore holds several entries: choose one with --certificate-alias.'],
+  CERTIFICATE_ALIAS_UNKNOWN: [usage, 'No keystore entry has the --certificate-alias given.'],
+  CERTIFICATE_KEY_MISMATCH: [usage, 'The private key does not belong to the certificate.'],
+  CERTIFICATE_EXPIRED: [usage, 'The certificate has expired.'],
+  CERTIFICATE_NOT_YET_VALID: [usage, 'The certificate is not valid yet.'],
+  PRIVATE_KEY_INVALID: [usage, 'The private key cannot be read.'],
+  PROFILE_NAME_INVALID: [usage, 'A profile name with characters that are not allowed.'],
+  PROFILE_FILE_INVALID: [usage, 'A profile file that is not a valid profile.'],
+  PROFILE_FILE_UNREADABLE: [usage, 'A profile file that cannot be read.'],
+  PROFILE_FILE_UNWRITABLE: [usage, 'A profile file that cannot be written.'],
+  PROFILE_FILE_SYMLINK: [usage, 'A profile file that is a symbolic link.'],
+  PROFILE_FILE_INSECURE: [usage, 'A profile file readable by other users.'],
+  PROFILE_DIR_INSECURE: [usage, 'A profiles directory writable or readable by other users.'],
+  PROFILE_SCHEMA_UNSUPPORTED: [usage, 'A profile file written by a newer tokenctl.'],
+  PROFILE_SECRET_FIELD: [usage, 'A profile file with a secret in it; secrets live in the secret store.'],
+  NO_TOKEN: [usage, 'decode was given no token.'],
+  EMPTY_TOKEN: [usage, 'The input holds no token.'],
+  INPUT_TOO_LARGE: [usage, 'The input is larger than any token.'],
+  OPAQUE_TOKEN: [usage, 'An opaque (reference) token: it is not a JWT and cannot be decoded.'],
+  JWT_ENCRYPTED: [usage, 'An encrypted token (JWE), which only its audience can read.'],
+  JWT_SEGMENT_COUNT: [usage, 'The token does not have the three segments of a JWT.'],
+  JWT_EMPTY_SEGMENT: [usage, 'A segment of the token is empty.'],
+  JWT_BAD_BASE64URL: [usage, 'A segment of the token is not base64url.'],
+  JWT_NOT_UTF8: [usage, 'A segment of the token is not UTF-8 text.'],
+  JWT_NOT_JSON: [usage, 'A segment of the token is not JSON.'],
+  JWT_NOT_OBJECT: [usage, 'A segment of the token is JSON but not an object.'],
+  KEY_INVALID: [usage, 'The --key given cannot be read as a public key.'],
+  JWKS_FILE_INVALID: [usage, 'The --jwks file is not a JWKS.'],
+  NO_ISSUER: [usage, 'Signature verification needs an issuer or a key, and none is known.'],
+
+  // Profiles (exit 3)
+  PROFILE_NOT_FOUND: [profileNotFound, 'There is no profile with that name.'],
+
+  // Secret store (exit 4)
+  SECRET_MISSING: [secretStore, "The profile's secret is not in the secret store."],
+  SECRET_STORE_UNAVAILABLE: [secretStore, 'The OS keychain module cannot be loaded.'],
+  SECRET_STORE_NO_DBUS: [secretStore, 'No D-Bus session bus, so no Secret Service.'],
+  SECRET_STORE_NO_SERVICE: [secretStore, 'No Secret Service provider on the D-Bus session.'],
+  SECRET_STORE_LOCKED: [secretStore, 'The keychain is locked and no unlock prompt could be shown.'],
+  SECRET_STORE_TIMEOUT: [secretStore, 'The keychain did not answer in time.'],
+  SECRET_STORE_ERROR: [secretStore, 'The keychain failed for another reason.'],
+  SECRET_FILE_PASSPHRASE_MISSING: [secretStore, 'The file store needs TOKENCTL_PASSPHRASE (or a terminal to ask on).'],
+  SECRET_FILE_DECRYPT: [secretStore, 'The file store cannot be decrypted: wrong passphrase or a damaged file.'],
+  SECRET_FILE_INVALID: [secretStore, 'A secret file that is not in the expected format.'],
+  SECRET_FILE_VERSION: [secretStore, 'A secret file written by a newer tokenctl.'],
+  SECRET_FILE_UNREADABLE: [secretStore, 'A secret file that cannot be read.'],
+  SECRET_FILE_UNWRITABLE: [secretStore, 'A secret file that cannot be written.'],
+
+  // The identity provider refused (exit 5): one code per diagnosis
+  IDP_REJECTED: [rejected, 'The identity provider refused the request for a reason without a more specific diagnosis.'],
+  CLIENT_AUTH_FAILED: [rejected, 'The server did not accept the client credentials: wrong secret, or the wrong way of sending it.'],
+  CLIENT_SECRET_INVALID: [rejected, 'The client secret is wrong (Entra AADSTS7000215): often the secret ID was sent instead of its value.'],
+  CLIENT_SECRET_EXPIRED: [rejected, 'The client secret has expired (Entra AADSTS7000222).'],
+  CLIENT_NOT_FOUND: [rejected, 'No application with this client ID exists where the request was sent (Entra AADSTS700016).'],
+  CLIENT_DISABLED: [rejected, 'The application is disabled (Entra AADSTS7000112).'],
+  SERVICE_PRINCIPAL_MISSING: [rejected, 'The application has no service principal in the tenant (Entra AADSTS7000229).'],
+  CREDENTIAL_NOT_SENT: [rejected, 'The server received no client credential (Entra AADSTS7000218).'],
+  CERTIFICATE_NOT_REGISTERED: [rejected, 'The signing certificate or key is not registered for the client (Entra AADSTS700027).'],
+  ASSERTION_TIME_INVALID: [rejected, 'The client assertion is outside its validity window: clock skew (Entra AADSTS700024).'],
+  TENANT_NOT_FOUND: [rejected, 'The tenant does not exist (Entra AADSTS90002).'],
+  TENANT_MALFORMED: [rejected, 'The tenant in the URL is malformed (Entra AADSTS900023).'],
+  CLOUD_MISMATCH: [rejected, 'The request went to the wrong cloud for the tenant (Entra AADSTS50049).'],
+  SCOPE_INVALID: [rejected, 'The scope is not one the server allows for this client (invalid_scope; Entra AADSTS70011, 1002012, 700022).'],
+  RESOURCE_NOT_FOUND: [rejected, 'The API (resource or audience) is not known to the server (Entra AADSTS500011; invalid_target).'],
+  GRANT_NOT_ALLOWED: [rejected, 'The client is not allowed the client-credentials grant (unauthorized_client, unsupported_grant_type).'],
+  GRANT_INVALID: [rejected, 'The server refused the grant, e.g. a federated assertion it does not trust (invalid_grant).'],
+  CONDITIONAL_ACCESS_BLOCKED: [rejected, 'A Conditional Access policy blocked the request (Entra AADSTS53003).'],
+  PARAMETER_MISSING: [rejected, 'The server says a required parameter is missing (Entra AADSTS900144).'],
+
+  // Network and unusable answers (exit 6)
+  NETWORK_ERROR: [network, 'The server could not be reached.'],
+  TIMEOUT: [network, 'No answer within --timeout.'],
+  TLS_ERROR: [network, 'The TLS connection failed: an untrusted or wrong certificate, or a protocol error.'],
+  PROXY_ERROR: [network, 'The proxy refused or failed the connection.'],
+  UNEXPECTED_REDIRECT: [network, 'The server answered with a redirect, which tokenctl never follows on a token request.'],
+  RESPONSE_TOO_LARGE: [network, 'The answer is larger than any token response.'],
+  RESPONSE_NOT_JSON: [network, 'A successful answer that is not JSON.'],
+  HTTP_ERROR: [network, 'A metadata or key request failed with an HTTP error.'],
+  UNUSABLE_RESPONSE: [network, 'An error answer that is not an OAuth error response.'],
+  SERVER_ERROR: [network, 'The server failed (HTTP 5xx) and did not recover within the retries.'],
+  RATE_LIMITED: [network, 'The server kept rate-limiting (HTTP 429) through the retries.'],
+  ACCESS_TOKEN_MISSING: [network, 'A successful answer without an access_token.'],
+  ACCESS_TOKEN_INVALID: [network, 'An access_token that is empty or not a string.'],
+  TOKEN_TYPE_UNSUPPORTED: [network, 'The token is not a Bearer token (e.g. DPoP).'],
+  EXPIRES_IN_INVALID: [network, 'The answer has an unusable expires_in.'],
+  DISCOVERY_NOT_FOUND: [network, 'No OpenID or OAuth metadata at the issuer.'],
+  DISCOVERY_INVALID: [network, 'The issuer metadata is not usable.'],
+  DISCOVERY_ISSUER_MISMATCH: [network, 'The issuer metadata names a different issuer.'],
+  JWKS_INVALID: [network, 'The JWKS fetched from the issuer is not a JWKS.'],
+  LOCK_TIMEOUT: [network, 'Another tokenctl held the profile lock for too long.'],
+  LOCK_FAILED: [network, 'The profile lock could not be taken.'],
+
+  // Checks the user asked for (exit 7)
+  EXPECTATION_FAILED: [check, 'The token does not meet an expectation (--expect-*).'],
+  CLAIM_MISSING: [check, 'The claim asked for with --claim is not in the token.'],
+  TOKEN_EXPIRED: [check, 'The token has expired (--require-valid).'],
+  TOKEN_NOT_YET_VALID: [check, 'The token is not valid yet (--require-valid).'],
+  SIGNATURE_INVALID: [check, 'The signature does not verify.'],
+  SIGNATURE_UNVERIFIABLE: [check, 'The signature cannot be checked with the keys available.'],
+  NO_MATCHING_KEY: [check, 'No key in the JWKS matches the token.'],
+  ISSUER_MISMATCH: [check, 'The token was issued by someone other than the expected issuer.'],
+  DOCTOR_PROBLEMS: [check, 'doctor found problems.'],
+  NO_PASSPHRASE: [check, 'doctor: the file store has no passphrase available.'],
+
+  // Interrupted (exit 130), and bugs (exit 1)
+  INTERRUPTED: [ExitCode.interrupted, 'Ctrl-C at a prompt; nothing was written.'],
+  INTERNAL: [ExitCode.internal, 'A bug in tokenctl; --verbose shows the stack.'],
+});
+
+export type CodeName = keyof typeof Code;
+
+/** The catalogue entries whose exit status is `E`: an error class accepts only those. */
+export type CodeWithExit<E extends ExitCode> = { [K in CodeName]: (typeof Code)[K]['exitCode'] extends E ? (typeof Code)[K] : never }[CodeName];
+
+export type UsageCode = CodeWithExit<typeof ExitCode.usage>;
+
+export function isCodeName(name: string): name is CodeName {
+  return Object.hasOwn(Code, name);
+}
