@@ -172,6 +172,7 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
     settings = answered;
     Object.assign(given, answers);
   }
+  for (const value of Object.values(given)) if (value) io.scrubber.add(value, settings.clientId);
   const credential = credentialKind(settings);
   if (credential !== 'secret') delete given.clientSecret;
   if (credential !== 'certificate') {

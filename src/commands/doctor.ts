@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
 import { CheckFailedError, CliError, Code } from '../errors.js';
+import { escapeControl } from '../escape.js';
 import { checkConfig, checkKeychain, checkNetworkSettings, checkProfile, checkRuntime, worstStatus, type Check, type ProfileFacts } from '../doctor/checks.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 import { PASSPHRASE_ENV, openSecretStore } from '../secrets/open-store.js';
@@ -165,11 +166,12 @@ export async function doctorCommand(options: DoctorOptions, io: Io): Promise<voi
     let area = '';
     const lines: string[] = [];
     for (const check of checks) {
-      if (check.area !== area && check.area.startsWith('profile ')) lines.push(c.bold(check.area));
+      // Details quote profile files and servers: shown escaped, never obeyed by the terminal.
+      if (check.area !== area && check.area.startsWith('profile ')) lines.push(c.bold(escapeControl(check.area)));
       area = check.area;
       const indent = check.area.startsWith('profile ') ? '    ' : '  ';
-      lines.push(`${indent}${paint[check.status](SYMBOL[check.status])} ${check.detail}`);
-      if (check.fix && check.status !== 'ok') lines.push(`${indent}  ${c.dim(`fix: ${check.fix}`)}`);
+      lines.push(`${indent}${paint[check.status](SYMBOL[check.status])} ${escapeControl(check.detail)}`);
+      if (check.fix && check.status !== 'ok') lines.push(`${indent}  ${c.dim(`fix: ${escapeControl(check.fix)}`)}`);
     }
     io.stdout.write(`${lines.join('\n')}\n`);
   }

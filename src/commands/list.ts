@@ -1,4 +1,5 @@
 import { stripVTControlCharacters as stripAnsi } from 'node:util';
+import { escapeControl } from '../escape.js';
 import { warn, type GlobalOptions, type Io } from '../output/io.js';
 import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 import type { Profile } from '../profiles/profile.js';
@@ -47,13 +48,14 @@ export async function listCommand(options: ListOptions, io: Io): Promise<void> {
   }
   const c = io.stdout.color;
   const now = io.now().getTime();
+  // Names and client IDs come from files anyone with access to the directory may have written.
   const table = rows.map((row) =>
     'problem' in row
-      ? [row.name, c.red(`problem: ${row.problem}`), '', '', '', '', '']
+      ? [escapeControl(row.name), c.red(`problem: ${escapeControl(row.problem ?? '')}`), '', '', '', '', '']
       : [
-          row.name,
+          escapeControl(row.name),
           row.provider,
-          row.clientId ?? '-',
+          escapeControl(row.clientId ?? '-'),
           row.authMethod,
           row.store,
           row.lastValidatedAt ? row.lastValidatedAt.slice(0, 16).replace('T', ' ') : 'never',

@@ -1,4 +1,5 @@
 import type { GlobalOptions, Io } from '../output/io.js';
+import { escapeControl } from '../escape.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import { openProfileSession } from '../profiles/session.js';
 import { effectiveAuthMethod } from './list.js';
@@ -29,8 +30,9 @@ export async function showCommand(options: ShowOptions, io: Io): Promise<void> {
     return;
   }
   const c = io.stdout.color;
-  const row = (label: string, value: unknown) => `  ${label.padEnd(22)} ${typeof value === 'string' ? value : JSON.stringify(value)}`;
-  const lines = [c.bold(`profile ${profile.name}`), row('provider', profile.provider), row('auth method', doc.authMethod), row('credential', profile.credential), row('store', profile.store)];
+  // Every value comes from the profile file: shown escaped, never obeyed by the terminal.
+  const row = (label: string, value: unknown) => `  ${escapeControl(label).padEnd(22)} ${escapeControl(typeof value === 'string' ? value : JSON.stringify(value))}`;
+  const lines = [c.bold(`profile ${escapeControl(profile.name)}`), row('provider', profile.provider), row('auth method', doc.authMethod), row('credential', profile.credential), row('store', profile.store)];
   for (const [name, value] of Object.entries(profile.settings)) lines.push(row(name, value));
   for (const [kind, state] of Object.entries(secrets)) lines.push(row(kind, state === 'missing' ? c.red(state) : state));
   for (const [name, value] of Object.entries(profile.expectations)) lines.push(row(`expect ${name}`, value));

@@ -17,6 +17,8 @@ export interface CredentialDeps {
   readFile(path: string): Promise<Buffer>;
   /** A saved profile's secret, from its secret store: the last resort. */
   storedSecret?(kind: SecretKind): Promise<string | undefined>;
+  /** Told every secret as soon as it is read, so that nothing printed afterwards can show it. */
+  conceal?(secret: string): void;
 }
 
 /** The secrets a profile may keep in its store. */
@@ -78,6 +80,12 @@ export async function loadCertificateFromSettings(
  * the secret saved with the profile.
  */
 export async function resolveCredential(settings: RequestSettings, sources: SecretSources, deps: CredentialDeps): Promise<ClientCredential> {
+  const credential = await pickCredential(settings, sources, deps);
+  if (credential.kind === 'secret') deps.conceal?.(credential.secret);
+  return credential;
+}
+
+async function pickCredential(settings: RequestSettings, sources: SecretSources, deps: CredentialDeps): Promise<ClientCredential> {
   if (sources.clientSecretStdin && sources.certificatePasswordStdin) {
     throw new UsageError(Code.CONFLICTING_OPTIONS, '--client-secret-stdin and --certificate-password-stdin both want stdin', {
       hint: `Give the certificate password in ${CERTIFICATE_PASSWORD_ENV} instead.`,
@@ -105,6 +113,7 @@ export async function resolveCredential(settings: RequestSettings, sources: Secr
       ? stripTrailingNewline(await deps.readSecretFromStdin('Certificate password'))
       : (deps.env[CERTIFICATE_PASSWORD_ENV] ?? (await deps.storedSecret?.('certificatePassword')));
     const keyPassword = deps.env[CERTIFICATE_KEY_PASSWORD_ENV] ?? (await deps.storedSecret?.('certificateKeyPassword'));
+    for (const value of [password, keyPassword]) if (value) deps.conceal?.(value);
     const certificate = await loadCertificateFromSettings(settings, { password, keyPassword }, deps.readFile);
     return { kind: 'certificate', certificate, source: settings.certificatePath };
   }

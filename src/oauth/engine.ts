@@ -5,8 +5,10 @@ import type { ConnectionTimings } from '../http/transport.js';
 import { clientAuthentication, type ClientAuthDeps } from './client-auth.js';
 import type { RequestContext } from './diagnose.js';
 import type { TokenRequest } from './request.js';
+import { untrustedValue } from './redact.js';
 import { decideRetry } from './retry.js';
 import { parseTokenResponse, type TokenResult } from './token-response.js';
+import { secretForms } from '../scrub.js';
 import type { Dispatcher } from 'undici';
 
 /** Timeouts and TLS failures will not heal within this command; other network errors may. */
@@ -27,6 +29,8 @@ export interface EngineDeps extends ClientAuthDeps {
   trace(event: TraceEvent): void;
   /** Said as soon as it is known, so it is seen even when the request then fails. */
   warn(message: string): void;
+  /** Told every credential value before it is sent, so nothing printed afterwards can show it. */
+  conceal(secret: string): void;
 }
 
 export interface TokenOutcome {
@@ -42,8 +46,9 @@ export interface TokenOutcome {
 const REQUEST_ID_HEADERS = ['x-ms-request-id', 'client-request-id', 'x-request-id', 'x-correlation-id', 'x-amzn-requestid', 'cf-ray'];
 const CLOCK_SKEW_WARNING_SECONDS = 60;
 
-function requestIds(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(REQUEST_ID_HEADERS.filter((name) => headers[name]).map((name) => [name, headers[name] as string]));
+/** Request IDs for support, as the server sent them but scrubbed and escaped: a hostile server may echo anything. */
+function requestIds(headers: Record<string, string>, concealed: readonly string[]): Record<string, string> {
+  return Object.fromEntries(REQUEST_ID_HEADERS.filter((name) => headers[name]).map((name) => [name, untrustedValue((headers[name] as string).slice(0, 200), concealed)]));
 }
 
 /** The server's Date header against the local clock; client assertions fail with a skewed clock. */
@@ -55,7 +60,19 @@ export function clockSkewWarning(dateHeader: string | undefined, receivedAt: Dat
   return `this machine's clock is ${Math.abs(skew)}s ${skew > 0 ? 'ahead of' : 'behind'} the server's; client assertions and token expiry checks may fail`;
 }
 
-function parseContext(request: TokenRequest, requestedAt: Date): Parameters<typeof parseTokenResponse>[1] {
+/** The credential values one attempt sends: the secret, the assertion and its signature, the Basic header. */
+export function sentCredentials(auth: { headers: Record<string, string>; form: Array<[string, string]> }): string[] {
+  const values: string[] = [];
+  for (const [name, value] of auth.form) {
+    if (name === 'client_secret') values.push(value);
+    if (name === 'client_assertion') values.push(value, value.split('.')[2] ?? '');
+  }
+  const authorization = auth.headers.authorization;
+  if (authorization) values.push(authorization, authorization.replace(/^\S+\s+/, ''));
+  return values.filter((value) => value !== '');
+}
+
+function parseContext(request: TokenRequest, requestedAt: Date, concealed: readonly string[]): Parameters<typeof parseTokenResponse>[1] {
   const { endpoint, credential } = request;
   const context: RequestContext = {
     provider: endpoint.provider,
@@ -67,7 +84,7 @@ function parseContext(request: TokenRequest, requestedAt: Date): Parameters<type
     thumbprint: credential.kind === 'certificate' ? credential.certificate.thumbprintSha1 : undefined,
     secretLooksLikeGuid: credential.kind === 'secret' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(credential.secret),
   };
-  return { ...context, tokenUrl: endpoint.tokenUrl, requestedAt, secrets: credential.kind === 'secret' ? [credential.secret] : [] };
+  return { ...context, tokenUrl: endpoint.tokenUrl, requestedAt, secrets: concealed };
 }
 
 /**
@@ -79,6 +96,9 @@ export async function requestToken(request: TokenRequest, deps: EngineDeps): Pro
   const deadline = started + request.timeoutMs;
   for (let attempt = 1; ; attempt++) {
     const auth = await clientAuthentication(request, deps);
+    const sent = sentCredentials(auth);
+    for (const value of sent) deps.conceal(value);
+    const concealed = sent.flatMap((value) => secretForms(value, request.clientId));
     const form = [...request.form, ...auth.form];
     const headers = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...auth.headers };
     deps.trace({ type: 'request', attempt, method: 'POST', url: request.endpoint.tokenUrl.href, headers, form });
@@ -117,13 +137,13 @@ export async function requestToken(request: TokenRequest, deps: EngineDeps): Pro
     }
     if (!response) throw failure;
 
-    const token = parseTokenResponse(response, parseContext(request, requestedAt));
+    const token = parseTokenResponse(response, parseContext(request, requestedAt, concealed));
     return {
       token,
       status: response.status,
       attempts: attempt,
       elapsedMs: receivedAt.getTime() - started,
-      requestIds: requestIds(response.headers),
+      requestIds: requestIds(response.headers, concealed),
       warnings: token.warnings,
     };
   }

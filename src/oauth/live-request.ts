@@ -58,6 +58,7 @@ export async function prepareTokenRequest(
     env: io.env,
     readSecretFromStdin: secretReader(io),
     readFile: (path) => readFile(path),
+    conceal: (secret) => io.scrubber.add(secret, settings.clientId),
     ...(storedSecret ? { storedSecret } : {}),
   });
   if (credential.kind === 'certificate') {
@@ -90,7 +91,6 @@ export async function sendTokenRequest({ request, transport }: PreparedRequest, 
   const timings: ConnectionTimings = {};
   const stopSpinner = startSpinner(io, `requesting a token from ${request.endpoint.tokenUrl.host}…`, { verbose, json });
   const dispatcher = createDispatcher(transport, timings);
-  const secrets = request.credential.kind === 'secret' ? [request.credential.secret] : [];
   try {
     const outcome = await requestToken(request, {
       dispatcher,
@@ -100,8 +100,9 @@ export async function sendTokenRequest({ request, transport }: PreparedRequest, 
       readText: (path) => readFile(path, 'utf8'),
       sleep: (ms) => sleep(ms),
       random: Math.random,
-      trace: (event) => verbose && io.stderr.write(formatTrace(event, io.stderr.color, secrets)),
+      trace: (event) => verbose && io.stderr.write(formatTrace(event, io.stderr.color, (text) => io.scrubber.scrub(text))),
       warn: (message) => warn(io, message),
+      conceal: (secret) => io.scrubber.add(secret, request.clientId),
     });
     for (const warning of outcome.warnings) warn(io, warning);
     if (verbose) {

@@ -1,4 +1,5 @@
-const REDACTED = '<redacted>';
+import { escapeControl } from '../escape.js';
+import { REDACTED, scrubText } from '../scrub.js';
 
 /** Form fields that carry credentials; the assertion's header and claims are fine to show, its signature is not. */
 export function redactForm(form: Array<[string, string]>): Array<[string, string]> {
@@ -29,19 +30,20 @@ export function redactTokenResponse(body: unknown): unknown {
 }
 
 /**
- * Scrubs free text (an error page, a response excerpt) of anything secret: the given secrets
- * verbatim, and anything shaped like a JWT or a long opaque credential.
+ * Free text that came from the identity provider or describes the request: the given secrets are
+ * removed in every form (see secretForms), by value only, so URLs, App ID URIs and thumbprints stay.
  */
-export function redactText(text: string, secrets: readonly string[] = []): string {
-  let result = text;
-  for (const secret of secrets) if (secret.length >= 4) result = result.split(secret).join(REDACTED);
-  return result
-    .replace(/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '<redacted JWT>')
-    .replace(/[A-Za-z0-9+/_-]{40,}={0,2}/g, REDACTED);
+export function redactText(text: string, secretForms: readonly string[] = []): string {
+  return scrubText(text, secretForms);
+}
+
+/** One value from the identity provider, safe for one line of a terminal or a log: scrubbed and escaped. */
+export function untrustedValue(value: string, secretForms: readonly string[] = []): string {
+  return escapeControl(scrubText(value, secretForms));
 }
 
 /** A short single-line excerpt of a body, for error messages. */
-export function excerpt(body: string, secrets: readonly string[] = [], length = 160): string {
-  const line = redactText(body.replace(/<[^>]*>/g, ' '), secrets).replace(/\s+/g, ' ').trim();
-  return line.length > length ? `${line.slice(0, length)}…` : line;
+export function excerpt(body: string, secretForms: readonly string[] = [], length = 160): string {
+  const line = scrubText(body.replace(/<[^>]*>/g, ' '), secretForms).replace(/\s+/g, ' ').trim();
+  return escapeControl(line.length > length ? `${line.slice(0, length)}…` : line);
 }

@@ -1,7 +1,7 @@
 import { Code, IdpRejectedError, NetworkError } from '../errors.js';
 import type { RawResponse } from '../http/exchange.js';
 import { diagnoseOAuthError, type RequestContext } from './diagnose.js';
-import { excerpt, redactText } from './redact.js';
+import { excerpt, untrustedValue } from './redact.js';
 
 export interface TokenResult {
   accessToken: string;
@@ -17,14 +17,22 @@ export interface ParseContext extends RequestContext {
   tokenUrl: URL;
   /** Local time the request was sent: expiry counts from here, not from when the answer arrived. */
   requestedAt: Date;
-  /** Secrets to scrub from excerpts of unexpected bodies. */
+  /** Every form of the credentials sent (see secretForms): scrubbed from whatever the server says. */
   secrets: readonly string[];
 }
 
 function describeBody(response: RawResponse, context: ParseContext): string {
-  const type = response.headers['content-type'] ?? 'no content type';
+  const type = field(response.headers['content-type'], context) ?? 'no content type';
   const body = response.body.trim() === '' ? 'an empty body' : `"${excerpt(response.body, context.secrets)}"`;
   return `HTTP ${response.status}, ${type}: ${body}`;
+}
+
+/** RFC 6750 §2.1 b64token (token68): a JWS in compact form fits it too. */
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+const MAX_TOKEN_LENGTH = 64 * 1024;
+
+export function isWellFormedToken(token: string): boolean {
+  return token.length <= MAX_TOKEN_LENGTH && TOKEN68.test(token);
 }
 
 function jsonObject(body: string): Record<string, unknown> | undefined {
@@ -58,7 +66,7 @@ function parseExpiresIn(value: unknown, context: ParseContext): number | undefin
   const seconds = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   // A finite number can still be past what a Date holds (1e13 s), which would crash printing or caching it.
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || expiryDate(context.requestedAt, seconds) === undefined) {
-    throw new NetworkError(Code.EXPIRES_IN_INVALID, `the token response from ${context.tokenUrl.host} has an unusable expires_in: ${JSON.stringify(value)}`, {
+    throw new NetworkError(Code.EXPIRES_IN_INVALID, `the token response from ${context.tokenUrl.host} has an unusable expires_in: ${field(JSON.stringify(value), context) ?? String(value)}`, {
       hint: 'expires_in must be a number of seconds (RFC 6749 §5.1); report this to whoever runs the identity provider.',
     });
   }
@@ -69,12 +77,19 @@ function successResult(body: Record<string, unknown>, context: ParseContext): To
   const host = context.tokenUrl.host;
   const token = body.access_token;
   if (token === undefined) {
-    throw new NetworkError(Code.ACCESS_TOKEN_MISSING, `the response from ${host} has no access_token (fields: ${Object.keys(body).join(', ') || 'none'})`, {
+    throw new NetworkError(Code.ACCESS_TOKEN_MISSING, `the response from ${host} has no access_token (fields: ${Object.keys(body).slice(0, 20).map((name) => field(name, context)).join(', ') || 'none'})`, {
       hint: 'Check that --token-url is the OAuth token endpoint of the server.',
     });
   }
   if (typeof token !== 'string' || token.trim() === '') {
     throw new NetworkError(Code.ACCESS_TOKEN_INVALID, `the access_token from ${host} is ${typeof token === 'string' ? 'empty' : `a ${typeof token}, not a string`}`);
+  }
+  // Printed as is, pasted into headers and shell lines: anything outside the token68 / JWS alphabet
+  // (a newline that splits `-o header` in two, an escape sequence) is refused, never passed on.
+  if (!isWellFormedToken(token)) {
+    throw new NetworkError(Code.ACCESS_TOKEN_MALFORMED, `the access_token from ${host} is not a well-formed bearer token: ${token.length > MAX_TOKEN_LENGTH ? `it is ${token.length} characters long` : 'it has characters outside the RFC 6750 token68 set (letters, digits, - . _ ~ + / and trailing =)'}`, {
+      hint: 'tokenctl prints only tokens it can pass on safely; report this response to whoever runs the identity provider.',
+    });
   }
   const warnings: string[] = [];
   let tokenType = body.token_type;
@@ -83,7 +98,7 @@ function successResult(body: Record<string, unknown>, context: ParseContext): To
     tokenType = 'Bearer';
   }
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw new NetworkError(Code.TOKEN_TYPE_UNSUPPORTED, `the server issued a ${JSON.stringify(tokenType)} token, not a Bearer token`, {
+    throw new NetworkError(Code.TOKEN_TYPE_UNSUPPORTED, `the server issued a ${field(JSON.stringify(tokenType), context) ?? 'typeless'} token, not a Bearer token`, {
       hint: 'Sender-constrained tokens (DPoP, mTLS) need a proof on every call and cannot be used as a plain Bearer header.',
     });
   }
@@ -101,9 +116,18 @@ function successResult(body: Record<string, unknown>, context: ParseContext): To
   };
 }
 
-function firstLine(text: unknown): string | undefined {
-  return typeof text === 'string' ? text.split(/\r?\n/)[0]?.trim() : undefined;
+/** The first line of a string from the server, scrubbed and escaped; undefined for anything else. */
+function firstLine(text: unknown, context: ParseContext): string | undefined {
+  return typeof text === 'string' ? untrustedValue(text.split(/\r?\n/)[0]?.trim() ?? '', context.secrets) : undefined;
 }
+
+/** A short field from the server (an error code, an ID), scrubbed, escaped and cut to a sane length. */
+function field(value: unknown, context: ParseContext): string | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const text = untrustedValue(String(value), context.secrets);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 
 /** Entra puts the AADSTS code in error_codes and at the start of error_description. */
 export function aadstsCode(body: Record<string, unknown>): number | undefined {
@@ -114,17 +138,22 @@ export function aadstsCode(body: Record<string, unknown>): number | undefined {
 }
 
 function oauthError(response: RawResponse, body: Record<string, unknown>, context: ParseContext): IdpRejectedError {
+  // Everything the server says may echo what it was sent, or carry terminal escapes: all of it is
+  // scrubbed of the credentials and escaped before it becomes part of a message.
   const error = String(body.error);
+  const shownError = field(error, context) ?? '';
   const code = aadstsCode(body);
-  // Servers sometimes echo what they were sent; the client's own secret must not come back out that way.
-  const description = typeof body.error_description === 'string' ? firstLine(redactText(body.error_description, context.secrets)) : undefined;
+  const description = firstLine(body.error_description, context);
+  const traceId = field(body.trace_id, context);
+  const correlationId = field(body.correlation_id, context);
+  const requestId = field(response.headers['x-ms-request-id'], context);
   const ids = [
-    typeof body.trace_id === 'string' ? `trace ID ${body.trace_id}` : undefined,
-    typeof body.correlation_id === 'string' ? `correlation ID ${body.correlation_id}` : undefined,
-    !body.trace_id && response.headers['x-ms-request-id'] ? `request ID ${response.headers['x-ms-request-id']}` : undefined,
+    traceId ? `trace ID ${traceId}` : undefined,
+    correlationId ? `correlation ID ${correlationId}` : undefined,
+    !traceId && requestId ? `request ID ${requestId}` : undefined,
   ].filter(Boolean);
   const who = context.provider === 'entra' ? 'Entra ID' : context.tokenUrl.host;
-  const message = `${who} rejected the request (HTTP ${response.status}, ${error})${description ? `: ${description}` : ''}${ids.length ? `\n${ids.join(', ')}` : ''}`;
+  const message = `${who} rejected the request (HTTP ${response.status}, ${shownError})${description ? `: ${description}` : ''}${ids.length ? `\n${ids.join(', ')}` : ''}`;
   const diagnosis = diagnoseOAuthError(error, code, context);
   return new IdpRejectedError(diagnosis.code, message, diagnosis.hint ? { hint: diagnosis.hint } : {});
 }
@@ -136,7 +165,7 @@ function oauthError(response: RawResponse, body: Record<string, unknown>, contex
 export function parseTokenResponse(response: RawResponse, context: ParseContext): TokenResult {
   const host = context.tokenUrl.host;
   if (response.status >= 300 && response.status < 400) {
-    throw new NetworkError(Code.UNEXPECTED_REDIRECT, `the token endpoint answered HTTP ${response.status}, redirecting to ${response.headers.location ?? '(no Location)'}`, {
+    throw new NetworkError(Code.UNEXPECTED_REDIRECT, `the token endpoint answered HTTP ${response.status}, redirecting to ${field(response.headers.location, context) ?? '(no Location)'}`, {
       hint: 'tokenctl never follows a redirect on a token request, since that would send the credentials elsewhere: use the final URL as --token-url.',
     });
   }
@@ -156,7 +185,8 @@ export function parseTokenResponse(response: RawResponse, context: ParseContext)
     });
   }
   if (response.status >= 500) {
-    const detail = body && typeof body.error === 'string' ? `${body.error}${firstLine(body.error_description) ? `: ${firstLine(body.error_description)}` : ''}` : describeBody(response, context);
+    const description = body ? firstLine(body.error_description, context) : undefined;
+    const detail = body && typeof body.error === 'string' ? `${field(body.error, context)}${description ? `: ${description}` : ''}` : describeBody(response, context);
     throw new NetworkError(Code.SERVER_ERROR, `the token endpoint at ${host} failed (${detail})`, { hint: 'The identity provider or a proxy in front of it is failing; try again later.' });
   }
   throw new NetworkError(Code.UNUSABLE_RESPONSE, `the token endpoint at ${host} answered with something that is not an OAuth response (${describeBody(response, context)})`, {

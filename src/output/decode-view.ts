@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { escapeControl } from '../escape.js';
 import type { Explanation } from '../jwt/explain.js';
 import type { Verification } from '../jwt/verify-result.js';
 import { prettyJson } from './json.js';
@@ -9,7 +10,7 @@ function section(title: string, color: ChalkInstance): string {
 
 function notesBlock(notes: Explanation['claimNotes'], color: ChalkInstance): string[] {
   const width = Math.max(0, ...notes.map((n) => n.name.length));
-  return notes.map((n) => `  ${color.blue(n.name.padEnd(width))}  ${n.note} ${color.dim(`(${n.source})`)}`);
+  return notes.map((n) => `  ${color.blue(escapeControl(n.name).padEnd(width))}  ${escapeControl(n.note)} ${color.dim(`(${n.source})`)}`);
 }
 
 const STATUS_COLOR = { valid: 'green', expired: 'red', 'not-yet-valid': 'yellow', 'no-expiry': 'yellow' } as const;
@@ -28,14 +29,15 @@ export function renderExplanation(ex: Explanation, verification: Verification | 
   out.push(`${color.bold('Status')}     ${color[STATUS_COLOR[ex.validity.state]](ex.validity.summary)}`, '');
 
   if (ex.observations.length > 0) {
-    out.push(section('What this token is', color), ...ex.observations.map((o) => `  • ${o}`), '');
+    out.push(section('What this token is', color), ...ex.observations.map((o) => `  • ${escapeControl(o)}`), '');
   }
   if (ex.claimNotes.length > 0 || ex.headerNotes.length > 0) {
     out.push(section('Claims', color), ...notesBlock([...ex.headerNotes, ...ex.claimNotes], color), '');
   }
 
-  const alg = ex.signature.algorithm ?? 'no alg';
-  const kid = ex.signature.keyId ? `, key id ${ex.signature.keyId}` : '';
+  // alg and kid come from the token's header: shown escaped, never obeyed by the terminal.
+  const alg = escapeControl(ex.signature.algorithm ?? 'no alg');
+  const kid = ex.signature.keyId ? `, key id ${escapeControl(ex.signature.keyId)}` : '';
   if (verification) {
     out.push(`${color.bold('Signature')}  ${color.green(`verified (${alg}${kid}) with ${verification.keySource}`)}`);
   } else if (!ex.signature.present) {

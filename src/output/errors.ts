@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { CliError, Code } from '../errors.js';
+import { escapeControlKeepLines } from '../escape.js';
 
 export interface RenderedFailure {
   exitCode: number;
@@ -42,8 +43,9 @@ export function renderFailure(error: unknown, options: { json: boolean; verbose:
   if (options.json) return { exitCode: doc.exitCode, text: `${JSON.stringify({ error: doc })}\n` };
 
   const c = options.color;
-  const lines = [`${c.red.bold('error')} ${doc.message}`];
-  if (doc.hint) lines.push(`${c.cyan('hint')}  ${doc.hint}`);
+  // Messages quote servers, files and tokens: their control characters are shown, never obeyed.
+  const lines = [`${c.red.bold('error')} ${escapeControlKeepLines(doc.message)}`];
+  if (doc.hint) lines.push(`${c.cyan('hint')}  ${escapeControlKeepLines(doc.hint)}`);
   if (options.verbose) {
     for (const cause of causeChain(error)) lines.push(c.dim(`cause: ${cause}`));
     if (!(error instanceof CliError) && error instanceof Error && error.stack) lines.push(c.dim(error.stack));

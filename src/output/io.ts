@@ -1,5 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { fstatSync, writeSync } from 'node:fs';
+import { escapeControl, guardTerminalText } from '../escape.js';
+import { createScrubber, type Scrubber } from '../scrub.js';
 import { colorLevel, makeColor } from './color.js';
 
 export interface OutputStream {
@@ -21,6 +23,8 @@ export interface Io {
   stdin: InputStream;
   env: Record<string, string | undefined>;
   now(): Date;
+  /** Secrets read on this run; whatever is written to stdout or stderr is scrubbed of them. */
+  scrubber: Scrubber;
 }
 
 export interface GlobalOptions {
@@ -31,7 +35,8 @@ export interface GlobalOptions {
 
 /** A warning on stderr: something may be wrong, but the command goes on. */
 export function warn(io: Io, message: string): void {
-  io.stderr.write(`${io.stderr.color.yellow('warning')} ${message}\n`);
+  // Warnings quote profile files and servers: one line, control characters shown, never obeyed.
+  io.stderr.write(`${io.stderr.color.yellow('warning')} ${escapeControl(message)}\n`);
 }
 
 const STANDARD_STREAMS = { 0: () => process.stdin, 1: () => process.stdout, 2: () => process.stderr } as const;
@@ -80,9 +85,15 @@ export function descriptorWriter(fd: 1 | 2, stream: () => NodeJS.WritableStream 
 
 export function processIo(colorFlag: boolean): Io {
   const env = process.env;
+  const scrubber = createScrubber();
+  // Every byte a command writes passes here: known secrets are scrubbed by value, and no control
+  // sequence but our own colours and spinner reaches the terminal or a log.
   const output = (fd: 1 | 2): OutputStream => {
     const isTTY = isTerminal(fd);
-    return { isTTY, color: makeColor(colorLevel({ isTTY, env, colorFlag })), write: descriptorWriter(fd) };
+    const level = colorLevel({ isTTY, env, colorFlag });
+    const guard = { sgr: level > 0, cursor: isTTY };
+    const write = descriptorWriter(fd);
+    return { isTTY, color: makeColor(level), write: (text) => write(guardTerminalText(scrubber.scrub(text), guard)) };
   };
   return {
     stdout: output(1),
@@ -90,6 +101,7 @@ export function processIo(colorFlag: boolean): Io {
     stdin: { isTTY: isTerminal(0), readAll: (limit) => readStream(process.stdin, limit) },
     env,
     now: () => new Date(),
+    scrubber,
   };
 }
 

@@ -10,13 +10,18 @@ export const PASSPHRASE_ENV = 'TOKENCTL_PASSPHRASE';
 function passphraseSource(io: Io): () => Promise<string> {
   return async () => {
     const fromEnv = io.env[PASSPHRASE_ENV];
-    if (fromEnv) return fromEnv;
+    if (fromEnv) {
+      io.scrubber.add(fromEnv);
+      return fromEnv;
+    }
     if (!canPrompt(io)) {
       throw new SecretStoreError(Code.SECRET_FILE_PASSPHRASE_MISSING, 'the encrypted file store needs its passphrase, and there is no terminal to ask for it', {
         hint: `Set ${PASSPHRASE_ENV} (from your CI system's secret variables).`,
       });
     }
-    return ask((p) => p.password({ message: 'Passphrase of the tokenctl secret file:', mask: '*' }, { output: process.stderr }));
+    const typed = await ask((p) => p.password({ message: 'Passphrase of the tokenctl secret file:', mask: '*' }, { output: process.stderr }));
+    io.scrubber.add(typed);
+    return typed;
   };
 }
 

@@ -1,5 +1,7 @@
 import { makeColor } from '../../src/output/color.js';
 import type { Io } from '../../src/output/io.js';
+import { createScrubber } from '../../src/scrub.js';
+import { guardTerminalText } from '../../src/escape.js';
 
 export interface FakeIo extends Io {
   out: string[];
@@ -11,11 +13,14 @@ export function fakeIo(options: { stdin?: string; stdinIsTTY?: boolean; now?: Da
   const out: string[] = [];
   const err: string[] = [];
   const color = makeColor(0);
+  const scrubber = createScrubber();
+  // The same edge as the real process: secrets scrubbed, control characters escaped.
+  const edge = (t: string) => guardTerminalText(scrubber.scrub(t), { sgr: false, cursor: false });
   return {
     out,
     err,
-    stdout: { isTTY: false, color, write: (t) => void out.push(t) },
-    stderr: { isTTY: false, color, write: (t) => void err.push(t) },
+    stdout: { isTTY: false, color, write: (t) => void out.push(edge(t)) },
+    stderr: { isTTY: false, color, write: (t) => void err.push(edge(t)) },
     stdin: {
       isTTY: options.stdinIsTTY ?? false,
       readAll: async (limit) => {
@@ -25,5 +30,6 @@ export function fakeIo(options: { stdin?: string; stdinIsTTY?: boolean; now?: Da
     },
     env: options.env ?? {},
     now: () => options.now ?? new Date('2026-01-01T00:00:00Z'),
+    scrubber,
   };
 }

@@ -1,0 +1,65 @@
+/**
+ * The one scrubber: secrets are removed from text by value, in every form a server or a request
+ * description may carry them, never by guessing from a string's shape (which destroys URLs, App ID
+ * URIs and thumbprints that support needs).
+ */
+
+export const REDACTED = '<redacted>';
+
+/** Shorter values would redact ordinary words; no credential is that short. */
+const MIN_SECRET_LENGTH = 4;
+
+const formEncode = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2);
+const base64 = (value: string): string => Buffer.from(value, 'utf8').toString('base64');
+
+/**
+ * Every way `secret` can appear in text: raw, form-encoded, percent-encoded (either hex case),
+ * JSON-escaped, base64 and base64url, and — given the client ID — the base64 of `id:secret` that
+ * HTTP Basic sends, both as RFC 6749 encodes it and raw.
+ */
+export function secretForms(secret: string, clientId?: string): string[] {
+  if (secret.length < MIN_SECRET_LENGTH) return [];
+  const percent = encodeURIComponent(secret);
+  const forms = [
+    secret,
+    formEncode(secret),
+    percent,
+    percent.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+    JSON.stringify(secret).slice(1, -1),
+    base64(secret),
+    Buffer.from(secret, 'utf8').toString('base64url'),
+  ];
+  if (clientId !== undefined) {
+    for (const pair of [`${formEncode(clientId)}:${formEncode(secret)}`, `${clientId}:${secret}`]) {
+      const encoded = base64(pair);
+      forms.push(encoded, encoded.replace(/=+$/, ''), encodeURIComponent(encoded));
+    }
+  }
+  return forms;
+}
+
+export interface Scrubber {
+  /** Remembers a secret (with the client ID it authenticates, for its HTTP Basic form). */
+  add(secret: string, clientId?: string): void;
+  /** The text with every known secret, in every form, replaced by <redacted>. */
+  scrub(text: string): string;
+}
+
+/** Replaces each form, longest first, so a form containing another is removed whole. */
+export function scrubText(text: string, forms: readonly string[]): string {
+  let result = text;
+  for (const form of [...new Set(forms)].sort((a, b) => b.length - a.length)) {
+    if (form.length >= MIN_SECRET_LENGTH && result.includes(form)) result = result.split(form).join(REDACTED);
+  }
+  return result;
+}
+
+export function createScrubber(): Scrubber {
+  const forms = new Set<string>();
+  return {
+    add(secret, clientId) {
+      for (const form of secretForms(secret, clientId)) forms.add(form);
+    },
+    scrub: (text) => (forms.size === 0 ? text : scrubText(text, [...forms])),
+  };
+}
