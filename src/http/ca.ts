@@ -17,8 +17,9 @@ async function readPem(path: string, what: string): Promise<string> {
 }
 
 /**
- * Certificates to trust besides the bundled roots. Node already trusts NODE_EXTRA_CA_CERTS, but a
- * custom CA list replaces Node's defaults, so with --ca-file both are passed on explicitly.
+ * Certificates to trust besides Node's bundled roots. Node already trusts NODE_EXTRA_CA_CERTS, but
+ * only in its shared default store: a context given --ca-file gets a copy of the bundled roots
+ * without them (see secureContextTrusting), so with --ca-file both are passed on explicitly.
  */
 export async function loadExtraCaPems(caFile: string | undefined, env: Record<string, string | undefined>): Promise<string[] | undefined> {
   if (!caFile) return undefined;

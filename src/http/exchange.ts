@@ -1,6 +1,7 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { Code, NetworkError } from '../errors.js';
 import { USER_AGENT } from '../version.js';
+import { requestVia } from './undici-parts.js';
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -70,9 +71,8 @@ export function transportError(error: unknown, url: URL): NetworkError {
 /** One HTTP exchange through undici: no redirects followed, body capped at 1 MiB. */
 export async function exchange(req: HttpRequest, options: { dispatcher: Dispatcher; signal: AbortSignal }): Promise<RawResponse> {
   try {
-    const response = await request(req.url, {
+    const response = await requestVia(options.dispatcher, req.url, {
       method: req.method,
-      dispatcher: options.dispatcher,
       headers: { 'user-agent': USER_AGENT, ...req.headers },
       ...(req.body === undefined ? {} : { body: req.body }),
       signal: options.signal,

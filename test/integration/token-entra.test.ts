@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate, makePkcs12, makeJavaKeystoreHeader, type TestCertificate } from '../support/certs.js';
+import { makeCertificate, makeChain, makePkcs12, makeJavaKeystoreHeader, type TestCertificate } from '../support/certs.js';
 import { runCli } from '../support/cli.js';
 import { startEntraEmulator, type EntraEmulator } from '../support/entra-emulator.js';
 import { startProxy, type TestProxy } from '../support/proxy.js';
@@ -230,6 +230,18 @@ describe('TLS and proxies', () => {
   it('NODE_EXTRA_CA_CERTS is honoured', async () => {
     const args = secretArgs().filter((arg) => arg !== '--ca-file' && arg !== emulator.caFile);
     expect((await runCli(args, { env: { ...secretEnv, NODE_EXTRA_CA_CERTS: emulator.caFile } })).code).toBe(0);
+  });
+
+  it('--ca-file adds to the trusted CAs: NODE_EXTRA_CA_CERTS still counts beside it, and a bundle counts whole', async () => {
+    const otherCa = join(dir, 'other-ca.pem');
+    writeFileSync(otherCa, makeChain('another private').ca.certPem);
+    const args = secretArgs().map((arg) => (arg === emulator.caFile ? otherCa : arg));
+    expect((await runCli(args, { env: secretEnv })).code).toBe(6);
+    expect(await runCli(args, { env: { ...secretEnv, NODE_EXTRA_CA_CERTS: emulator.caFile } })).toMatchObject({ code: 0, stderr: '' });
+    const bundle = join(dir, 'bundle.pem');
+    writeFileSync(bundle, readFileSync(otherCa, 'utf8') + emulator.caPem);
+    const bundled = secretArgs().map((arg) => (arg === emulator.caFile ? bundle : arg));
+    expect(await runCli(bundled, { env: secretEnv })).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('HTTPS_PROXY tunnels the request through the proxy; NO_PROXY bypasses it', async () => {
