@@ -1,5 +1,8 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import { createPrivateKey, hash, pbkdf2Sync, X509Certificate } from 'node:crypto';
+// forge's index loads all of forge (TLS, SSH, PKCS#7, ed25519...): only its PKCS#12 reader and what
+// that needs are loaded, onto forge's shared namespace object.
+import forge from 'node-forge/lib/forge.js';
+import 'node-forge/lib/pkcs12.js';
 import { Code, UsageError } from '../errors.js';
 import {
   certificateError,
@@ -12,12 +15,112 @@ import {
   type StoreContents,
 } from './certificate-common.js';
 
-/** The forge functions `pkcs12FromAsn1` looks up on `forge.pki` at each call. */
+/** A forge message digest, as forge passes one to its key derivations. */
+interface ForgeDigest {
+  algorithm: string;
+  digestLength: number;
+  blockLength: number;
+}
+
+type Pkcs12Kdf = (password: string | null | undefined, salt: forge.util.ByteStringBuffer, id: number, iterations: number, size: number, md?: ForgeDigest | null) => forge.util.ByteStringBuffer;
+type Pbkdf2 = (password: string, salt: string, iterations: number, size: number, md?: ForgeDigest | string | null) => string;
+
+/** The forge functions `pkcs12FromAsn1` looks up at each call. */
 interface ForgeHooks {
   decryptPrivateKeyInfo(obj: forge.asn1.Asn1, password: string | null): forge.asn1.Asn1 | null;
   certificateFromAsn1(obj: forge.asn1.Asn1, computeHash?: boolean): unknown;
   privateKeyFromAsn1(obj: forge.asn1.Asn1): unknown;
-  pbe: { getCipher(oid: string, params: unknown, password: string | null): unknown };
+  pbe: { getCipher(oid: string, params: unknown, password: string | null): unknown; generatePkcs12Key: Pkcs12Kdf };
+}
+
+interface ForgeKdfHooks {
+  pkcs12: { generateKey: Pkcs12Kdf };
+  pkcs5: { pbkdf2: Pbkdf2 };
+}
+
+// Digests Node computes natively, by forge's names for them.
+const NODE_DIGESTS = new Set(['sha1', 'sha256', 'sha384', 'sha512', 'md5']);
+
+/**
+ * RFC 7292 appendix B.2, the PKCS#12 key derivation (MAC key, PBE keys), with Node's hashes: forge's
+ * is pure JavaScript, thousands of hash rounds per store. Same inputs and output as forge's own,
+ * which the unit tests compare it with. The password is UTF-16BE with a two-byte terminator.
+ */
+export function pkcs12Kdf(password: string | null | undefined, salt: Buffer, id: number, iterations: number, size: number, digest = 'sha1'): Buffer {
+  if (!(iterations >= 1)) throw new Error('PKCS#12 key derivation iteration count must be >= 1.');
+  const u = hash(digest, '', 'buffer').length;
+  const v = digest === 'sha384' || digest === 'sha512' ? 128 : 64;
+  const pass = password === null || password === undefined ? Buffer.alloc(0) : Buffer.alloc(2 * password.length + 2);
+  for (let i = 0; password && i < password.length; i++) pass.writeUInt16BE(password.charCodeAt(i), 2 * i);
+  const fill = (source: Buffer) => {
+    const filled = Buffer.alloc(v * Math.ceil(source.length / v));
+    for (let i = 0; i < filled.length; i++) filled[i] = source[i % source.length]!;
+    return filled;
+  };
+  const input = Buffer.concat([fill(salt), fill(pass)]);
+  const diversifier = Buffer.alloc(v, id);
+  const blocks: Buffer[] = [];
+  for (let produced = 0; produced < size; produced += u) {
+    // One-shot hashes: a Hash object per round would cost more than the hashing.
+    let a = hash(digest, Buffer.concat([diversifier, input]), 'buffer');
+    for (let round = 1; round < iterations; round++) a = hash(digest, a, 'buffer');
+    blocks.push(a);
+    const b = Buffer.alloc(v);
+    for (let i = 0; i < v; i++) b[i] = a[i % u]!;
+    // Each v-byte block of the input becomes (block + b + 1) mod 2^(8v).
+    for (let start = 0; start < input.length; start += v) {
+      let carry = 1;
+      for (let i = v - 1; i >= 0; i--) {
+        const sum = input[start + i]! + b[i]! + carry;
+        input[start + i] = sum & 0xff;
+        carry = sum >> 8;
+      }
+    }
+  }
+  return Buffer.concat(blocks).subarray(0, size);
+}
+
+/**
+ * forge's key derivations, done by Node where it has the digest: the PKCS#12 one (the store's MAC
+ * key, legacy PBE keys) and PBKDF2 (PBES2), which forge runs in pure JavaScript when given a digest
+ * object, as its PBES2 code does. Returns the undo.
+ */
+function nativeKeyDerivation(): () => void {
+  const hooks = forge as unknown as ForgeKdfHooks;
+  const pbe = (forge.pki as unknown as ForgeHooks).pbe;
+  const original = { generateKey: hooks.pkcs12.generateKey, generatePkcs12Key: pbe.generatePkcs12Key, pbkdf2: hooks.pkcs5.pbkdf2 };
+  const pkcs12: Pkcs12Kdf = (password, salt, id, iterations, size, md) => {
+    const digest = md ? md.algorithm : 'sha1';
+    if (!NODE_DIGESTS.has(digest)) return original.generatePkcs12Key(password, salt, id, iterations, size, md);
+    return forge.util.createBuffer(pkcs12Kdf(password, Buffer.from(salt.bytes(), 'binary'), id, iterations, size, digest).toString('binary'));
+  };
+  hooks.pkcs12.generateKey = pkcs12;
+  pbe.generatePkcs12Key = pkcs12;
+  hooks.pkcs5.pbkdf2 = (password, salt, iterations, size, md) => {
+    const digest = typeof md === 'string' ? md : md ? md.algorithm : 'sha1';
+    if (!NODE_DIGESTS.has(digest)) return original.pbkdf2(password, salt, iterations, size, md);
+    return pbkdf2Sync(Buffer.from(password, 'binary'), Buffer.from(salt, 'binary'), iterations, size, digest).toString('binary');
+  };
+  return () => {
+    hooks.pkcs12.generateKey = original.generateKey;
+    pbe.generatePkcs12Key = original.generatePkcs12Key;
+    hooks.pkcs5.pbkdf2 = original.pbkdf2;
+  };
+}
+
+/**
+ * An encrypted PKCS#8 key decrypted by OpenSSL (PBES2 and the PKCS#12 PBE schemes it supports);
+ * null when it cannot, so forge gets its turn (RC2 and other legacy ciphers).
+ */
+function decryptWithNode(obj: forge.asn1.Asn1, password: string | null): forge.asn1.Asn1 | null {
+  if (password === null) return null;
+  try {
+    const der = Buffer.from(forge.asn1.toDer(obj).getBytes(), 'binary');
+    const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8', passphrase: password });
+    return forge.asn1.fromDer(forge.util.createBuffer((key.export({ format: 'der', type: 'pkcs8' }) as Buffer).toString('binary')));
+  } catch {
+    return null;
+  }
 }
 
 function keepAsRead(): never {
@@ -41,9 +144,9 @@ function parseWithForge(pfx: forge.asn1.Asn1, storePassword: string | null, keyP
   };
   let keyBagFailed = false;
   pki.decryptPrivateKeyInfo = (obj) => {
-    let decrypted: forge.asn1.Asn1 | null = null;
+    let decrypted = decryptWithNode(obj, keyPassword);
     try {
-      decrypted = original.decryptPrivateKeyInfo(obj, keyPassword);
+      decrypted ??= original.decryptPrivateKeyInfo(obj, keyPassword);
     } catch {
       // A wrong password can decrypt, with valid padding, to bytes that are not DER.
     }
@@ -54,12 +157,14 @@ function parseWithForge(pfx: forge.asn1.Asn1, storePassword: string | null, keyP
     original.getCipher(oid, params, oid === forge.pki.oids.pkcs5PBES2 && password !== null ? forge.util.encodeUtf8(password) : password);
   pki.certificateFromAsn1 = keepAsRead;
   pki.privateKeyFromAsn1 = keepAsRead;
+  const restoreKeyDerivation = nativeKeyDerivation();
   try {
     const store = forge.pkcs12.pkcs12FromAsn1(pfx, false, storePassword as string);
     return { bags: store.safeContents.flatMap((contents) => contents.safeBags) };
   } catch (error) {
     return { error, keyBagFailed };
   } finally {
+    restoreKeyDerivation();
     pki.decryptPrivateKeyInfo = original.decryptPrivateKeyInfo;
     pki.pbe.getCipher = original.getCipher;
     pki.certificateFromAsn1 = original.certificateFromAsn1;
