@@ -199,7 +199,7 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
   }
 
   const expectations = mergeExpectations(existing?.expectations ?? {}, options.expectations);
-  const cache = openTokenCache(layout, store);
+  const cache = openTokenCache(layout, store, storeKind, io.env);
   let summary: Summary;
   if (options.validate) {
     const { prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');

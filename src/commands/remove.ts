@@ -58,10 +58,11 @@ export async function removeCommand(options: RemoveOptions, io: Io): Promise<voi
   for (const t of targets) {
     if ('problem' in t) {
       warn(io, `profile ${t.name} is unreadable (${t.problem.message}): removing its file; its secret-store entries, named "${t.name}:…", cannot be identified and stay`);
-      await openTokenCache(layout, EMPTY_SECRET_STORE).delete(t.name);
+      // Its store is unknown: a file store's cache key, if there is one, is found by name all the same.
+      await openTokenCache(layout, EMPTY_SECRET_STORE, 'file', io.env).delete(t.name);
     } else {
       const store = await openSecretStore(t.profile.store, layout.secretsDir, io);
-      await openTokenCache(layout, store).delete(t.name);
+      await openTokenCache(layout, store, t.profile.store, io.env).delete(t.name);
       // Every account of the profile, not only those it names: a crashed configure can leave one.
       const accounts = new Set([...Object.values(t.profile.secretAccounts), cacheKeyAccount(t.name), ...(await store.accountsOf(t.name))]);
       for (const account of accounts) if (account) await store.delete(account);

@@ -2,7 +2,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Code, SecretStoreError } from '../errors.js';
 import { tokenCacheKey } from '../cache/cache-key.js';
+import { createRuntimeKeyStore, processRuntimeKeyDir } from '../cache/runtime-keys.js';
 import { createTokenCache, isUsable, type CachedToken, type TokenCache } from '../cache/token-cache.js';
+import type { StoreKind } from '../choices.js';
 import type { CredentialDeps, SecretSources } from '../oauth/credential.js';
 import { mergeSettings, type RequestSettings } from '../oauth/settings.js';
 import type { TokenResult } from '../oauth/token-response.js';
@@ -26,8 +28,14 @@ export function openRepository(io: Io): { layout: ConfigLayout; repo: ProfileRep
   return { layout, repo: createProfileRepository(layout.root) };
 }
 
-export function openTokenCache(layout: ConfigLayout, store: SecretStore): TokenCache {
-  return createTokenCache({ dir: layout.cacheDir, keyStore: store, keyAccount: cacheKeyAccount });
+/**
+ * A profile's token cache. Its key lives with the profile's secrets in the keychain; a file-store
+ * profile's lives in the runtime key directory instead (src/cache/runtime-keys.ts), so a cache hit
+ * needs neither the passphrase nor scrypt. Without `kind` (only headers read), `store` holds it.
+ */
+export function openTokenCache(layout: ConfigLayout, store: SecretStore, kind?: StoreKind, env: Record<string, string | undefined> = process.env): TokenCache {
+  const keyStore = kind === 'file' ? createRuntimeKeyStore(processRuntimeKeyDir(env), layout.root) : store;
+  return createTokenCache({ dir: layout.cacheDir, keyStore, keyAccount: cacheKeyAccount });
 }
 
 /** Reads a profile's saved secrets on demand; an entry that has vanished is an exit-4 error with the fix. */
@@ -98,7 +106,7 @@ export async function openProfileSession(name: string, flagSettings: RequestSett
   const profile = await repo.read(name);
   const settings = mergeSettings(flagSettings, profile.settings);
   const store = await openSecretStore(profile.store, layout.secretsDir, io);
-  return { layout, repo, profile, settings, store, cache: openTokenCache(layout, store), cacheKey: profileCacheKey(settings, profile.credential) };
+  return { layout, repo, profile, settings, store, cache: openTokenCache(layout, store, profile.store, io.env), cacheKey: profileCacheKey(settings, profile.credential) };
 }
 
 export interface ProfileTokenOptions {
