@@ -30,12 +30,25 @@ const noColorDetection = {
   },
 };
 
+// undici's HTTP/2 client loads node:http2 (some of Node's largest modules) on every request, but is
+// only used when a server negotiates h2, which tokenctl never offers (undici's allowH2 is off).
+const noHttp2 = {
+  name: 'no-http2',
+  setup(build) {
+    build.onResolve({ filter: /\/client-h2\.js$/ }, (args) => (args.importer.includes('/undici/') ? { path: 'client-h2', namespace: 'no-http2' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'no-http2' }, () => ({
+      contents: "module.exports = function connectH2() { throw new Error('HTTP/2 is not used by tokenctl'); };",
+      loader: 'js',
+    }));
+  },
+};
+
 const dist = new URL('../dist/', import.meta.url).pathname;
 const { outputFiles } = await build({
   ...sourceBundleOptions,
   // No createRequire banner: the chunks become CommonJS below, where require is native.
   banner: {},
-  plugins: [lazyChildProcess, noColorDetection],
+  plugins: [lazyChildProcess, noColorDetection, noHttp2],
   entryPoints: { main: 'src/main.ts' },
   outdir: dist,
   splitting: true,
