@@ -14,7 +14,7 @@ import { buildProgram } from './src/cli.ts';
 import { completionFiles } from './src/completion/generate.ts';
 import { completionModel } from './src/completion/model.ts';
 import { processIo } from './src/output/io.ts';
-export const files = completionFiles(completionModel(buildProgram(processIo(false))));
+export const files = completionFiles(completionModel(buildProgram(await processIo(false))));
 `;
 
 const scratch = mkdtempSync(join(tmpdir(), 'tokenctl-completions-'));

@@ -5,7 +5,7 @@ import { processIo } from './output/io.js';
 /** The entry point: the only place that decides the process's exit status. */
 export async function run(argv: string[]): Promise<void> {
   const globals = sniffGlobalOptions(argv);
-  const io = processIo(globals.color);
+  const io = await processIo(globals.color);
   try {
     await runCli(argv, io);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 
 export type ColorLevel = 0 | 1 | 2 | 3;
 
@@ -28,6 +28,18 @@ export function colorLevel({ isTTY, env, colorFlag }: ColorInputs): ColorLevel {
   return 1;
 }
 
-export function makeColor(level: ColorLevel): ChalkInstance {
-  return new Chalk({ level });
+/**
+ * chalk at level 0 (text unchanged, several arguments joined by spaces, any chain of styles), without
+ * loading chalk: building its style tables is a noticeable part of a start, and scripts and pipes get
+ * no colour anyway.
+ */
+export const PLAIN: ChalkInstance = new Proxy(Object.assign((...text: unknown[]) => (text.length === 1 ? `${text[0]}` : text.join(' ')), { level: 0 }), {
+  get: (target, key) => (key === 'level' ? 0 : key in Function.prototype ? Reflect.get(target, key) : PLAIN),
+}) as unknown as ChalkInstance;
+
+/** Makes the colours for each level; chalk is loaded only when some level is above 0. */
+export async function colorMaker(levels: readonly ColorLevel[]): Promise<(level: ColorLevel) => ChalkInstance> {
+  if (levels.every((level) => level === 0)) return () => PLAIN;
+  const { Chalk } = await import('chalk');
+  return (level) => (level === 0 ? PLAIN : new Chalk({ level }));
 }

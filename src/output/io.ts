@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { fstatSync, writeSync } from 'node:fs';
 import { escapeControl, guardTerminalText } from '../escape.js';
 import { createScrubber, type Scrubber } from '../scrub.js';
-import { colorLevel, makeColor } from './color.js';
+import { colorLevel, colorMaker } from './color.js';
 
 export interface OutputStream {
   write(text: string): void;
@@ -83,21 +83,24 @@ export function descriptorWriter(fd: 1 | 2, stream: () => NodeJS.WritableStream 
   };
 }
 
-export function processIo(colorFlag: boolean): Io {
+export async function processIo(colorFlag: boolean): Promise<Io> {
   const env = process.env;
   const scrubber = createScrubber();
+  const streams = ([1, 2] as const).map((fd) => {
+    const isTTY = isTerminal(fd);
+    return { fd, isTTY, level: colorLevel({ isTTY, env, colorFlag }) };
+  });
+  const makeColor = await colorMaker(streams.map((s) => s.level));
   // Every byte a command writes passes here: known secrets are scrubbed by value, and no control
   // sequence but our own colours and spinner reaches the terminal or a log.
-  const output = (fd: 1 | 2): OutputStream => {
-    const isTTY = isTerminal(fd);
-    const level = colorLevel({ isTTY, env, colorFlag });
+  const [stdout, stderr] = streams.map(({ fd, isTTY, level }): OutputStream => {
     const guard = { sgr: level > 0, cursor: isTTY };
     const write = descriptorWriter(fd);
     return { isTTY, color: makeColor(level), write: (text) => write(guardTerminalText(scrubber.scrub(text), guard)) };
-  };
+  }) as [OutputStream, OutputStream];
   return {
-    stdout: output(1),
-    stderr: output(2),
+    stdout,
+    stderr,
     stdin: { isTTY: isTerminal(0), readAll: (limit) => readStream(process.stdin, limit) },
     env,
     now: () => new Date(),

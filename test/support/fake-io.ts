@@ -1,4 +1,4 @@
-import { makeColor } from '../../src/output/color.js';
+import { PLAIN } from '../../src/output/color.js';
 import type { Io } from '../../src/output/io.js';
 import { createScrubber } from '../../src/scrub.js';
 import { guardTerminalText } from '../../src/escape.js';
@@ -12,7 +12,7 @@ export interface FakeIo extends Io {
 export function fakeIo(options: { stdin?: string; stdinIsTTY?: boolean; now?: Date; env?: Record<string, string> } = {}): FakeIo {
   const out: string[] = [];
   const err: string[] = [];
-  const color = makeColor(0);
+  const color = PLAIN;
   const scrubber = createScrubber();
   // The same edge as the real process: secrets scrubbed, control characters escaped.
   const edge = (t: string) => guardTerminalText(scrubber.scrub(t), { sgr: false, cursor: false });

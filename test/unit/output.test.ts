@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { colorLevel, makeColor } from '../../src/output/color.js';
+import { Chalk } from 'chalk';
+import { colorLevel, colorMaker, PLAIN } from '../../src/output/color.js';
 import { renderFailure } from '../../src/output/errors.js';
 import { prettyJson } from '../../src/output/json.js';
 import { CheckFailedError, Code, UsageError } from '../../src/errors.js';
@@ -24,8 +25,25 @@ describe('colorLevel', () => {
   });
 });
 
+describe('PLAIN', () => {
+  it('is chalk at level 0 without loading chalk: any chain of styles, arguments joined by spaces', async () => {
+    const chalk = new Chalk({ level: 0 });
+    for (const [plain, real] of [
+      [PLAIN.red('a'), chalk.red('a')],
+      [PLAIN.bold.underline('a', 'b', 3), chalk.bold.underline('a', 'b', 3)],
+      [PLAIN.dim(), chalk.dim()],
+      [PLAIN.red.bold(42), chalk.red.bold(42)],
+      [PLAIN('x', 'y'), chalk('x', 'y')],
+    ]) {
+      expect(plain).toBe(real);
+    }
+    expect(PLAIN.level).toBe(0);
+    expect((await colorMaker([0, 0]))(0)).toBe(PLAIN);
+  });
+});
+
 describe('renderFailure', () => {
-  const color = makeColor(0);
+  const color = PLAIN;
   it('prints message and hint for a CliError, with its exit code', () => {
     const failure = renderFailure(new UsageError(Code.INVALID_ARGUMENT, 'it is bad', { hint: 'do better' }), { json: false, verbose: false, color });
     expect(failure).toEqual({ exitCode: 2, text: 'error it is bad\nhint  do better\n' });
@@ -52,9 +70,9 @@ describe('renderFailure', () => {
 describe('prettyJson', () => {
   it('without colour equals JSON.stringify with two spaces', () => {
     const value = { a: [1, 'two', null, true, {}], b: { c: [] }, 'd"e': 'ü' };
-    expect(prettyJson(value, makeColor(0))).toBe(JSON.stringify(value, null, 2));
+    expect(prettyJson(value, PLAIN)).toBe(JSON.stringify(value, null, 2));
   });
-  it('colours when asked', () => {
-    expect(prettyJson({ a: 'b' }, makeColor(1))).toContain('\u001b[');
+  it('colours when asked', async () => {
+    expect(prettyJson({ a: 'b' }, (await colorMaker([0, 1]))(1))).toContain('\u001b[');
   });
 });
