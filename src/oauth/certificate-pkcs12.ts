@@ -1,4 +1,5 @@
 import { createPrivateKey, hash, pbkdf2Sync, X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 // forge's index loads all of forge (TLS, SSH, PKCS#7, ed25519...): only its PKCS#12 reader and what
 // that needs are loaded, onto forge's shared namespace object.
 import forge from 'node-forge/lib/forge.js';
@@ -186,8 +187,30 @@ function notPkcs12(file: InputFile, reason: string, cause: unknown): UsageError 
   );
 }
 
+/**
+ * Whether OpenSSL opens the store with this password, which includes checking its MAC. Stores it
+ * cannot read (legacy RC2 bags, a key under another password, several keys) answer no, and forge
+ * checks the MAC itself.
+ */
+function macCheckedByOpenSsl(file: InputFile, storePassword: string | null): boolean {
+  if (storePassword === null) return false;
+  try {
+    createSecureContext({ pfx: file.data, passphrase: storePassword });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The PFX without its MacData, for forge once OpenSSL has checked the MAC (RFC 7292: the MAC is optional). */
+function withoutMac(pfx: forge.asn1.Asn1): forge.asn1.Asn1 {
+  const parts = pfx.value as forge.asn1.Asn1[];
+  return parts.length > 2 ? forge.asn1.create(pfx.tagClass, pfx.type as number, true, parts.slice(0, 2)) : pfx;
+}
+
 function openStore(file: InputFile, pfx: forge.asn1.Asn1, storePassword: string | null, given: Passwords): StoreContents {
-  const parsed = parseWithForge(pfx, storePassword, given.keyPassword || storePassword);
+  // forge checks the MAC with thousands of hash rounds driven from JavaScript; OpenSSL does it in C.
+  const parsed = parseWithForge(macCheckedByOpenSsl(file, storePassword) ? withoutMac(pfx) : pfx, storePassword, given.keyPassword || storePassword);
   if ('error' in parsed) {
     const reason = reasonOf(parsed.error);
     if (parsed.keyBagFailed) {

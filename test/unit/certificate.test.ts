@@ -314,10 +314,11 @@ describe('loadClientCertificate: failures', () => {
 
   it('names what forge cannot read in a PKCS#12 store', () => {
     const pfx = makePkcs12({ entries: [{ certPem: single.certPem, keyPem: single.keyPem }], password: STORE_PASSWORD });
-    // Turn the MAC's digest algorithm (SHA-1, 1.3.14.3.2.26) into one forge does not know (1.3.14.3.2.29).
+    // Turn the MAC's digest algorithm (SHA-1, 1.3.14.3.2.26) into one neither forge nor OpenSSL knows
+    // (1.3.14.3.2.127; OpenSSL would take 1.3.14.3.2.29, sha1WithRSA, as SHA-1).
     const at = pfx.lastIndexOf(Buffer.from('06052b0e03021a', 'hex'));
     const patched = Buffer.from(pfx);
-    patched[at + 6] = 0x1d;
+    patched[at + 6] = 0x7f;
     expect(failure({ certificate: file('odd.p12', patched), password: STORE_PASSWORD })).toMatchObject({
       code: 'CERTIFICATE_PKCS12_UNSUPPORTED',
       message: expect.stringContaining('unsupported MAC algorithm'),
