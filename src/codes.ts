@@ -62,7 +62,7 @@ export const Code = catalogue({
   FILE_UNREADABLE: [usage, 'A file named on the command line cannot be read.'],
   FILE_NOT_JSON: [usage, 'A file that must hold JSON does not.'],
   INVALID_URL: [usage, 'A URL option is not a valid URL.'],
-  INSECURE_URL: [usage, 'A plain-http URL that is not a literal loopback address.'],
+  INSECURE_URL: [usage, 'A plain-http URL whose host is not this machine (a loopback address, or a name that resolves only to loopback).'],
   UNSUPPORTED_URL_SCHEME: [usage, 'A URL whose scheme is neither https nor http.'],
   URL_WITH_CREDENTIALS: [usage, 'A URL with a user name or password in it.'],
   PROXY_CREDENTIALS_ON_COMMAND_LINE: [usage, 'Proxy credentials were given in --proxy; they belong in HTTPS_PROXY.'],

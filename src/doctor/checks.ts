@@ -80,6 +80,14 @@ export function checkNetworkSettings(env: Record<string, string | undefined>, ca
     const noProxy = env.NO_PROXY ?? env.no_proxy;
     checks.push({ area: 'network', status: 'ok', detail: `${name}=${describeProxy(env[name] as string)}${noProxy ? `, NO_PROXY=${noProxy}` : ''}` });
   }
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
+    checks.push({
+      area: 'network',
+      status: 'problem',
+      detail: 'NODE_TLS_REJECT_UNAUTHORIZED=0 is set: it turns certificate checking off for other Node.js tools (tokenctl ignores it and always verifies)',
+      fix: 'Unset NODE_TLS_REJECT_UNAUTHORIZED; to trust a private CA or a TLS-inspecting proxy, give its PEM with --ca-file or NODE_EXTRA_CA_CERTS.',
+    });
+  }
   const extraCa = env.NODE_EXTRA_CA_CERTS;
   if (extraCa) {
     checks.push(

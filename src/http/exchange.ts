@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { Code, NetworkError } from '../errors.js';
+import { CliError, Code, NetworkError } from '../errors.js';
 import { USER_AGENT } from '../version.js';
 import { requestVia } from './undici-parts.js';
 
@@ -39,8 +39,9 @@ async function readCapped(body: AsyncIterable<Buffer>, url: URL): Promise<string
 }
 
 /** Connection-level failures, named by host, with the options that usually fix them. */
-export function transportError(error: unknown, url: URL): NetworkError {
-  if (error instanceof NetworkError) return error;
+export function transportError(error: unknown, url: URL): CliError {
+  // Our own refusals (a plain-http name that resolves off this machine) arrive here as they were thrown.
+  if (error instanceof CliError) return error;
   const code = String((error as { code?: unknown }).code ?? '');
   const message = error instanceof Error ? error.message : String(error);
   if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {

@@ -9,6 +9,11 @@ declare module 'undici/lib/dispatcher/proxy-agent.js' {
   const ProxyAgentClass: typeof ProxyAgent;
   export default ProxyAgentClass;
 }
+declare module 'undici/lib/dispatcher/agent.js' {
+  import type { Agent } from 'undici';
+  const AgentClass: typeof Agent;
+  export default AgentClass;
+}
 declare module 'undici/lib/core/connect.js' {
   import type { buildConnector } from 'undici';
   const build: typeof buildConnector;

@@ -10,7 +10,10 @@ import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
 // opens its tunnel with connect. Attaching only these two is what the index would have done for them.
 Object.assign(Dispatcher.prototype, { request, connect });
 
+export { default as Agent } from 'undici/lib/dispatcher/agent.js';
 export { default as buildConnector } from 'undici/lib/core/connect.js';
+/** The base class, for a dispatcher of our own that routes to others. */
+export { Dispatcher as DispatcherBase };
 export { default as EnvHttpProxyAgent } from 'undici/lib/dispatcher/env-http-proxy-agent.js';
 export { default as ProxyAgent } from 'undici/lib/dispatcher/proxy-agent.js';
 

@@ -1,13 +1,24 @@
 import { isIP } from 'node:net';
 import { Code, UsageError } from '../errors.js';
 
-/** 127.0.0.0/8, ::1 and localhost: the only hosts plain http may be used with. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+/** A literal loopback address: 127.0.0.0/8, ::1, or IPv4 127/8 mapped into IPv6. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = address.replace(/^\[|\]$/g, '').toLowerCase();
   if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1';
-  return false;
+  if (isIP(host) !== 6) return false;
+  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1] ?? /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.exec(host)?.[0];
+  return mapped !== undefined && (mapped.startsWith('127.') || mapped.startsWith('::ffff:7f'));
+}
+
+/**
+ * The hosts plain http may be used with: literal loopback addresses, and localhost and *.localhost,
+ * names that are then connected only if they resolve to nothing but loopback (see loopbackOnlyLookup).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  return isLoopbackAddress(host);
 }
 
 /**
