@@ -24,7 +24,8 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
   const { profile } = session;
   const expiry = secretExpiryNotice(profile, io.now());
   if (expiry) warn(io, expiry.message);
-  const { prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');
+  const { describeDestination, prepareTokenRequest, sendTokenRequest } = await import('../oauth/live-request.js');
+  const { effectiveProxy } = await import('../http/destinations.js');
   const prepared = await prepareTokenRequest(session.settings, {}, io, options.verbose, storedSecretReader(profile, session.store));
   if (options.curl) {
     const { curlCommand } = await import('../oauth/curl.js');
@@ -40,6 +41,7 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
   const report = {
     profile: profile.name,
     endpoint: prepared.request.endpoint.tokenUrl.href,
+    credentialSentTo: prepared.request.endpoint.tokenUrl.hostname,
     authMethod: prepared.request.authMethod,
     status: outcome.status,
     latencyMs: outcome.elapsedMs,
@@ -56,6 +58,7 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     `${failures.length ? c.red('FAILED') : c.green('ok')} profile ${c.bold(profile.name)}: token received (HTTP ${report.status}, ${report.latencyMs} ms${report.attempts > 1 ? `, ${report.attempts} attempts` : ''})`,
     `  endpoint     ${report.endpoint}`,
     `  auth method  ${report.authMethod}`,
+    `  sent         ${describeDestination(prepared.request, effectiveProxy(prepared.request.endpoint.tokenUrl, prepared.transport.proxy, io.env))}`,
     `  token        ${report.tokenType}${report.expiresAt ? `, expires ${report.expiresAt} (in ${Math.round((report.expiresIn ?? 0) / 60)} min)` : ', no expiry given'}`,
     ...Object.entries(report.claims).map(([name, value]) => `  ${name.padEnd(12)} ${typeof value === 'string' ? value : JSON.stringify(value)}`),
     ...Object.entries(report.requestIds).map(([name, value]) => `  ${name.padEnd(12)} ${value}`),

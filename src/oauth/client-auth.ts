@@ -42,13 +42,43 @@ export async function signClientAssertion(clientId: string, certificate: ClientC
 export interface ClientAuthDeps {
   now(): Date;
   newJti(): string;
-  readText(path: string): Promise<string>;
+  /** The file's text, up to `limit` bytes and one more: enough to tell a file that is too large. */
+  readText(path: string, limit: number): Promise<string>;
+}
+
+/** A Kubernetes or CI federated token is a couple of KiB; a file much larger is not one. */
+export const MAX_ASSERTION_BYTES = 16 * 1024;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Whether `text` is a compact JWS whose header is a JSON object naming a signing algorithm. */
+export function isCompactJws(text: string): boolean {
+  if (!COMPACT_JWS.test(text)) return false;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(text.slice(0, text.indexOf('.')), 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string' && (header as { alg: string }).alg !== 'none';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A file named as the assertion is sent only if it holds a signed JWT of sane size: whoever can edit a
+ * profile could otherwise name /proc/self/environ, or any file, and have its content sent as the
+ * credential. The message never quotes the content.
+ */
+function checkAssertion(assertion: string, path: string): void {
+  const size = Buffer.byteLength(assertion);
+  if (size > MAX_ASSERTION_BYTES || !isCompactJws(assertion)) {
+    throw new UsageError(Code.ASSERTION_FILE_INVALID, `the federated token file ${path} does not hold a signed JWT${size > MAX_ASSERTION_BYTES ? ` (it is larger than ${MAX_ASSERTION_BYTES / 1024} KiB)` : ''}: nothing was sent`, {
+      hint: 'It must hold one compact JWS (three base64url parts joined by dots), as Kubernetes and CI systems write it. Check --client-assertion-file, AZURE_FEDERATED_TOKEN_FILE and the profile.',
+    });
+  }
 }
 
 // The platform may not have written the file yet, or mounted it elsewhere: a user-fixable problem, not a bug.
 async function readAssertionFile(deps: ClientAuthDeps, path: string): Promise<string> {
   try {
-    return await deps.readText(path);
+    return await deps.readText(path, MAX_ASSERTION_BYTES);
   } catch (error) {
     throw new UsageError(Code.FILE_UNREADABLE, `cannot read the federated token file ${path}: ${(error as Error).message}`, {
       hint: 'Check --client-assertion-file (or AZURE_FEDERATED_TOKEN_FILE) and the workload identity set-up that writes it.',
@@ -79,6 +109,7 @@ export async function clientAuthentication(
           hint: 'The platform (Kubernetes, the CI system) writes a token there; check the workload identity set-up.',
         });
       }
+      checkAssertion(assertion, credential.path);
       return { headers: {}, form: [['client_id', clientId], ['client_assertion_type', JWT_BEARER_ASSERTION], ['client_assertion', assertion]] };
     }
   }

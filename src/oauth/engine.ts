@@ -31,6 +31,8 @@ export interface EngineDeps extends ClientAuthDeps {
   warn(message: string): void;
   /** Told every credential value before it is sent, so nothing printed afterwards can show it. */
   conceal(secret: string): void;
+  /** Called once, just before the credential is first sent. */
+  sending?(): void;
 }
 
 export interface TokenOutcome {
@@ -98,6 +100,7 @@ export async function requestToken(request: TokenRequest, deps: EngineDeps): Pro
     const auth = await clientAuthentication(request, deps);
     const sent = sentCredentials(auth);
     for (const value of sent) deps.conceal(value);
+    if (attempt === 1) deps.sending?.();
     const concealed = sent.flatMap((value) => secretForms(value, request.clientId));
     const form = [...request.form, ...auth.form];
     const headers = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...auth.headers };

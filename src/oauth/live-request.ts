@@ -3,19 +3,20 @@
  * request tokens use these; the decisions themselves live in the pure modules they call.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, UsageError } from '../errors.js';
 import { loadExtraCaPems } from '../http/ca.js';
 import { getJson } from '../http/get-json.js';
 import { createDispatcher, type ConnectionTimings, type TransportOptions } from '../http/transport.js';
 import { parseProxyUrl } from '../http/url-policy.js';
+import { checkRoute, effectiveProxy } from '../http/destinations.js';
 import type { ClientCredential } from './client-auth.js';
 import { resolveCredential, type CredentialDeps, type SecretSources } from './credential.js';
 import { discoverEndpoint, planEndpoint, type Endpoint } from './endpoint.js';
 import { requestToken, type TokenOutcome } from './engine.js';
 import { buildTokenRequest, type TokenRequest } from './request.js';
-import type { RequestSettings } from './settings.js';
+import { timeoutMs, type RequestSettings } from './settings.js';
 import { warn, type Io } from '../output/io.js';
 import { secretReader } from '../output/prompts.js';
 import { startSpinner } from '../output/spinner.js';
@@ -50,10 +51,13 @@ export async function prepareTokenRequest(
   storedSecret?: CredentialDeps['storedSecret'],
 ): Promise<PreparedRequest> {
   const plan = planEndpoint(settings);
+  timeoutMs(settings);
   const transport: TransportOptions = {
     proxy: settings.proxy ? parseProxyUrl(settings.proxy) : undefined,
     extraCaPems: await loadExtraCaPems(settings.caFile, io.env),
   };
+  // Checked before any secret is read or anything is sent: a profile edited to point elsewhere stops here.
+  checkRoute('discover' in plan ? plan.issuerUrl : plan.tokenUrl, 'discover' in plan ? 'issuer' : 'token endpoint', transport.proxy, io.env);
   const credential = await resolveCredential(settings, secrets, {
     env: io.env,
     readSecretFromStdin: secretReader(io),
@@ -70,9 +74,9 @@ export async function prepareTokenRequest(
   describeCredential(credential, io, verbose);
   let endpoint: Endpoint;
   if ('discover' in plan) {
-    const timeoutMs = (settings.timeoutSeconds ?? 30) * 1000;
-    endpoint = await discoverEndpoint(plan, (url) => getJson(url, { ...transport, timeoutMs, what: 'discovery metadata', notFoundIsUndefined: true }));
+    endpoint = await discoverEndpoint(plan, (url) => getJson(url, { ...transport, timeoutMs: timeoutMs(settings), what: 'discovery metadata', notFoundIsUndefined: true }));
     if (verbose) io.stderr.write(io.stderr.color.dim(`discovered token endpoint ${endpoint.tokenUrl.href}\n`));
+    checkRoute(endpoint.tokenUrl, 'token endpoint', transport.proxy, io.env);
   } else {
     endpoint = plan;
   }
@@ -87,7 +91,34 @@ export interface OutputMode {
   json: boolean;
 }
 
+/** At most `limit` bytes and one more: a huge file, or an endless one (/dev/zero), is never read whole. */
+async function readTextUpTo(path: string, limit: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(limit + 1);
+    let size = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, size, buffer.length - size, null);
+      size += bytesRead;
+      if (bytesRead === 0 || size === buffer.length) break;
+    }
+    return buffer.subarray(0, size).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What a credential is and where it goes, in one line, e.g. "the client secret of svc to login.example.com". */
+export function describeDestination(request: TokenRequest, proxy: URL | undefined): string {
+  const what = { secret: 'client secret', certificate: 'certificate-signed assertion', 'assertion-file': 'federated token' }[request.credential.kind];
+  return `the ${what} of client ${request.clientId} to ${request.endpoint.tokenUrl.hostname}${proxy ? ` through the proxy ${proxy.hostname}` : ''}`;
+}
+
 export async function sendTokenRequest({ request, transport }: PreparedRequest, io: Io, { verbose, json }: OutputMode): Promise<TokenOutcome> {
+  // A pipeline's log says where its credential went, so a changed profile cannot send it elsewhere unseen.
+  const announce = () => {
+    if (!io.stderr.isTTY && !json) io.stderr.write(`tokenctl: sending ${describeDestination(request, effectiveProxy(request.endpoint.tokenUrl, transport.proxy, io.env))}\n`);
+  };
   const timings: ConnectionTimings = {};
   const stopSpinner = startSpinner(io, `requesting a token from ${request.endpoint.tokenUrl.host}…`, { verbose, json });
   const dispatcher = createDispatcher(transport, timings);
@@ -97,12 +128,13 @@ export async function sendTokenRequest({ request, transport }: PreparedRequest, 
       timings,
       now: () => io.now(),
       newJti: randomUUID,
-      readText: (path) => readFile(path, 'utf8'),
+      readText: readTextUpTo,
       sleep: (ms) => sleep(ms),
       random: Math.random,
       trace: (event) => verbose && io.stderr.write(formatTrace(event, io.stderr.color, (text) => io.scrubber.scrub(text))),
       warn: (message) => warn(io, message),
       conceal: (secret) => io.scrubber.add(secret, request.clientId),
+      sending: announce,
     });
     for (const warning of outcome.warnings) warn(io, warning);
     if (verbose) {

@@ -69,7 +69,8 @@ describe('a client-secret profile in the OS keychain (oidc-provider, client_secr
     const result = await cli(['configure', '-p', name, '--token-url', idp.tokenEndpoint, '--client-id', clientId, '--auth-method', 'client_secret_post', '--scope', 'read', '--client-secret-stdin'], {
       input: `${clientSecret}\n`,
     });
-    expect(result.stderr).toBe('');
+    // Not on a terminal: one line names where the credential went, nothing else.
+    expect(result.stderr).toMatch(/^tokenctl: sending the [^\n]* to 127\.0\.0\.1\n$/);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`saved profile ${name}`);
     expect(result.stdout).toContain('auth method  client_secret_post');
@@ -178,7 +179,8 @@ describe('a client-secret profile in the OS keychain (oidc-provider, client_secr
 describe('a certificate profile (Entra emulator)', () => {
   it('configure → token -p (cached) → decode -p → remove', async () => {
     const configure = await cli(['configure', '-p', 'erp-cert', ...entraArgs(), '--client-id', CERT_APP, '--certificate', join(work, 'client.pem'), '--expect-role', 'Solver']);
-    expect(configure.stderr).toBe('');
+    // Not on a terminal: one line names where the credential went, nothing else.
+    expect(configure.stderr).toMatch(/^tokenctl: sending the [^\n]* to 127\.0\.0\.1\n$/);
     expect(configure.code).toBe(0);
     expect(configure.stdout).toContain('auth method  private_key_jwt');
     expect(configure.stdout).toContain('roles');
@@ -198,7 +200,8 @@ describe('a PKCS#12 profile whose key password differs from the store password',
       input: 'St0re-P@ss-9c1\n',
       env: { TOKENCTL_CERTIFICATE_KEY_PASSWORD: 'K3y-P@ss-77d' },
     });
-    expect(configure.stderr).toBe('');
+    // Not on a terminal: one line names where the credential went, nothing else.
+    expect(configure.stderr).toMatch(/^tokenctl: sending the [^\n]* to 127\.0\.0\.1\n$/);
     expect(configure.code).toBe(0);
     const show = JSON.parse((await cli(['show', '-p', 'cai', '--json'])).stdout);
     expect(show.secrets).toEqual({ certificatePassword: 'stored in keychain', certificateKeyPassword: 'stored in keychain' });
@@ -228,7 +231,8 @@ describe('the encrypted file store', () => {
   it('works without a keychain, needs its passphrase, and never writes the secret in clear', async () => {
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent', TOKENCTL_PASSPHRASE: 'correct horse battery staple' };
     const configure = await cli(['configure', '-p', 'ci', ...entraArgs(), '--client-id', CANARY_APP, '--store', 'file'], { env: { ...noKeychain, TOKENCTL_CLIENT_SECRET: CANARY } });
-    expect(configure.stderr).toBe('');
+    // Not on a terminal: one line names where the credential went, nothing else.
+    expect(configure.stderr).toMatch(/^tokenctl: sending the [^\n]* to 127\.0\.0\.1\n$/);
     expect(configure.code).toBe(0);
     const token = await cli(['token', '-p', 'ci', '-o', 'json'], { env: noKeychain });
     expect(JSON.parse(token.stdout).cached).toBe(true);

@@ -58,7 +58,8 @@ afterAll(async () => {
 describe('Entra ID with a client secret', () => {
   it('posts the secret (the Entra default) and prints the token', async () => {
     const result = await runCli(secretArgs(), { env: secretEnv });
-    expect(result.stderr).toBe('');
+    // Not on a terminal: one line names where the credential went, nothing else.
+    expect(result.stderr).toMatch(/^tokenctl: sending the [^\n]* to 127\.0\.0\.1\n$/);
     expect(result.code).toBe(0);
     expect(claims(result.stdout.trim())).toMatchObject({ aud: API_APP, tid: TENANT, azp: SECRET_APP, azpacr: '1', roles: ['Solver'] });
     const sent = emulator.requests.at(-1);
@@ -112,7 +113,8 @@ describe('Entra ID with a client secret', () => {
 describe('Entra ID with a certificate', () => {
   it('PEM: PS256 with x5t#S256, aud = the token URL, a fresh jti, 300 s lifetime', async () => {
     const result = await runCli(certArgs('--certificate', pemPath), {});
-    expect(result.stderr).toBe('');
+    // Not on a terminal: one line names where the credential went, nothing else.
+    expect(result.stderr).toMatch(/^tokenctl: sending the [^\n]* to 127\.0\.0\.1\n$/);
     expect(result.code).toBe(0);
     expect(claims(result.stdout.trim())).toMatchObject({ azp: CERT_APP, azpacr: '2' });
     const { assertion } = emulator.requests.at(-1)!;
@@ -212,7 +214,8 @@ describe('workload identity federation', () => {
     const result = await runCli(['token', '--ca-file', emulator.caFile, '--resource', API_URI], {
       env: { AZURE_CLIENT_ID: CERT_APP, AZURE_TENANT_ID: TENANT, AZURE_AUTHORITY_HOST: emulator.authorityHost, AZURE_FEDERATED_TOKEN_FILE: file },
     });
-    expect(result.stderr).toBe('');
+    // Not on a terminal: one line names where the credential went, nothing else.
+    expect(result.stderr).toMatch(/^tokenctl: sending the [^\n]* to 127\.0\.0\.1\n$/);
     expect(result.code).toBe(0);
     expect(emulator.requests.at(-1)?.form.client_assertion).toBe(assertion);
   });

@@ -23,7 +23,8 @@ describe('token against oidc-provider', () => {
     const result = await runCli(['token', '--token-url', idp.tokenEndpoint, '--client-id', clientId, '--resource', idp.resource, '--scope', 'read'], {
       env: { TOKENCTL_CLIENT_SECRET: clientSecret },
     });
-    expect(result.stderr).toBe('');
+    // Not on a terminal: one line names where the credential went, nothing else.
+    expect(result.stderr).toMatch(/^tokenctl: sending the [^\n]* to 127\.0\.0\.1\n$/);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
     expect(claims(result.stdout.trim())).toMatchObject({ aud: idp.resource, client_id: clientId, scope: 'read' });
