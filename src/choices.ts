@@ -23,3 +23,12 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 
 export const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
 export type Shell = (typeof SHELLS)[number];
+
+/** The ranges of tokenctl's numeric options, in seconds: every number has a bound. */
+export const SECONDS_RANGES = {
+  /** An hour: every wait has a bound, and Node's timers overflow past 24.8 days (2147484 s) anyway. */
+  timeout: { min: 1, max: 3600 },
+  assertionLifetime: { min: 1, max: 600 },
+  /** --leeway and --min-validity: a day. */
+  clockTolerance: { min: 0, max: 86_400 },
+} as const;

@@ -7,7 +7,7 @@ import type { DecodeOptions } from './commands/decode.js';
 import type { TokenOptions } from './commands/token.js';
 import type { ConfigureOptions } from './commands/configure.js';
 import type { Expectations } from './profiles/expectations.js';
-import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type OutputFormat, type Shell, type StoreKind } from './choices.js';
+import { SECONDS_RANGES, ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type OutputFormat, type Shell, type StoreKind } from './choices.js';
 import type { RequestSettings } from './oauth/settings.js';
 
 const EXIT_CODES_HELP = `
@@ -67,10 +67,16 @@ export function sniffGlobalOptions(argv: readonly string[]): GlobalOptions {
   };
 }
 
-function parseSeconds(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds.');
-  return Number(value);
+/** A whole number of seconds within its bound: every number from the command line has one. */
+function seconds({ min, max }: { min: number; max: number }): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds.');
+    const number = Number(value);
+    if (number < min || number > max) throw new InvalidArgumentError(`expected ${min} to ${max} seconds.`);
+    return number;
+  };
 }
+
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -98,7 +104,7 @@ function addRequestOptions(command: Command): Command {
     .option('--thumbprint <hex>', 'fail unless the certificate has this SHA-1 thumbprint (40 hex, colons allowed)')
     .addOption(new Option('--assertion-alg <alg>', 'client assertion algorithm (Entra default PS256 with x5t#S256; RS256 uses x5t)').choices(ASSERTION_ALGORITHMS))
     .option('--send-x5c', 'include the certificate chain in the assertion (Entra subject name + issuer auth)')
-    .option('--assertion-lifetime <seconds>', 'client assertion lifetime, at most 600 (default 300)', parseSeconds)
+    .option('--assertion-lifetime <seconds>', 'client assertion lifetime, at most 600 (default 300)', seconds(SECONDS_RANGES.assertionLifetime))
     .option('--assertion-audience <aud>', 'generic servers: token-endpoint, issuer, or a URL (default: the issuer when known, else the token endpoint)')
     .option('--client-assertion-file <path>', 'federated token to authenticate with, re-read for every request (default AZURE_FEDERATED_TOKEN_FILE)')
     .addOption(new Option('--auth-method <method>', 'how the client authenticates').choices(AUTH_METHODS))
@@ -106,7 +112,7 @@ function addRequestOptions(command: Command): Command {
     .option('--resource <uri>', 'Entra ID: the API (sent as scope URI/.default); others: RFC 8707 resource; repeatable', collect)
     .option('--audience <aud>', 'audience parameter (Auth0-style servers)')
     .option('--param <key=value>', 'extra body parameter; repeatable', collectParam)
-    .option('--timeout <seconds>', 'bound on the whole command, retries included (default 30)', parseSeconds)
+    .option('--timeout <seconds>', 'bound on the whole command, retries included, 1 to 3600 (default 30)', seconds(SECONDS_RANGES.timeout))
     .option('--proxy <url>', 'HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)')
     .option('--ca-file <pem>', 'also trust this CA certificate (NODE_EXTRA_CA_CERTS works too)');
 }
@@ -266,7 +272,7 @@ export function buildProgram(io: Io, only?: string): Command {
       .argument('[token]', 'the token; omit it or pass - to read stdin')
       .option('--claim <name>', 'print one claim: a string raw, anything else as JSON')
       .option('--require-valid', 'exit 7 if the token is expired or not yet valid')
-      .option('--leeway <seconds>', 'clock tolerance for --require-valid and --verify', parseSeconds, 0)
+      .option('--leeway <seconds>', 'clock tolerance for --require-valid and --verify, at most a day', seconds(SECONDS_RANGES.clockTolerance), 0)
       .option('--verify', "verify the signature with the keys the issuer publishes ({iss}/.well-known/openid-configuration)")
       .option('--jwks <url-or-file>', 'verify against this JWKS (implies --verify)')
       .option('--key <file>', 'verify against this public key: PEM (SPKI or certificate) or JWK (implies --verify)')
@@ -303,7 +309,7 @@ export function buildProgram(io: Io, only?: string): Command {
         .description('Request an access token with the client-credentials grant and print it on stdout. Nothing is printed on stdout when it fails.'),
     )
       .option(PROFILE_OPTION, `use a saved profile; ${PROFILE_HELP}`)
-      .option('--min-validity <seconds>', 'reuse a cached token only while it has this long left (default 300)', parseSeconds, 300)
+      .option('--min-validity <seconds>', 'reuse a cached token only while it has this long left, at most a day (default 300)', seconds(SECONDS_RANGES.clockTolerance), 300)
       .option('--refresh', 'fetch a new token even if the cached one is still good')
       .option('--no-cache', 'neither read nor write the token cache')
       .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)').choices(OUTPUT_FORMATS).default('raw'))

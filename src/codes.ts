@@ -62,6 +62,9 @@ export const Code = catalogue({
   FILE_UNREADABLE: [usage, 'A file named on the command line cannot be read.'],
   FILE_NOT_JSON: [usage, 'A file that must hold JSON does not.'],
   INVALID_URL: [usage, 'A URL option is not a valid URL.'],
+  HOST_NOT_ALLOWED: [usage, 'A token, discovery or proxy host outside TOKENCTL_ALLOWED_HOSTS: refused before anything was sent.'],
+  ALLOWED_HOSTS_INVALID: [usage, 'TOKENCTL_ALLOWED_HOSTS is not a comma-separated list of host names.'],
+  ASSERTION_FILE_INVALID: [usage, 'The federated token file does not hold a compact JWS of at most 16 KiB: it was not sent.'],
   INSECURE_URL: [usage, 'A plain-http URL whose host is not this machine (a loopback address, or a name that resolves only to loopback).'],
   UNSUPPORTED_URL_SCHEME: [usage, 'A URL whose scheme is neither https nor http.'],
   URL_WITH_CREDENTIALS: [usage, 'A URL with a user name or password in it.'],
@@ -78,6 +81,7 @@ export const Code = catalogue({
   ENTRA_AUDIENCE: [usage, '--audience was given for Entra ID, which takes --resource instead.'],
   PARAM_RESERVED: [usage, 'An extra --param would override a parameter tokenctl sets itself.'],
   AUTH_METHOD_MISMATCH: [usage, 'The --auth-method does not fit the credential given.'],
+  TIMEOUT_INVALID: [usage, 'The timeout (--timeout or the profile\'s timeoutSeconds) is not a whole number of seconds from 1 to 3600.'],
   ASSERTION_LIFETIME_INVALID: [usage, 'The --assertion-lifetime is out of range.'],
   ASSERTION_FILE_EMPTY: [usage, 'The federated client assertion file is empty.'],
   THUMBPRINT_INVALID: [usage, 'The --thumbprint is not a SHA-1 or SHA-256 hex fingerprint.'],
@@ -122,6 +126,7 @@ export const Code = catalogue({
   JWT_NOT_OBJECT: [usage, 'A segment of the token is JSON but not an object.'],
   KEY_INVALID: [usage, 'The --key given cannot be read as a public key.'],
   JWKS_FILE_INVALID: [usage, 'The --jwks file is not a JWKS.'],
+  ISSUER_NOT_FETCHABLE: [usage, 'The token\'s iss has a query or fragment, so its keys are not discovered: nothing is fetched.'],
   NO_ISSUER: [usage, 'Signature verification needs an issuer or a key, and none is known.'],
 
   // Profiles (exit 3)

@@ -1,3 +1,4 @@
+import { escapeControl } from '../escape.js';
 import { CheckFailedError, Code, UsageError } from '../errors.js';
 import { explainToken, unmetExpectations, type Explanation } from '../jwt/explain.js';
 import { cleanTokenInput, MAX_TOKEN_INPUT_BYTES } from '../jwt/input.js';
@@ -87,7 +88,10 @@ export async function decodeCommand(options: DecodeOptions, io: Io): Promise<voi
     if (options.verbose) io.stderr.write(io.stderr.color.dim(`verifying with keys from ${source.kind === 'discovery' ? source.metadataUrl.href : source.kind === 'jwks-url' ? source.url.href : source.path}\n`));
     const { loadExtraCaPems } = await import('../http/ca.js');
     const transport = { extraCaPems: await loadExtraCaPems(options.caFile, io.env) };
-    verification = await verifySignature(token, source, defaultVerifyDeps(VERIFY_TIMEOUT_MS, transport));
+    const deps = defaultVerifyDeps(VERIFY_TIMEOUT_MS, transport);
+    // The URL comes from an untrusted token (its iss) or from metadata: say what is fetched before fetching it.
+    const announced = { ...deps, getJson: (url: URL, what: string) => (io.stderr.write(`tokenctl: fetching the ${what} ${escapeControl(url.href)}\n`), deps.getJson(url, what)) };
+    verification = await verifySignature(token, source, announced);
   }
 
   const unmet = unmetExpectations(token.payload, { audience: options.expectAudience, issuer: options.expectIssuer });

@@ -30,7 +30,14 @@ export function chooseKeySource(options: { jwks?: string | undefined; keyFile?: 
       hint: 'Give the keys yourself with --jwks URL|FILE or --key FILE.',
     });
   }
-  const base = parseEndpointUrl(issuer, 'the issuer (iss)').href.replace(/\/$/, '');
+  const issuerUrl = parseEndpointUrl(issuer, 'the issuer (iss)');
+  // A query or fragment would swallow the /.well-known suffix and let the token pick any path to fetch.
+  if (issuerUrl.search || issuerUrl.hash || /[?#]/.test(issuer)) {
+    throw new UsageError(Code.ISSUER_NOT_FETCHABLE, `the token's issuer ${JSON.stringify(issuer)} has a query or fragment: it is not an issuer whose keys can be discovered, and nothing was fetched`, {
+      hint: 'An OpenID issuer is a plain https URL. Give the keys yourself with --jwks URL|FILE or --key FILE if you trust this token.',
+    });
+  }
+  const base = issuerUrl.href.replace(/\/$/, '');
   return { kind: 'discovery', issuer, metadataUrl: new URL(`${base}/.well-known/openid-configuration`) };
 }
 

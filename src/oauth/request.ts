@@ -3,7 +3,7 @@ import { parseEndpointUrl } from '../http/url-policy.js';
 import type { AssertionOptions, ClientCredential } from './client-auth.js';
 import type { Endpoint } from './endpoint.js';
 import type { AuthMethod } from '../choices.js';
-import { DEFAULTS, type RequestSettings } from './settings.js';
+import { DEFAULTS, timeoutMs, type RequestSettings } from './settings.js';
 
 /** A token request decided down to the last parameter, before any credential is applied. */
 export interface TokenRequest {
@@ -132,7 +132,6 @@ export function buildTokenRequest(settings: RequestSettings, endpoint: Endpoint,
   if (endpoint.provider === 'generic' && endpoint.authMethodsSupported && !endpoint.authMethodsSupported.includes(authMethod)) {
     warnings.push(`the server does not advertise ${authMethod} (it lists ${endpoint.authMethodsSupported.join(', ')})`);
   }
-  const timeoutSeconds = settings.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
   return {
     endpoint,
     clientId,
@@ -145,7 +144,7 @@ export function buildTokenRequest(settings: RequestSettings, endpoint: Endpoint,
       lifetimeSeconds: lifetime(settings),
       audience: assertionAudience(settings, endpoint),
     },
-    timeoutMs: timeoutSeconds * 1000,
+    timeoutMs: timeoutMs(settings),
     warnings,
   };
 }

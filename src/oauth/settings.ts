@@ -1,4 +1,5 @@
-import type { AssertionAlgorithm, AuthMethod, Cloud } from '../choices.js';
+import { Code, UsageError } from '../errors.js';
+import { SECONDS_RANGES, type AssertionAlgorithm, type AuthMethod, type Cloud } from '../choices.js';
 
 /**
  * Everything that shapes a token request, and nothing secret: what flags, the environment and (later)
@@ -33,9 +34,21 @@ export interface RequestSettings {
 
 export const DEFAULTS = {
   timeoutSeconds: 30,
+  maxTimeoutSeconds: SECONDS_RANGES.timeout.max,
   assertionLifetimeSeconds: 300,
-  maxAssertionLifetimeSeconds: 600,
+  maxAssertionLifetimeSeconds: SECONDS_RANGES.assertionLifetime.max,
 } as const;
+
+/** The bound on the whole command, from --timeout or the profile: a whole number of seconds, 1 to 3600. */
+export function timeoutMs(settings: RequestSettings): number {
+  const seconds = settings.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > DEFAULTS.maxTimeoutSeconds) {
+    throw new UsageError(Code.TIMEOUT_INVALID, `the timeout must be a whole number of seconds from 1 to ${DEFAULTS.maxTimeoutSeconds}, not ${seconds}`, {
+      hint: `Set --timeout (or the profile's timeoutSeconds) to at most ${DEFAULTS.maxTimeoutSeconds}; the default is ${DEFAULTS.timeoutSeconds}.`,
+    });
+  }
+  return seconds * 1000;
+}
 
 /**
  * The Azure SDK conventions, so a pod or CI job with workload identity federation needs no secret:

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { Code, UsageError } from '../errors.js';
-import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, type Cloud } from '../choices.js';
+import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, SECONDS_RANGES, type Cloud } from '../choices.js';
 import type { RequestSettings } from '../oauth/settings.js';
 import { isValidProfileName, PROFILE_NAME_RULE } from './paths.js';
 
@@ -104,10 +104,13 @@ const boolean: Check<boolean> = (value, field, path) => {
   throw wrongType(path, field, 'true or false', value);
 };
 
-const positiveNumber: Check<number> = (value, field, path) => {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  throw wrongType(path, field, 'a positive number', value);
-};
+/** A whole number of seconds within its range: 1e308 in a hand-edited file is refused here, not at use. */
+const secondsIn =
+  ({ min, max }: { min: number; max: number }): Check<number> =>
+  (value, field, path) => {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+    throw wrongType(path, field, `a whole number of seconds from ${min} to ${max}`, value);
+  };
 
 const stringList: Check<string[]> = (value, field, path) => {
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...value];
@@ -172,10 +175,10 @@ const SETTINGS_CHECKS: Checks<RequestSettings> = {
   thumbprint: string,
   assertionAlgorithm: oneOf(ASSERTION_ALGORITHMS),
   sendX5c: boolean,
-  assertionLifetimeSeconds: positiveNumber,
+  assertionLifetimeSeconds: secondsIn(SECONDS_RANGES.assertionLifetime),
   assertionAudience: string,
   clientAssertionFile: string,
-  timeoutSeconds: positiveNumber,
+  timeoutSeconds: secondsIn(SECONDS_RANGES.timeout),
   proxy: string,
   caFile: string,
 };

@@ -6,7 +6,7 @@ import { createRuntimeKeyStore, processRuntimeKeyDir } from '../cache/runtime-ke
 import { createTokenCache, isUsable, type CachedToken, type TokenCache } from '../cache/token-cache.js';
 import type { StoreKind } from '../choices.js';
 import type { CredentialDeps, SecretSources } from '../oauth/credential.js';
-import { mergeSettings, type RequestSettings } from '../oauth/settings.js';
+import { mergeSettings, timeoutMs as requestTimeoutMs, type RequestSettings } from '../oauth/settings.js';
 import type { TokenResult } from '../oauth/token-response.js';
 import { warn, type Io } from '../output/io.js';
 import { openSecretStore } from '../secrets/open-store.js';
@@ -143,7 +143,7 @@ export async function profileToken(session: ProfileSession, options: ProfileToke
     if (hit) return { token: hit, cached: true };
   }
   const { withProfileLock } = await import('../cache/lock.js');
-  const timeoutMs = (session.settings.timeoutSeconds ?? 30) * 1000;
+  const timeoutMs = requestTimeoutMs(session.settings);
   // A holder is presumed dead only well after it would have given up on its own request.
   const lock = {
     timeoutMs,

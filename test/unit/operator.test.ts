@@ -89,20 +89,22 @@ describe('validate --curl', () => {
   it('client_secret_post: the secret is a variable reference, never the value', () => {
     const command = curlCommand(buildTokenRequest({ clientId: 'c1', resources: ['api://x'] }, entra, secret('Sup3r~Secret')), { caFile: '/etc/ca.pem' });
     expect(command).toContain('curl -sS -X POST \\\n  https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token');
-    expect(command).toContain('--data-urlencode "client_secret=$TOKENCTL_CLIENT_SECRET"');
+    expect(command).toContain('--data-urlencode client_secret@<(printf %s "$TOKENCTL_CLIENT_SECRET")');
     expect(command).toContain('--data-urlencode scope=api://x/.default');
     expect(command).toContain('--cacert /etc/ca.pem');
     expect(command).not.toContain('Sup3r~Secret');
   });
-  it('client_secret_basic: curl -u when encoding changes nothing, an encoded header otherwise', () => {
-    expect(curlCommand(buildTokenRequest({ clientId: 'svc', scopes: ['read'] }, generic, secret('plain')), {})).toContain('-u svc:"$TOKENCTL_CLIENT_SECRET"');
+  it('client_secret_basic: a header read from a file descriptor, encoded by python3 when the secret needs it', () => {
+    const plain = curlCommand(buildTokenRequest({ clientId: 'svc', scopes: ['read'] }, generic, secret('plain')), {});
+    expect(plain).toContain(`-H @<(printf 'Authorization: Basic %s\\n' "$(printf '%s:%s' svc "$TOKENCTL_CLIENT_SECRET" | base64`);
+    expect(plain).not.toContain(' -u ');
     const encoded = curlCommand(buildTokenRequest({ clientId: 'svc' }, generic, secret('a:b+c')), {});
-    expect(encoded).toContain('Authorization: Basic $(python3');
+    expect(encoded).toContain(`-H @<(printf 'Authorization: Basic %s\\n' "$(python3`);
     expect(encoded).not.toContain('a:b+c');
   });
   it('a federated token is read from its file; quoting survives spaces and quotes', () => {
     const command = curlCommand(buildTokenRequest({ clientId: 'c', scopes: ["it's read"] }, generic, { kind: 'assertion-file', path: '/var/run/token file', source: 't' }), {});
-    expect(command).toContain(`--data-urlencode "client_assertion=$(cat '/var/run/token file')"`);
+    expect(command).toContain(`--data-urlencode client_assertion@<(tr -d '\\n' < '/var/run/token file')`);
     expect(command).toContain(`--data-urlencode 'scope=it'\\''s read'`);
   });
 });
