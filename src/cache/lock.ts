@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, NetworkError } from '../errors.js';
-import { ensurePrivateDir } from '../profiles/atomic-file.js';
+import { ensurePrivateDir, refuseOpenDirectory } from '../profiles/atomic-file.js';
 
 export interface ProfileLockOptions<T = unknown> {
   /** Give up after this long: LOCK_TIMEOUT. */
@@ -185,6 +185,7 @@ async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Pro
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const deadline = Date.now() + options.timeoutMs;
   try {
+    await refuseOpenDirectory(dirname(lockPath));
     await ensurePrivateDir(dirname(lockPath));
     for (;;) {
       const ours = await tryCreate(lockPath);

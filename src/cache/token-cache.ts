@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError } from '../errors.js';
-import { writeFileAtomic } from '../profiles/atomic-file.js';
+import { refuseOpenDirectory, writeFileAtomic } from '../profiles/atomic-file.js';
 import { checkProfileName } from '../profiles/paths.js';
 import type { SecretStore } from '../secrets/store.js';
 
@@ -97,6 +97,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
 
   return {
     async read(profile, key) {
+      await refuseOpenDirectory(dir);
       try {
         const file = await loadFile(profile);
         // Header checks first: a cold or outdated cache never touches the keychain.
@@ -125,6 +126,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     },
 
     async write(profile, key, token) {
+      await refuseOpenDirectory(dir);
       const path = pathOf(profile);
       const header: CacheHeader = { format: FORMAT, version: 1, key, expiresAt: token.expiresAt, obtainedAt: token.obtainedAt };
       const sealed: SealedToken = { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope };

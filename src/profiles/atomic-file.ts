@@ -1,10 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { Code, UsageError } from '../errors.js';
 import { basename, dirname, join } from 'node:path';
 
 /** mkdir -p; the directories it creates are 0700. An existing directory is left as it is. */
 export async function ensurePrivateDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * Refuses a directory other users can write to (the secrets, cache and locks directories, like the
+ * profiles one): they could plant or swap the files tokenctl trusts. A missing directory is fine.
+ */
+export async function refuseOpenDirectory(path: string): Promise<void> {
+  // Windows has no POSIX modes; its directories inherit the user profile's ACL.
+  if (process.platform === 'win32') return;
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (mode & 0o022) {
+    throw new UsageError(Code.DIR_INSECURE, `${path} is writable by other users (mode ${(mode & 0o777).toString(8).padStart(3, '0')}), so they could plant or replace files tokenctl trusts`, {
+      hint: `chmod 700 '${path.replaceAll("'", `'\\''`)}'`,
+    });
+  }
 }
 
 export interface WriteFileAtomicOptions {

@@ -1,17 +1,23 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type BinaryLike, type ScryptOptions } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Code, SecretStoreError } from '../errors.js';
-import { writeFileAtomic } from '../profiles/atomic-file.js';
+import { refuseOpenDirectory, writeFileAtomic } from '../profiles/atomic-file.js';
 import { checkProfileName } from '../profiles/paths.js';
 import { PASSPHRASE_ENV } from './open-store.js';
 import type { SecretStore } from './store.js';
 
+/** Why the passphrase is wanted: to open existing files, or to create the store's first file. */
+export type PassphrasePurpose = 'open' | 'create';
+
 export interface FileSecretStoreOptions {
   /** One `PROFILE.enc` per profile lives here. */
   dir: string;
-  /** Asked at most once per store, and only when a file has to be read or written. */
-  passphrase: () => Promise<string>;
+  /**
+   * Asked at most once per store, and only when a file has to be read or written; `create` when the
+   * store has no file yet, so a typo can be caught by asking twice before it locks a profile away.
+   */
+  passphrase: (purpose: PassphrasePurpose) => Promise<string>;
   /** scrypt cost (a power of two) for files this store creates; tests lower it. Existing files keep theirs. */
   scryptN?: number;
 }
@@ -24,10 +30,16 @@ interface KdfParams {
   salt: string;
 }
 
-/** The on-disk format of one profile's secrets; `data` decrypts to a JSON map account → value. */
+/**
+ * The on-disk format of one profile's secrets; `data` decrypts to a JSON map account → value.
+ * Version 2 names its profile and authenticates that name and the kdf with the ciphertext (AES-GCM
+ * associated data), so one profile's file copied over another's is refused, not read as its secrets.
+ * Version 1 files (no profile, no associated data) are still read, and rewritten as version 2.
+ */
 export interface SecretFile {
   format: 'tokenctl-secrets';
-  version: 1;
+  version: 1 | 2;
+  profile?: string;
   kdf: KdfParams;
   cipher: 'aes-256-gcm';
   iv: string;
@@ -36,9 +48,12 @@ export interface SecretFile {
 }
 
 const FORMAT = 'tokenctl-secrets';
-const DEFAULT_SCRYPT_N = 2 ** 15;
+// OWASP's minimum for scrypt (N=2^17, r=8, p=1: 128 MiB, a fraction of a second): new files get at
+// least this, and a file with weaker parameters is re-keyed with them the next time it is written.
+export const SCRYPT_N = 2 ** 17;
 const SCRYPT_R = 8;
 const SCRYPT_P = 1;
+const VERSION = 2;
 // Bounds for parameters read from a file, so an edited file cannot make scrypt eat gigabytes or minutes.
 const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
 const MAX_SCRYPT_R = 32;
@@ -76,8 +91,8 @@ function parseSecretFile(text: string, path: string): SecretFile {
   }
   const file = value as Partial<SecretFile> | null;
   if (typeof file !== 'object' || file === null || file.format !== FORMAT) throw invalid(path, `its "format" is not "${FORMAT}"`);
-  if (file.version !== 1) {
-    throw new SecretStoreError(Code.SECRET_FILE_VERSION, `${path} has format version ${JSON.stringify(file.version)}; this tokenctl reads version 1`, {
+  if (file.version !== 1 && file.version !== VERSION) {
+    throw new SecretStoreError(Code.SECRET_FILE_VERSION, `${path} has format version ${JSON.stringify(file.version)}; this tokenctl reads versions 1 and ${VERSION}`, {
       hint: 'It was written by a newer tokenctl: upgrade tokenctl.',
     });
   }
@@ -85,6 +100,7 @@ function parseSecretFile(text: string, path: string): SecretFile {
   if (kdf?.name !== 'scrypt' || !isPowerOfTwo(kdf.N) || !isIntIn(kdf.r, MAX_SCRYPT_R) || scryptMemory(kdf.N, kdf.r) > MAX_SCRYPT_MEMORY || !isIntIn(kdf.p, MAX_SCRYPT_P) || !isBase64(kdf.salt)) {
     throw invalid(path, 'its "kdf" is not scrypt with usable parameters');
   }
+  if (file.version === VERSION && typeof file.profile !== 'string') throw invalid(path, 'it does not name its profile');
   if (file.cipher !== 'aes-256-gcm' || !isBase64(file.iv, 12) || !isBase64(file.tag, 16) || !isBase64(file.data)) {
     throw invalid(path, 'its "cipher", "iv", "tag" or "data" is missing or malformed');
   }
@@ -98,7 +114,7 @@ function parseSecretFile(text: string, path: string): SecretFile {
  */
 export function createFileSecretStore(options: FileSecretStoreOptions): SecretStore {
   const { dir } = options;
-  const newFileN = options.scryptN ?? DEFAULT_SCRYPT_N;
+  const newFileN = options.scryptN ?? SCRYPT_N;
   let passphrase: Promise<string> | undefined;
   // scrypt is slow by design: derive each (salt, cost) once per store, so a read-modify-write costs one.
   const keys = new Map<string, Promise<Buffer>>();
@@ -111,8 +127,8 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
     return run;
   };
 
-  const getPassphrase = () =>
-    (passphrase ??= options.passphrase().then((value) => {
+  const getPassphrase = (purpose: PassphrasePurpose) =>
+    (passphrase ??= options.passphrase(purpose).then((value) => {
       if (value.trim() === '') {
         throw new SecretStoreError(Code.SECRET_FILE_PASSPHRASE_MISSING, `the passphrase for the encrypted secret files in ${dir} is blank`, {
           hint: `Set ${PASSPHRASE_ENV} to the passphrase, or type it when asked.`,
@@ -121,23 +137,24 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
       return value;
     }));
 
-  const deriveKey = (kdf: KdfParams): Promise<Buffer> => {
+  const deriveKey = (kdf: KdfParams, purpose: PassphrasePurpose = 'open'): Promise<Buffer> => {
     const id = `${kdf.N}:${kdf.r}:${kdf.p}:${kdf.salt}`;
     let key = keys.get(id);
     if (!key) {
       // Node's default maxmem (32 MiB) is just short of what N = 2^15, r = 8 needs.
       const scryptOptions = { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 2 * scryptMemory(kdf.N, kdf.r) };
       // NFC: the same passphrase typed on another system may arrive in another Unicode normalization.
-      key = getPassphrase().then((secret) => scryptKey(secret.normalize('NFC'), Buffer.from(kdf.salt, 'base64'), scryptOptions));
+      key = getPassphrase(purpose).then((secret) => scryptKey(secret.normalize('NFC'), Buffer.from(kdf.salt, 'base64'), scryptOptions));
       keys.set(id, key);
     }
     return key;
   };
 
-  const pathOf = (account: string) => join(dir, `${profileOfAccount(account)}.enc`);
+  const pathOf = (profile: string) => join(dir, `${profile}.enc`);
 
   /** The file's secrets and its kdf (reused when rewriting), or undefined when there is no file. */
-  async function load(path: string): Promise<{ secrets: Map<string, string>; kdf: KdfParams } | undefined> {
+  async function load(path: string, profile: string): Promise<{ secrets: Map<string, string>; kdf: KdfParams; version: number } | undefined> {
+    await refuseOpenDirectory(dir);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -149,10 +166,12 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
       });
     }
     const file = parseSecretFile(text, path);
+    if (file.version === VERSION && file.profile !== profile) throw otherProfile(path, profile, file.profile);
     const key = await deriveKey(file.kdf);
     let plain: string;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.iv, 'base64'));
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.iv, 'base64'), { authTagLength: 16 });
+      if (file.version === VERSION) decipher.setAAD(associatedData(profile, file.kdf));
       decipher.setAuthTag(Buffer.from(file.tag, 'base64'));
       plain = Buffer.concat([decipher.update(Buffer.from(file.data, 'base64')), decipher.final()]).toString('utf8');
     } catch (error) {
@@ -171,19 +190,28 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
     if (typeof map !== 'object' || map === null || Array.isArray(map) || Object.values(map).some((v) => typeof v !== 'string')) {
       throw invalid(path, 'its decrypted content is not a map of secrets');
     }
-    return { secrets: new Map(Object.entries(map as Record<string, string>)), kdf: file.kdf };
+    const secrets = new Map(Object.entries(map as Record<string, string>));
+    // A version 1 file names no profile: its accounts do.
+    const foreign = [...secrets.keys()].find((account) => !account.startsWith(`${profile}:`));
+    if (foreign !== undefined) throw otherProfile(path, profile, foreign.split(':', 1)[0]);
+    return { secrets, kdf: file.kdf, version: file.version };
   }
 
-  async function save(path: string, secrets: Map<string, string>, previous: KdfParams | undefined): Promise<void> {
-    const kdf = previous ?? { name: 'scrypt', N: newFileN, r: SCRYPT_R, p: SCRYPT_P, salt: randomBytes(16).toString('base64') };
-    const key = await deriveKey(kdf);
+  async function save(path: string, profile: string, secrets: Map<string, string>, previous: KdfParams | undefined): Promise<void> {
+    await refuseOpenDirectory(dir);
+    // Weaker parameters than today's (an old file) are replaced, with a new salt, when the file is rewritten.
+    const reuse = previous && previous.N >= newFileN && previous.r >= SCRYPT_R ? previous : undefined;
+    const kdf = reuse ?? { name: 'scrypt', N: newFileN, r: SCRYPT_R, p: SCRYPT_P, salt: randomBytes(16).toString('base64') };
+    const key = await deriveKey(kdf, previous === undefined && !(await hasFiles(dir)) ? 'create' : 'open');
     // A fresh IV for every write: reusing one under the same key would break GCM.
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(associatedData(profile, kdf));
     const data = Buffer.concat([cipher.update(JSON.stringify(Object.fromEntries(secrets)), 'utf8'), cipher.final()]);
     const file: SecretFile = {
       format: FORMAT,
-      version: 1,
+      version: VERSION,
+      profile,
       kdf,
       cipher: 'aes-256-gcm',
       iv: iv.toString('base64'),
@@ -201,29 +229,33 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
     backend: `encrypted file (${dir})`,
     get: (account) =>
       serial(async () => {
-        const loaded = await load(pathOf(account));
+        const profile = profileOfAccount(account);
+        const loaded = await load(pathOf(profile), profile);
         return loaded?.secrets.get(account) ?? null;
       }),
     set: (account, value) =>
       serial(async () => {
-        const path = pathOf(account);
-        const loaded = await load(path);
+        const profile = profileOfAccount(account);
+        const path = pathOf(profile);
+        const loaded = await load(path, profile);
         const secrets = loaded?.secrets ?? new Map<string, string>();
         secrets.set(account, value);
-        await save(path, secrets, loaded?.kdf);
+        await save(path, profile, secrets, loaded?.kdf);
       }),
-    accountsOf: (profile) =>
+    accountsOf: (name) =>
       serial(async () => {
-        const loaded = await load(pathOf(`${profile}:`));
+        const profile = profileOfAccount(`${name}:`);
+        const loaded = await load(pathOf(profile), profile);
         return loaded ? [...loaded.secrets.keys()] : [];
       }),
     delete: (account) =>
       serial(async () => {
-        const path = pathOf(account);
-        const loaded = await load(path);
+        const profile = profileOfAccount(account);
+        const path = pathOf(profile);
+        const loaded = await load(path, profile);
         if (!loaded?.secrets.delete(account)) return false;
         if (loaded.secrets.size > 0) {
-          await save(path, loaded.secrets, loaded.kdf);
+          await save(path, profile, loaded.secrets, loaded.kdf);
         } else {
           try {
             await rm(path, { force: true });
@@ -234,6 +266,25 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
         return true;
       }),
   };
+}
+
+/** Binds a ciphertext to its profile and key parameters: a file copied to another name fails to decrypt. */
+function associatedData(profile: string, kdf: KdfParams): Buffer {
+  return Buffer.from(JSON.stringify([FORMAT, VERSION, profile, kdf.name, kdf.N, kdf.r, kdf.p, kdf.salt]), 'utf8');
+}
+
+function otherProfile(path: string, profile: string, owner: string | undefined): SecretStoreError {
+  return new SecretStoreError(Code.SECRET_FILE_OTHER_PROFILE, `${path} belongs to another profile${owner ? ` (${JSON.stringify(owner)})` : ''}, not to ${profile}: its secrets are not used`, {
+    hint: `A secret file is not copied between profiles. Move it back (or aside), then store ${profile}'s secrets again: tokenctl configure -p ${profile} --client-secret-stdin`,
+  });
+}
+
+async function hasFiles(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).some((name) => name.endsWith('.enc'));
+  } catch {
+    return false;
+  }
 }
 
 function unwritable(path: string, error: unknown): SecretStoreError {

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createCipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -62,7 +63,7 @@ describe('file secret store', () => {
     expect((await readdir(dir)).sort()).toEqual(['crm.enc', 'erp.enc']);
 
     const file = await readJson(join(dir, 'erp.enc'));
-    expect(file).toMatchObject({ format: 'tokenctl-secrets', version: 1, kdf: { name: 'scrypt', N: TEST_N, r: 8, p: 1 }, cipher: 'aes-256-gcm' });
+    expect(file).toMatchObject({ format: 'tokenctl-secrets', version: 2, profile: 'erp', kdf: { name: 'scrypt', N: TEST_N, r: 8, p: 1 }, cipher: 'aes-256-gcm' });
     expect(Buffer.from(file.iv, 'base64')).toHaveLength(12);
     expect(Buffer.from(file.tag, 'base64')).toHaveLength(16);
     expect(Buffer.from(file.kdf.salt, 'base64').length).toBeGreaterThanOrEqual(16);
@@ -130,18 +131,24 @@ describe('file secret store', () => {
     expect(await s.delete('erp:cache-key')).toBe(false);
   });
 
-  it('keeps the scrypt cost written in the file, whatever the reading store would use for new files', async () => {
+  it('reads a file with the scrypt cost written in it, and raises a weaker cost when it rewrites the file', async () => {
     await store().set('erp:client-secret', SECRET);
-    const other = store(PASSPHRASE, { scryptN: 2 ** 12 });
-    expect(await other.get('erp:client-secret')).toBe(SECRET);
-    await other.set('erp:cache-key', 'k');
-    expect((await readJson(join(dir, 'erp.enc'))).kdf.N).toBe(TEST_N);
+    const stronger = store(PASSPHRASE, { scryptN: 2 ** 12 });
+    expect(await stronger.get('erp:client-secret')).toBe(SECRET);
+    const salt = (await readJson(join(dir, 'erp.enc'))).kdf.salt;
+    await stronger.set('erp:cache-key', 'k');
+    const rewritten = await readJson(join(dir, 'erp.enc'));
+    expect(rewritten.kdf.N).toBe(2 ** 12);
+    expect(rewritten.kdf.salt).not.toBe(salt);
+    // A store with a lower cost for new files never lowers an existing file's.
+    await store().set('erp:other', 'v');
+    expect((await readJson(join(dir, 'erp.enc'))).kdf.N).toBe(2 ** 12);
   });
 
-  it('defaults to scrypt N = 2^15', async () => {
+  it("defaults to OWASP's minimum, scrypt N = 2^17, r = 8, p = 1", async () => {
     const s = createFileSecretStore({ dir, passphrase: async () => PASSPHRASE });
     await s.set('erp:client-secret', SECRET);
-    expect((await readJson(join(dir, 'erp.enc'))).kdf).toMatchObject({ N: 2 ** 15, r: 8, p: 1 });
+    expect((await readJson(join(dir, 'erp.enc'))).kdf).toMatchObject({ N: 2 ** 17, r: 8, p: 1 });
     expect(await s.get('erp:client-secret')).toBe(SECRET);
   });
 
@@ -191,7 +198,7 @@ describe('file secret store', () => {
   it.each([
     ['not JSON', 'garbage{', 'SECRET_FILE_INVALID', 'not JSON'],
     ['another format', JSON.stringify({ format: 'something-else' }), 'SECRET_FILE_INVALID', '"format"'],
-    ['a newer version', JSON.stringify({ format: 'tokenctl-secrets', version: 2 }), 'SECRET_FILE_VERSION', 'version 2'],
+    ['a newer version', JSON.stringify({ format: 'tokenctl-secrets', version: 3 }), 'SECRET_FILE_VERSION', 'version 3'],
     ['an absurd scrypt cost', null, 'SECRET_FILE_INVALID', '"kdf"'],
     ['a short IV', null, 'SECRET_FILE_INVALID', '"iv"'],
   ])('a file with %s is refused before any passphrase is asked', async (_name, content, code, detail) => {
@@ -224,3 +231,63 @@ function flip(base64: string): string {
   bytes[0] = (bytes[0] ?? 0) ^ 0x01;
   return bytes.toString('base64');
 }
+
+describe('a secret file belongs to its profile', () => {
+  it("another profile's file copied over this one's is refused as belonging to another profile", async () => {
+    const s = store();
+    await s.set('erp:client-secret', 'erp-secret');
+    await s.set('crm:client-secret', 'crm-secret');
+    await writeFile(join(dir, 'crm.enc'), await readFile(join(dir, 'erp.enc')));
+    const error = await rejection(store().get('crm:client-secret'));
+    expect(error).toMatchObject({ code: 'SECRET_FILE_OTHER_PROFILE', exitCode: 4, message: expect.stringContaining('belongs to another profile ("erp")') });
+    expect(error.message).not.toContain('erp-secret');
+  });
+
+  it('renaming the profile inside a copied file does not help: the ciphertext is bound to its profile', async () => {
+    await store().set('erp:client-secret', 'erp-secret');
+    const file = await readJson(join(dir, 'erp.enc'));
+    await writeFile(join(dir, 'crm.enc'), JSON.stringify({ ...file, profile: 'crm' }));
+    const error = await rejection(store().get('crm:client-secret'));
+    expect(error).toMatchObject({ code: 'SECRET_FILE_DECRYPT', exitCode: 4 });
+  });
+
+  it('reads a version 1 file (no associated data), checks its accounts, and rewrites it as version 2', async () => {
+    const legacy = (accounts: Record<string, string>) => {
+      const salt = randomBytes(16);
+      const key = scryptSync(PASSPHRASE, salt, 32, { N: TEST_N, r: 8, p: 1 });
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const data = Buffer.concat([cipher.update(JSON.stringify(accounts), 'utf8'), cipher.final()]);
+      const kdf = { name: 'scrypt', N: TEST_N, r: 8, p: 1, salt: salt.toString('base64') };
+      return JSON.stringify({ format: 'tokenctl-secrets', version: 1, kdf, cipher: 'aes-256-gcm', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') });
+    };
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(join(dir, 'erp.enc'), legacy({ 'erp:client-secret': 'old-secret' }));
+    await writeFile(join(dir, 'crm.enc'), legacy({ 'erp:client-secret': 'old-secret' }));
+    const s = store();
+    expect(await s.get('erp:client-secret')).toBe('old-secret');
+    expect(await rejection(s.get('crm:client-secret'))).toMatchObject({ code: 'SECRET_FILE_OTHER_PROFILE' });
+    await s.set('erp:cache-key', 'k');
+    expect(await readJson(join(dir, 'erp.enc'))).toMatchObject({ version: 2, profile: 'erp' });
+    expect(await store().get('erp:client-secret')).toBe('old-secret');
+  });
+
+  it("asks for the passphrase to create the store's first file, to open it afterwards", async () => {
+    const purposes: string[] = [];
+    const asking = (purpose: 'open' | 'create') => {
+      purposes.push(purpose);
+      return Promise.resolve(PASSPHRASE);
+    };
+    await createFileSecretStore({ dir, scryptN: TEST_N, passphrase: asking }).set('erp:client-secret', SECRET);
+    await createFileSecretStore({ dir, scryptN: TEST_N, passphrase: asking }).set('crm:client-secret', SECRET);
+    await createFileSecretStore({ dir, scryptN: TEST_N, passphrase: asking }).get('erp:client-secret');
+    expect(purposes).toEqual(['create', 'open', 'open']);
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a secrets directory other users can write to (exit 2)', async () => {
+    await store().set('erp:client-secret', SECRET);
+    await chmod(dir, 0o777);
+    expect(await rejection(store().get('erp:client-secret'))).toMatchObject({ code: 'DIR_INSECURE', exitCode: 2 });
+    await chmod(dir, 0o700);
+  });
+});
