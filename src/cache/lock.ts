@@ -3,7 +3,7 @@ import { open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Code, NetworkError } from '../errors.js';
+import { CliError, Code, NetworkError } from '../errors.js';
 import { ensurePrivateDir, refuseOpenDirectory } from '../profiles/atomic-file.js';
 
 export interface ProfileLockOptions<T = unknown> {
@@ -214,7 +214,7 @@ async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Pro
       await sleep(Math.min(pollMs * (0.5 + Math.random()), Math.max(deadline - now, 1)));
     }
   } catch (error) {
-    if (error instanceof NetworkError) throw error;
+    if (error instanceof CliError) throw error;
     throw new NetworkError(Code.LOCK_FAILED, `cannot take the lock file ${lockPath}: ${(error as Error).message}`, {
       hint: `Check that ${dirname(lockPath)} belongs to you and is writable.`,
       cause: error,

@@ -291,3 +291,19 @@ describe('a secret file belongs to its profile', () => {
     await chmod(dir, 0o700);
   });
 });
+
+describe.skipIf(process.platform === 'win32')('directories other users can write to are refused like profiles/', () => {
+  it('the cache directory and the locks directory (exit 2)', async () => {
+    const { createTokenCache } = await import('../../src/cache/token-cache.js');
+    const { withProfileLock } = await import('../../src/cache/lock.js');
+    const cacheDir = join(root, 'cache');
+    const locksDir = join(root, 'locks');
+    await mkdir(cacheDir, { mode: 0o700 });
+    await mkdir(locksDir, { mode: 0o700 });
+    await chmod(cacheDir, 0o775);
+    await chmod(locksDir, 0o757);
+    const cache = createTokenCache({ dir: cacheDir, keyStore: store(), keyAccount: (p) => `${p}:cache-key` });
+    expect(await rejection(cache.read('erp', 'k'))).toMatchObject({ code: 'DIR_INSECURE', exitCode: 2 });
+    expect(await rejection(withProfileLock(join(locksDir, 'erp.lock'), { timeoutMs: 1000 }, async () => 'ran'))).toMatchObject({ code: 'DIR_INSECURE', exitCode: 2 });
+  });
+});
