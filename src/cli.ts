@@ -24,6 +24,7 @@ Exit codes:
 
 Environment:
   NO_COLOR, FORCE_COLOR   turn colour off or on (colour is used only on a terminal)
+  TOKENCTL_ALLOWED_HOSTS  hosts credentials may be sent to, e.g. login.microsoftonline.com,*.corp.example
 `;
 
 const DECODE_EXAMPLES = `
