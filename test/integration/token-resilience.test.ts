@@ -120,7 +120,7 @@ describe('what is sent, and discovery fallbacks', () => {
       ['token', '--issuer', `${withMetadata.url}/tenant-a`, '--client-id', 'svc', '--scope', 'read', '--scope', 'write', '--resource', 'https://api.example.com', '--audience', 'orders', '--param', 'tenant=a=b'],
       { env: secretEnv },
     );
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(`tokenctl: sending the client secret of client svc to 127.0.0.1\n`);
     expect(result.code).toBe(0);
     expect(withMetadata.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /tenant-a/.well-known/openid-configuration',
@@ -147,12 +147,14 @@ describe('what is sent, and discovery fallbacks', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const file = join(mkdtempSync(join(tmpdir(), 'tokenctl-assertion-')), 'token');
-    writeFileSync(file, 'first.federated.token\n');
-    const idp = await server([{ status: 503, onServe: () => writeFileSync(file, 'second.federated.token\n') }]);
+    // Federated tokens are JWTs: a file holding anything else is never sent.
+    const jwt = (sub: string) => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ sub })).toString('base64url')}.c2ln`;
+    writeFileSync(file, `${jwt('first')}\n`);
+    const idp = await server([{ status: 503, onServe: () => writeFileSync(file, `${jwt('second')}\n`) }]);
     const result = await runCli(tokenArgs(idp.url, '--client-assertion-file', file));
     expect(result.code).toBe(0);
     const assertions = idp.requests.map((r) => new URLSearchParams(r.body).get('client_assertion'));
-    expect(assertions).toEqual(['first.federated.token', 'second.federated.token']);
+    expect(assertions).toEqual([jwt('first'), jwt('second')]);
   });
 
   it('a missing --client-assertion-file is exit 2 naming the file, not an internal error', async () => {
