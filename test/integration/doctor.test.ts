@@ -64,7 +64,11 @@ describe('tokenctl doctor', () => {
   it('--online compares the clock with the identity provider', async () => {
     const result = await doctor(['-p', 'old', '--online', '--json']);
     const clock = (JSON.parse(result.stdout).checks as Array<{ detail: string; status: string }>).find((c) => c.detail.startsWith('clock'));
-    expect(clock).toMatchObject({ status: 'problem', detail: expect.stringMatching(/^clock (59\d|60\d) s ahead of 127\.0\.0\.1:\d+$/) });
+    expect(clock).toMatchObject({ status: 'problem', detail: expect.stringMatching(/^clock \d+ s ahead of 127\.0\.0\.1:\d+$/) });
+    // The emulator runs 600 s ahead; a slow (loaded) machine only adds to what doctor measures.
+    const offset = Number(/^clock (\d+) s/.exec(clock?.detail ?? '')?.[1]);
+    expect(offset).toBeGreaterThanOrEqual(590);
+    expect(offset).toBeLessThan(900);
   });
 
   it('an unreadable profile file and a world-readable config dir are problems', async () => {
