@@ -206,7 +206,7 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
     // The request must use exactly the secrets that will be saved, whatever else the environment holds.
     const requestIo: Io = { ...io, env: { ...io.env, [SECRET_ENV]: undefined, [CERTIFICATE_PASSWORD_ENV]: undefined, [CERTIFICATE_KEY_PASSWORD_ENV]: undefined } };
     const prepared = await prepareTokenRequest(settings, {}, requestIo, options.verbose, async (kind) => secrets[kind]);
-    const outcome = await sendTokenRequest(prepared, io, options);
+    const outcome = await sendTokenRequest(prepared, io, { ...options, checkPermissions: true });
     const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
     const entry = toCache(outcome.token, new Date(io.now().getTime() - outcome.elapsedMs));
     const profile = await withProfileWriteLock(layout, name, async () => {

@@ -31,7 +31,7 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     io.stdout.write(curlCommand(prepared.request, { caFile: session.settings.caFile, proxy: session.settings.proxy }));
     return;
   }
-  const outcome = await sendTokenRequest(prepared, io, options);
+  const outcome = await sendTokenRequest(prepared, io, { ...options, checkPermissions: true });
   const claims = tokenClaims(outcome.token.accessToken);
   const expectations = mergeExpectations(profile.expectations, options.expectations);
   const { failures, unchecked } = checkExpectations(claims, expectations);

@@ -1,5 +1,6 @@
 import { headerNotes, payloadNotes, tokenObservations, type ClaimNote } from './claims.js';
 import type { DecodedJwt, JsonObject } from './parse.js';
+import { audienceFormatNote } from './permissions.js';
 import { TIME_CLAIMS, isoDate, relativeTime, tokenValidity, type Validity } from './time.js';
 
 export interface TimeClaim {
@@ -60,7 +61,7 @@ export function unmetExpectations(payload: JsonObject, expected: Expectations): 
       problems.push(
         aud === undefined
           ? `the token has no aud claim; expected ${JSON.stringify(expected.audience)}`
-          : `aud is ${JSON.stringify(aud)}, expected ${JSON.stringify(expected.audience)}`,
+          : (audienceFormatNote(expected.audience, payload) ?? `aud is ${JSON.stringify(aud)}, expected ${JSON.stringify(expected.audience)}`),
       );
     }
   }

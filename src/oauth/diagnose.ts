@@ -231,7 +231,8 @@ export function diagnoseRefusal(refusal: Refusal, context: RequestContext): Diag
   }
   if (refusal.error === undefined && refusal.status === 401) return byChallenge(refusal, context, vendor);
   if (refusal.error === undefined && (refusal.status === 404 || refusal.status === 405)) {
-    const tenant = byWords(refusal, context, vendor);
+    const words = [refusal.description, refusal.json?.errorSummary, refusal.json?.message].filter((part) => typeof part === 'string').join(' ');
+    const tenant = PATTERNS.tenantUnknown.test(words) ? byWords(refusal, context, vendor) : undefined;
     if (tenant) return tenant;
     // These products answer 404 for a realm, authorization server or environment that does not exist.
     if (refusal.status === 404 && (vendor === 'keycloak' || vendor === 'okta' || vendor === 'pingone')) {
@@ -242,7 +243,11 @@ export function diagnoseRefusal(refusal: Refusal, context: RequestContext): Diag
     }
     return {
       code: Code.TOKEN_ENDPOINT_WRONG,
-      hint: `Nothing answers token requests at ${context.tokenUrl.href} (HTTP ${refusal.status}): check --token-url (for example …/oauth2/v2.0/token on Entra ID, …/realms/REALM/protocol/openid-connect/token on Keycloak, …/oauth2/default/v1/token on Okta, …/oauth/token on Auth0), or give --issuer to discover it.`,
+      hint: `Nothing answers token requests at ${context.tokenUrl.href} (HTTP ${refusal.status}): check --token-url (${
+        vendor === 'entra'
+          ? 'https://login.microsoftonline.com/TENANT/oauth2/v2.0/token, or let --tenant build it'
+          : 'for example …/realms/REALM/protocol/openid-connect/token on Keycloak, …/oauth2/default/v1/token on Okta, …/oauth/token on Auth0, …/as/token.oauth2 on PingFederate, …/oauth2/token on Spring Authorization Server'
+      }), or give --issuer to discover it.`,
     };
   }
   if (refusal.error === 'invalid_scope' && vendor === 'entra') return { code: Code.SCOPE_INVALID, hint: ONE_DEFAULT_SCOPE };

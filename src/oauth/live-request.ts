@@ -20,6 +20,7 @@ import { warn, type Io } from '../output/io.js';
 import { secretReader } from '../output/prompts.js';
 import { startSpinner } from '../output/spinner.js';
 import { formatTrace } from '../output/trace.js';
+import { missingPermissionsWarning } from '../jwt/permissions.js';
 
 function describeCredential(credential: ClientCredential, io: Io, verbose: boolean): void {
   if (!verbose) return;
@@ -81,13 +82,25 @@ export async function prepareTokenRequest(
   return { request, transport };
 }
 
+/** The payload of a JWT access token; undefined for an opaque one. */
+function tokenPayload(token: string): Record<string, unknown> | undefined {
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sends a prepared request with the real clock, network and --verbose trace. */
 export interface OutputMode {
   verbose: boolean;
   json: boolean;
+  /** Warn about a token that grants nothing (always for configure and validate; with -v for token). */
+  checkPermissions?: boolean;
 }
 
-export async function sendTokenRequest({ request, transport }: PreparedRequest, io: Io, { verbose, json }: OutputMode): Promise<TokenOutcome> {
+export async function sendTokenRequest({ request, transport }: PreparedRequest, io: Io, { verbose, json, checkPermissions }: OutputMode): Promise<TokenOutcome> {
   const timings: ConnectionTimings = {};
   const stopSpinner = startSpinner(io, `requesting a token from ${request.endpoint.tokenUrl.host}…`, { verbose, json });
   const dispatcher = createDispatcher(transport, timings);
@@ -105,6 +118,10 @@ export async function sendTokenRequest({ request, transport }: PreparedRequest, 
       conceal: (secret) => io.scrubber.add(secret, request.clientId),
     });
     for (const warning of outcome.warnings) warn(io, warning);
+    if (verbose || checkPermissions) {
+      const permissions = missingPermissionsWarning(tokenPayload(outcome.token.accessToken));
+      if (permissions) warn(io, permissions);
+    }
     if (verbose) {
       const ids = Object.entries(outcome.requestIds).map(([name, value]) => `${name} ${value}`);
       io.stderr.write(io.stderr.color.dim(`token received in ${outcome.elapsedMs} ms after ${outcome.attempts} attempt(s)${ids.length ? `; ${ids.join(', ')}` : ''}\n`));
