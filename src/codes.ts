@@ -114,6 +114,8 @@ export const Code = catalogue({
   EMPTY_TOKEN: [usage, 'The input holds no token.'],
   INPUT_TOO_LARGE: [usage, 'The input is larger than any token.'],
   OPAQUE_TOKEN: [usage, 'An opaque (reference) token: it is not a JWT and cannot be decoded.'],
+  JWT_TRUNCATED: [usage, 'The token was shortened (… or ...) or cut: parts of it are missing.'],
+  TOKEN_IS_A_FILE: [usage, 'decode was given the path of an existing file as the token: use --file PATH or @PATH.'],
   JWT_ENCRYPTED: [usage, 'An encrypted token (JWE), which only its audience can read.'],
   JWT_SEGMENT_COUNT: [usage, 'The token does not have the three segments of a JWT.'],
   JWT_EMPTY_SEGMENT: [usage, 'A segment of the token is empty.'],

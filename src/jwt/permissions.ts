@@ -40,3 +40,18 @@ export function audienceFormatNote(expected: string, payload: JsonObject): strin
   const sameApi = expected.toLowerCase().includes(guid.toLowerCase());
   return `${version} carry the API's application ID (GUID) as aud, not its Application ID URI: expected ${JSON.stringify(expected)}, the token has ${JSON.stringify(guid)}${sameApi ? ' (the same API)' : ''}. Expect --expect-aud ${guid}, or have the API accept the GUID (v1.0 tokens carry the URI; the API's manifest, requestedAccessTokenVersion, decides the format)`;
 }
+
+const asList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : [];
+
+/** Roles wherever products put them: roles (Entra, many), Keycloak's realm_access and resource_access. */
+export function grantedRoles(payload: JsonObject): string[] {
+  const realm = payload.realm_access as { roles?: unknown } | undefined;
+  const clients = typeof payload.resource_access === 'object' && payload.resource_access !== null ? Object.values(payload.resource_access as Record<string, { roles?: unknown }>) : [];
+  return [...new Set([...asList(payload.roles), ...asList(realm?.roles), ...clients.flatMap((client) => asList(client?.roles))])];
+}
+
+/** Scopes wherever products put them: scp (Entra, Okta), scope (RFC 9068, string or list), Auth0's permissions. */
+export function grantedScopes(payload: JsonObject): string[] {
+  return [...new Set([...asList(payload.scp), ...asList(payload.scope), ...asList(payload.permissions)])];
+}

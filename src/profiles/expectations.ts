@@ -1,5 +1,5 @@
 import { parseCompactJwt, type JsonObject } from '../jwt/parse.js';
-import { audienceFormatNote, isEntraToken } from '../jwt/permissions.js';
+import { audienceFormatNote, grantedRoles, grantedScopes, isEntraToken } from '../jwt/permissions.js';
 import type { Profile } from './profile.js';
 
 export type Expectations = Profile['expectations'];
@@ -44,10 +44,10 @@ export function checkExpectations(claims: JsonObject | undefined, expected: Expe
   if (expected.issuer !== undefined && claims.iss !== expected.issuer) {
     failures.push(`iss is ${JSON.stringify(claims.iss ?? null)}, expected ${JSON.stringify(expected.issuer)}`);
   }
-  const roles = asList(claims.roles);
+  const roles = grantedRoles(claims);
   const missingRoles = (expected.roles ?? []).filter((role) => !roles.includes(role));
   if (missingRoles.length) failures.push(`roles lack ${missingRoles.join(', ')} (the token has ${roles.length ? roles.join(', ') : 'none'}): ${isEntraToken(claims) ? 'grant the app these application permissions and admin consent' : 'grant the client these roles on the server'}`);
-  const scopes = [...asList(claims.scp), ...asList(claims.scope)];
+  const scopes = grantedScopes(claims);
   const missingScopes = (expected.scopes ?? []).filter((scope) => !scopes.includes(scope));
   if (missingScopes.length) failures.push(`scopes lack ${missingScopes.join(', ')} (the token has ${scopes.length ? scopes.join(' ') : 'none'})`);
   return { failures };
