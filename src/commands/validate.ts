@@ -61,10 +61,11 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     ...Object.entries(report.requestIds).map(([name, value]) => `  ${name.padEnd(12)} ${value}`),
   ];
   if (failures.length) {
-    // On failure stdout stays empty: the report goes to stderr with the error (with --json, stderr is
-    // the one error object, so the report is left out).
-    if (!options.json) io.stderr.write(`${lines.join('\n')}\n`);
-    throw new CheckFailedError(Code.EXPECTATION_FAILED, `the token does not meet profile ${profile.name}'s expectations: ${failures.join('; ')}`, {
+    // With --json the whole report is data on stdout, failures included, and stderr the one error
+    // object; in text, stdout stays empty on failure and the report goes to stderr with the error.
+    if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else io.stderr.write(`${lines.join('\n')}\n`);
+    throw new CheckFailedError(Code.EXPECTATION_FAILED, `the token does not meet profile ${profile.name}'s expectations: ${failures.map((failure) => failure.why).join('; ')}`, {
       hint: `Fix the app's permissions or the request (e.g. --resource), or change the expectation: tokenctl configure -p ${profile.name} --expect-…`,
     });
   }
