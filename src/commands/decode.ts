@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import { CheckFailedError, Code, UsageError } from '../errors.js';
 import { claimAt, explainToken, unmetExpectations, type Explanation } from '../jwt/explain.js';
 import { cleanTokenInput, MAX_TOKEN_INPUT_BYTES } from '../jwt/input.js';
@@ -39,7 +40,6 @@ async function profileTokenText(name: string, io: Io, verbose: boolean): Promise
 }
 
 async function readTokenFile(path: string): Promise<string> {
-  const { readFile, stat } = await import('node:fs/promises');
   try {
     if ((await stat(path)).size > MAX_TOKEN_INPUT_BYTES) {
       throw new UsageError(Code.INPUT_TOO_LARGE, `${path} is larger than 1 MiB; a token is never that long`, { hint: 'Point --file at a file holding only the token, or the token response.' });
@@ -53,8 +53,7 @@ async function readTokenFile(path: string): Promise<string> {
 
 /** True for an argument that names an existing file rather than being a token. */
 async function isExistingFile(argument: string): Promise<boolean> {
-  if (argument.length > 4096 || /^eyJ/.test(argument)) return false;
-  const { stat } = await import('node:fs/promises');
+  if (argument.length > 4096 || /^eyJ/.test(argument) || argument.includes('\0')) return false;
   return stat(argument).then((entry) => entry.isFile(), () => false);
 }
 
