@@ -33,7 +33,7 @@ _tokenctl_profiles() {
 # Succeeds when option $2 of command $1 ('' before the command) takes a value.
 _tokenctl_takes_value() {
   case $1 in
-    decode) case $2 in --claim|--leeway|--jwks|--key|--expect-aud|--expect-iss|--ca-file|-p|--profile) return 0 ;; esac ;;
+    decode) case $2 in --file|--claim|--leeway|--jwks|--key|--expect-aud|--expect-iss|--expect-role|--expect-scope|--ca-file|-p|--profile) return 0 ;; esac ;;
     token) case $2 in --tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|-p|--profile|--min-validity|-o|--output) return 0 ;; esac ;;
     configure) case $2 in -p|--profile|--tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|--expect-aud|--expect-iss|--expect-role|--expect-scope|--store|--secret-expires) return 0 ;; esac ;;
     validate) case $2 in -p|--profile|--expect-aud|--expect-iss|--expect-role|--expect-scope) return 0 ;; esac ;;
@@ -57,8 +57,8 @@ _tokenctl_complete() {
       esac ;;
     decode)
       case $2 in
-        '') _tokenctl_words "$cur" --claim --require-valid --leeway --verify --jwks --key --expect-aud --expect-iss --ca-file -p --profile -h --help -V --version --json --no-color -v --verbose ;;
-        --jwks|--key|--ca-file) _tokenctl_files "$cur" ;;
+        '') _tokenctl_words "$cur" --file --claim --require-valid --leeway --verify --jwks --key --expect-aud --expect-iss --expect-role --expect-scope --ca-file -p --profile -h --help -V --version --json --no-color -v --verbose ;;
+        --file|--jwks|--key|--ca-file) _tokenctl_files "$cur" ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
       esac ;;
     token)

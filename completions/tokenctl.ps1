@@ -40,8 +40,15 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
       "description": "explain a JWT offline: header, claims, times, and what they mean",
       "options": [
         {
+          "long": "--file",
+          "description": "read the token from this file (a token, a token response, a header, …)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
           "long": "--claim",
-          "description": "print one claim: a string raw, anything else as JSON",
+          "description": "print one claim, or a dotted path (realm_access.roles): a string raw, anything else as JSON",
           "value": {
             "kind": "text"
           }
@@ -85,6 +92,20 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         {
           "long": "--expect-iss",
           "description": "exit 7 unless iss is exactly this value",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--expect-role",
+          "description": "exit 7 unless the token carries this role (roles, realm_access, resource_access); repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--expect-scope",
+          "description": "exit 7 unless the token carries this scope (scp, scope, permissions); repeatable",
           "value": {
             "kind": "text"
           }

@@ -270,8 +270,9 @@ export function buildProgram(io: Io, only?: string): Command {
       .command('decode')
       .summary('explain a JWT offline: header, claims, times, and what they mean')
       .description('Decode a JWT and explain it. The signature is verified only with --verify, --jwks or --key.')
-      .argument('[token]', 'the token; omit it or pass - to read stdin')
-      .option('--claim <name>', 'print one claim: a string raw, anything else as JSON')
+      .argument('[token]', 'the token (or a pasted response, header or log line); @PATH reads a file; omit it or pass - to read stdin')
+      .option('--file <path>', 'read the token from this file (a token, a token response, a header, …)')
+      .option('--claim <name>', 'print one claim, or a dotted path (realm_access.roles): a string raw, anything else as JSON')
       .option('--require-valid', 'exit 7 if the token is expired or not yet valid')
       .option('--leeway <seconds>', 'clock tolerance for --require-valid and --verify, at most a day', seconds(SECONDS_RANGES.clockTolerance), 0)
       .option('--verify', "verify the signature with the keys the issuer publishes ({iss}/.well-known/openid-configuration)")
@@ -279,6 +280,8 @@ export function buildProgram(io: Io, only?: string): Command {
       .option('--key <file>', 'verify against this public key: PEM (SPKI or certificate) or JWK (implies --verify)')
       .option('--expect-aud <audience>', 'exit 7 unless aud is (or contains) this value')
       .option('--expect-iss <issuer>', 'exit 7 unless iss is exactly this value')
+      .option('--expect-role <role>', 'exit 7 unless the token carries this role (roles, realm_access, resource_access); repeatable', collect)
+      .option('--expect-scope <scope>', 'exit 7 unless the token carries this scope (scp, scope, permissions); repeatable', collect)
       .option('--ca-file <pem>', 'also trust this CA when fetching keys (NODE_EXTRA_CA_CERTS works too)')
       .option(PROFILE_OPTION, "decode this profile's current token (from the cache, fetched if needed)")
       .addHelpText('after', DECODE_EXAMPLES)
@@ -286,6 +289,9 @@ export function buildProgram(io: Io, only?: string): Command {
         const options: DecodeOptions = {
           ...globals(command),
           token,
+          file: raw.file as string | undefined,
+          expectRoles: (raw.expectRole as string[] | undefined) ?? [],
+          expectScopes: (raw.expectScope as string[] | undefined) ?? [],
           claim: raw.claim as string | undefined,
           requireValid: Boolean(raw.requireValid),
           leewaySeconds: raw.leeway as number,

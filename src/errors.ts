@@ -2,10 +2,37 @@ import { Code, type CodeEntry, type CodeName, type CodeWithExit, type ExitCode }
 
 export { Code, ExitCode } from './codes.js';
 
+/** Facts about a failure that a script or a ticket can carry: `--json` errors include them as fields. */
+export interface ErrorDetails {
+  /** HTTP status of the answer the failure is about. */
+  httpStatus?: number;
+  /** The OAuth `error` and `error_description` (RFC 6749 §5.2), as the server sent them (secrets scrubbed). */
+  oauthError?: string;
+  errorDescription?: string;
+  errorUri?: string;
+  /** Entra ID's AADSTS codes. */
+  aadstsCodes?: number[];
+  traceId?: string;
+  correlationId?: string;
+  /** The server's timestamp of the failure. */
+  timestamp?: string;
+  /** Request-id headers of the answer (x-ms-request-id, x-request-id, …). */
+  requestIds?: Record<string, string>;
+  /** The scheme and parameters of a WWW-Authenticate or Proxy-Authenticate challenge. */
+  challenge?: string;
+  /** The host the request went to. */
+  host?: string;
+  /** Requests sent before giving up. */
+  attempts?: number;
+  /** Where a network failure happened. */
+  phase?: 'dns' | 'connect' | 'tls' | 'proxy' | 'response';
+}
+
 export interface CliErrorOptions {
   /** The next step for the user: what to run or change. */
   hint?: string;
   cause?: unknown;
+  details?: ErrorDetails;
 }
 
 /**
@@ -18,6 +45,8 @@ export abstract class CliError extends Error {
   readonly code: CodeName;
   readonly exitCode: ExitCode;
   readonly hint: string | undefined;
+  /** Filled in as the failure travels up: the engine adds the attempts made. */
+  readonly details: ErrorDetails;
 
   protected constructor(entry: CodeEntry, message: string, options: CliErrorOptions = {}) {
     // The types admit only catalogue entries; this keeps a cast or plain JavaScript from slipping past.
@@ -28,6 +57,7 @@ export abstract class CliError extends Error {
     this.code = entry.code as CodeName;
     this.exitCode = entry.exitCode;
     this.hint = options.hint;
+    this.details = { ...options.details };
   }
 }
 

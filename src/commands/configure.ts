@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Code, UsageError } from '../errors.js';
+import { CheckFailedError, Code, UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, SECRET_ENV, loadCertificateFromSettings, readSecretFile, type SecretKind, stripTrailingNewline, type SecretSources } from '../oauth/credential.js';
 import { checkTenant, planEndpoint } from '../oauth/endpoint.js';
@@ -8,7 +8,7 @@ import { buildTokenRequest } from '../oauth/request.js';
 import { mergeSettings, type RequestSettings } from '../oauth/settings.js';
 import { warn, type GlobalOptions, type Io } from '../output/io.js';
 import { ask, canPrompt, secretReader } from '../output/prompts.js';
-import { checkExpectations, keyClaims, mergeExpectations, tokenClaims, type Expectations } from '../profiles/expectations.js';
+import { checkExpectations, keyClaims, mergeExpectations, tokenClaims, type ExpectationFailure, type Expectations } from '../profiles/expectations.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import { PROFILE_SCHEMA_VERSION, type Profile } from '../profiles/profile.js';
 import { cacheKeyAccount, openRepository, openTokenCache, profileCacheKey, storedSecretReader, toCache, withProfileWriteLock } from '../profiles/session.js';
@@ -156,7 +156,7 @@ interface Summary {
   profile: Profile;
   authMethod: string;
   outcome: TokenOutcome | undefined;
-  expectationFailures: string[];
+  expectationFailures: ExpectationFailure[];
 }
 
 export async function configureCommand(options: ConfigureOptions, io: Io): Promise<void> {
@@ -206,7 +206,7 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
     // The request must use exactly the secrets that will be saved, whatever else the environment holds.
     const requestIo: Io = { ...io, env: { ...io.env, [SECRET_ENV]: undefined, [CERTIFICATE_PASSWORD_ENV]: undefined, [CERTIFICATE_KEY_PASSWORD_ENV]: undefined } };
     const prepared = await prepareTokenRequest(settings, {}, requestIo, options.verbose, async (kind) => secrets[kind]);
-    const outcome = await sendTokenRequest(prepared, io, options);
+    const outcome = await sendTokenRequest(prepared, io, { ...options, checkPermissions: true });
     const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
     const entry = toCache(outcome.token, new Date(io.now().getTime() - outcome.elapsedMs));
     const profile = await withProfileWriteLock(layout, name, async () => {
@@ -237,6 +237,11 @@ export async function configureCommand(options: ConfigureOptions, io: Io): Promi
     summary = { profile, authMethod, outcome: undefined, expectationFailures: [] };
   }
   printSummary(summary, io, options.json);
+  if (summary.expectationFailures.length) {
+    throw new CheckFailedError(Code.EXPECTATION_FAILED, `profile ${name} was saved, but its token does not meet the expectations: ${summary.expectationFailures.map((failure) => failure.why).join('; ')}`, {
+      hint: `Fix the app's permissions or the request (e.g. --resource), or change the expectation: tokenctl configure -p ${name} --expect-…`,
+    });
+  }
 
   /** Secrets first, under new accounts, then the profile that points at them, then the old accounts go. */
   async function save(): Promise<Profile> {
@@ -283,7 +288,7 @@ async function removeReplaced(existing: Profile | undefined, profile: Profile, p
 function printSummary({ profile, authMethod, outcome, expectationFailures }: Summary, io: Io, json: boolean): void {
   const claims = outcome ? tokenClaims(outcome.token.accessToken) : undefined;
   const endpoint = profile.settings.tenant ? `Entra ID tenant ${profile.settings.tenant}` : (profile.settings.tokenUrl ?? `issuer ${profile.settings.issuer}`);
-  for (const failure of expectationFailures) warn(io, `expectation not met: ${failure}`);
+  if (!json) for (const failure of expectationFailures) warn(io, `expectation not met: ${failure.why}`);
   if (json) {
     const doc = {
       profile: profile.name,

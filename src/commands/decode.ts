@@ -1,6 +1,7 @@
 import { escapeControl } from '../escape.js';
+import { readFile, stat } from 'node:fs/promises';
 import { CheckFailedError, Code, UsageError } from '../errors.js';
-import { explainToken, unmetExpectations, type Explanation } from '../jwt/explain.js';
+import { claimAt, explainToken, unmetExpectations, type Explanation } from '../jwt/explain.js';
 import { cleanTokenInput, MAX_TOKEN_INPUT_BYTES } from '../jwt/input.js';
 import { parseCompactJwt } from '../jwt/parse.js';
 import type { Verification } from '../jwt/verify-result.js';
@@ -8,8 +9,12 @@ import { renderExplanation } from '../output/decode-view.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 
 export interface DecodeOptions extends GlobalOptions {
-  /** The token, "-" for stdin, or undefined (stdin when it is not a terminal). */
+  /** The token, "-" for stdin, "@PATH" for a file, or undefined (stdin when it is not a terminal). */
   token: string | undefined;
+  /** Read the token from this file. */
+  file: string | undefined;
+  expectRoles: string[];
+  expectScopes: string[];
   claim: string | undefined;
   requireValid: boolean;
   leewaySeconds: number;
@@ -35,8 +40,37 @@ async function profileTokenText(name: string, io: Io, verbose: boolean): Promise
   return token.accessToken;
 }
 
-async function readTokenInput(token: string | undefined, io: Io): Promise<string> {
-  if (token !== undefined && token !== '-') return token;
+async function readTokenFile(path: string): Promise<string> {
+  try {
+    if ((await stat(path)).size > MAX_TOKEN_INPUT_BYTES) {
+      throw new UsageError(Code.INPUT_TOO_LARGE, `${path} is larger than 1 MiB; a token is never that long`, { hint: 'Point --file at a file holding only the token, or the token response.' });
+    }
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(Code.FILE_UNREADABLE, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { hint: 'Check the path and its permissions.', cause: error });
+  }
+}
+
+/** True for an argument that names an existing file rather than being a token. */
+async function isExistingFile(argument: string): Promise<boolean> {
+  if (argument.length > 4096 || /^eyJ/.test(argument) || argument.includes('\0')) return false;
+  return stat(argument).then((entry) => entry.isFile(), () => false);
+}
+
+async function readTokenInput(token: string | undefined, file: string | undefined, io: Io): Promise<string> {
+  if (file !== undefined && token !== undefined) {
+    throw new UsageError(Code.CONFLICTING_OPTIONS, 'give either a token or --file PATH, not both', { hint: 'tokenctl decode --file token.txt' });
+  }
+  if (file !== undefined) return readTokenFile(file);
+  if (token !== undefined && token.startsWith('@') && token.length > 1) return readTokenFile(token.slice(1));
+  if (token !== undefined && token !== '-') {
+    // A file name is not a token: say so rather than report it as a malformed JWT.
+    if (await isExistingFile(token)) {
+      throw new UsageError(Code.TOKEN_IS_A_FILE, `${token} is a file, not a token`, { hint: `To decode the token in it: tokenctl decode --file ${token} (or @${token}).` });
+    }
+    return token;
+  }
   if (token === undefined && io.stdin.isTTY) {
     throw new UsageError(Code.NO_TOKEN, 'no token given', {
       hint: 'Pass the token as an argument, or pipe it in: tokenctl decode < token.txt',
@@ -77,7 +111,7 @@ export async function decodeCommand(options: DecodeOptions, io: Io): Promise<voi
   if (options.profile !== undefined && options.token !== undefined) {
     throw new UsageError(Code.CONFLICTING_OPTIONS, 'give either a token or -p NAME, not both', { hint: 'tokenctl decode -p NAME decodes the profile\'s current token.' });
   }
-  const text = options.profile !== undefined ? await profileTokenText(options.profile, io, options.verbose) : await readTokenInput(options.token, io);
+  const text = options.profile !== undefined ? await profileTokenText(options.profile, io, options.verbose) : await readTokenInput(options.token, options.file, io);
   const token = parseCompactJwt(cleanTokenInput(text));
   const explanation = explainToken(token, io.now(), options.leewaySeconds);
 
@@ -94,7 +128,7 @@ export async function decodeCommand(options: DecodeOptions, io: Io): Promise<voi
     verification = await verifySignature(token, source, announced);
   }
 
-  const unmet = unmetExpectations(token.payload, { audience: options.expectAudience, issuer: options.expectIssuer });
+  const unmet = unmetExpectations(token.payload, { audience: options.expectAudience, issuer: options.expectIssuer, roles: options.expectRoles, scopes: options.expectScopes });
   if (unmet.length > 0) {
     throw new CheckFailedError(Code.EXPECTATION_FAILED, `the token does not meet expectations: ${unmet.join('; ')}`, {
       hint: 'Request the token for the right resource (scope or audience), or check which issuer the API trusts.',
@@ -107,11 +141,12 @@ export async function decodeCommand(options: DecodeOptions, io: Io): Promise<voi
   }
 
   if (options.claim !== undefined) {
-    if (!Object.hasOwn(token.payload, options.claim)) {
+    const found = claimAt(token.payload, options.claim);
+    if (!found) {
       const names = Object.keys(token.payload).join(', ');
-      throw new CheckFailedError(Code.CLAIM_MISSING, `the token has no ${JSON.stringify(options.claim)} claim`, { hint: `Its claims are: ${names || 'none'}.` });
+      throw new CheckFailedError(Code.CLAIM_MISSING, `the token has no ${JSON.stringify(options.claim)} claim`, { hint: `Its claims are: ${names || 'none'}. A dotted path reaches inside objects and lists: realm_access.roles, resource_access.CLIENT.roles, roles.0.` });
     }
-    const value = token.payload[options.claim];
+    const value = found.value;
     io.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
     return;
   }

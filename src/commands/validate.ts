@@ -32,7 +32,7 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     io.stdout.write(curlCommand(prepared.request, { caFile: session.settings.caFile, proxy: session.settings.proxy }));
     return;
   }
-  const outcome = await sendTokenRequest(prepared, io, options);
+  const outcome = await sendTokenRequest(prepared, io, { ...options, checkPermissions: true });
   const claims = tokenClaims(outcome.token.accessToken);
   const expectations = mergeExpectations(profile.expectations, options.expectations);
   const { failures, unchecked } = checkExpectations(claims, expectations);
@@ -64,10 +64,11 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     ...Object.entries(report.requestIds).map(([name, value]) => `  ${name.padEnd(12)} ${value}`),
   ];
   if (failures.length) {
-    // On failure stdout stays empty: the report goes to stderr with the error (with --json, stderr is
-    // the one error object, so the report is left out).
-    if (!options.json) io.stderr.write(`${lines.join('\n')}\n`);
-    throw new CheckFailedError(Code.EXPECTATION_FAILED, `the token does not meet profile ${profile.name}'s expectations: ${failures.join('; ')}`, {
+    // With --json the whole report is data on stdout, failures included, and stderr the one error
+    // object; in text, stdout stays empty on failure and the report goes to stderr with the error.
+    if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else io.stderr.write(`${lines.join('\n')}\n`);
+    throw new CheckFailedError(Code.EXPECTATION_FAILED, `the token does not meet profile ${profile.name}'s expectations: ${failures.map((failure) => failure.why).join('; ')}`, {
       hint: `Fix the app's permissions or the request (e.g. --resource), or change the expectation: tokenctl configure -p ${profile.name} --expect-…`,
     });
   }

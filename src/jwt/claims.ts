@@ -1,6 +1,7 @@
 import type { JsonObject } from './parse.js';
+import { grantedRoles, grantedScopes, isEntraToken, missingPermissionsWarning } from './permissions.js';
 
-type Source = 'RFC 7515' | 'RFC 7519' | 'RFC 7800' | 'RFC 8693' | 'RFC 9068' | 'OpenID Connect' | 'Entra ID';
+type Source = 'RFC 7515' | 'RFC 7519' | 'RFC 7800' | 'RFC 8693' | 'RFC 9068' | 'OpenID Connect' | 'Entra ID' | 'Keycloak' | 'Okta' | 'Auth0' | 'PingOne' | 'PingFederate';
 
 interface ClaimInfo {
   source: Source;
@@ -125,35 +126,149 @@ function describe(table: Record<string, ClaimInfo>, object: JsonObject): ClaimNo
 export const headerNotes = (header: JsonObject): ClaimNote[] => describe(HEADER_PARAMS, header);
 export const payloadNotes = (payload: JsonObject): ClaimNote[] => describe(PAYLOAD_CLAIMS, payload);
 
-function isEntra(payload: JsonObject): boolean {
-  const iss = typeof payload.iss === 'string' ? payload.iss : '';
-  return 'tid' in payload || /login\.microsoftonline\.(com|us)|sts\.windows\.net|login\.partner\.microsoftonline\.cn|login\.chinacloudapi\.cn/.test(iss);
+/** A note about the token as a whole: a stable id scripts can key on, and its text. */
+export interface TokenNote {
+  id: string;
+  text: string;
 }
+
+export type TokenIssuer = 'entra' | 'keycloak' | 'okta' | 'auth0' | 'pingone' | 'pingfederate' | 'other';
+
+/** Which product minted the token, from its issuer and the claims only that product writes. */
+export function tokenIssuer(payload: JsonObject): TokenIssuer {
+  const iss = typeof payload.iss === 'string' ? payload.iss : '';
+  if (isEntraToken(payload)) return 'entra';
+  if (/\/realms\/[^/]+\/?$/.test(iss) || 'realm_access' in payload || 'resource_access' in payload) return 'keycloak';
+  if (/\.(okta|oktapreview|okta-emea)\.com(\/|$)/.test(iss) || ('cid' in payload && 'ver' in payload)) return 'okta';
+  if (/\.auth0\.com\/?$/.test(iss) || 'gty' in payload) return 'auth0';
+  if (/auth\.pingone\.[a-z.]+\//.test(iss) || 'env' in payload || 'p1.userId' in payload) return 'pingone';
+  if (/\/as\/?$|pingfederate/i.test(iss)) return 'pingfederate';
+  return 'other';
+}
+
+/** Claims each product writes, explained in plain language. */
+const VENDOR_CLAIMS: Record<Exclude<TokenIssuer, 'entra' | 'other'>, Record<string, ClaimInfo>> = {
+  keycloak: {
+    realm_access: { source: 'Keycloak', note: 'Realm roles of the subject ({"roles": [...]}); for client credentials, the roles of the client\'s service account.' },
+    resource_access: { source: 'Keycloak', note: 'Client roles, per client ID ({"CLIENT": {"roles": [...]}}): what the subject may do in each client (API).' },
+    azp: { source: 'Keycloak', note: 'Authorized party: the client ID that requested the token.' },
+    typ: { source: 'Keycloak', note: (value) => `Keycloak token type ${JSON.stringify(value)} (Bearer for access tokens, ID for ID tokens, Refresh for refresh tokens).` },
+    session_state: { source: 'Keycloak', note: 'The Keycloak session the token belongs to.' },
+    sid: { source: 'Keycloak', note: 'The Keycloak session ID.' },
+    'allowed-origins': { source: 'Keycloak', note: 'Web origins allowed to use the token (CORS), from the client\'s Web origins setting.' },
+    clientId: { source: 'Keycloak', note: 'The client whose service account this token belongs to (client credentials).' },
+    clientHost: { source: 'Keycloak', note: 'Address of the host that requested the service-account token.' },
+    clientAddress: { source: 'Keycloak', note: 'IP address the service-account token was requested from.' },
+    preferred_username: { source: 'Keycloak', note: 'Username; service-account-CLIENT for a client-credentials token.' },
+    scope: { source: 'Keycloak', note: 'Client scopes granted, space-separated (from the client\'s Default and requested Optional client scopes).' },
+  },
+  okta: {
+    cid: { source: 'Okta', note: 'Client ID of the app that requested the token.' },
+    uid: { source: 'Okta', note: 'Okta user ID of the subject (absent in client-credentials tokens).' },
+    scp: { source: 'Okta', note: 'Scopes granted, as an array; for client credentials, custom scopes of the authorization server.' },
+    ver: { source: 'Okta', note: 'Okta access token format version.' },
+    sub: { source: 'Okta', note: 'Subject: the user, or the client ID for a client-credentials token.' },
+    auth_time: { source: 'Okta', note: 'When the user signed in.' },
+  },
+  auth0: {
+    gty: { source: 'Auth0', note: (value) => `Grant type that produced the token${value === 'client-credentials' ? ': client credentials (a machine-to-machine application)' : ` (${JSON.stringify(value)})`}.` },
+    azp: { source: 'Auth0', note: 'Client ID of the application that requested the token.' },
+    permissions: { source: 'Auth0', note: 'Permissions of the API granted to the caller (RBAC, "Add Permissions in the Access Token").' },
+    org_id: { source: 'Auth0', note: 'The Auth0 Organization the token was issued for.' },
+    sub: { source: 'Auth0', note: 'Subject: CLIENT_ID@clients for a client-credentials token, else the user ID.' },
+  },
+  pingone: {
+    env: { source: 'PingOne', note: 'PingOne environment ID the token was issued in.' },
+    org: { source: 'PingOne', note: 'PingOne organization ID.' },
+    client_id: { source: 'PingOne', note: 'The application (client) that requested the token.' },
+    sid: { source: 'PingOne', note: 'PingOne session ID.' },
+    'p1.userId': { source: 'PingOne', note: 'PingOne user ID of the subject.' },
+    'p1.region': { source: 'PingOne', note: 'Region of the PingOne environment.' },
+  },
+  pingfederate: {
+    client_id: { source: 'PingFederate', note: 'The OAuth client that requested the token.' },
+    scope: { source: 'PingFederate', note: 'Scopes granted (PingFederate writes them as a list or a string).' },
+    Username: { source: 'PingFederate', note: 'Username from the access token mapping.' },
+    OrgName: { source: 'PingFederate', note: 'Organization name from the access token mapping.' },
+  },
+};
+
+/** Claim notes in the terms of the product that issued the token; generic ones otherwise. */
+export function issuerClaimNotes(payload: JsonObject): ClaimNote[] {
+  const issuer = tokenIssuer(payload);
+  const general = payloadNotes(payload);
+  if (issuer === 'entra' || issuer === 'other') {
+    // Entra's readings of scp, roles and ver are Entra's own: elsewhere they would mislead.
+    return issuer === 'entra' ? general : general.filter((note) => note.source !== 'Entra ID');
+  }
+  const own = describe(VENDOR_CLAIMS[issuer], payload);
+  const named = new Set(own.map((note) => note.name));
+  const others = general.filter((note) => !named.has(note.name) && note.source !== 'Entra ID');
+  // Namespaced custom claims (Auth0 and others): a URL as the claim name.
+  const custom = Object.keys(payload)
+    .filter((name) => /^https?:\/\//.test(name) && !named.has(name))
+    .map((name) => ({ name, source: 'custom', note: 'A namespaced custom claim added by a rule or action of the identity provider.' }));
+  return [...own, ...others, ...custom].sort((a, b) => Object.keys(payload).indexOf(a.name) - Object.keys(payload).indexOf(b.name));
+}
+
+const PRODUCT_NAMES: Record<TokenIssuer, string> = {
+  entra: 'Entra ID',
+  keycloak: 'Keycloak',
+  okta: 'Okta',
+  auth0: 'Auth0',
+  pingone: 'PingOne',
+  pingfederate: 'PingFederate',
+  other: 'the issuer',
+};
 
 /** What the token as a whole says: kind, flow, and anything a support engineer should notice. */
-export function tokenObservations(header: JsonObject, payload: JsonObject, signature: string): string[] {
-  const notes: string[] = [];
+export function tokenObservations(header: JsonObject, payload: JsonObject, signature: string): TokenNote[] {
+  const notes: TokenNote[] = [];
+  const note = (id: string, text: string) => notes.push({ id, text });
   const has = (name: string) => payload[name] !== undefined;
+  const issuer = tokenIssuer(payload);
+  const idToken = has('nonce') || has('at_hash');
 
-  if (isEntra(payload)) {
-    if (has('scp')) notes.push('Delegated token: it carries scp, so it was issued on behalf of a signed-in user.');
-    else if (has('roles') || payload.idtyp === 'app') {
-      notes.push('App-only token: it carries roles and no scp, so it was issued to an application (client credentials), not on behalf of a user.');
-    } else {
-      notes.push('App-only token without roles or scp: the calling app was granted no application permission on this API (admin consent missing?).');
+  if (issuer === 'entra') {
+    if (has('scp')) note('entra-delegated', 'Delegated token: it carries scp, so it was issued on behalf of a signed-in user.');
+    else if (has('roles')) note('entra-app-only', 'App-only token: it carries roles and no scp, so it was issued to an application (client credentials), not on behalf of a user.');
+    else if (!idToken) {
+      const permissions = missingPermissionsWarning(payload);
+      note('entra-no-permissions', `${payload.idtyp === 'app' ? 'App-only token (idtyp "app") ' : 'Token '}without roles or scp: ${permissions ? permissions.replace(/^the token carries neither roles nor scp: /, '') : 'it grants no permission.'}`);
     }
     if (payload.ver === '1.0' && typeof payload.iss === 'string' && payload.iss.includes('/v2.0')) {
-      notes.push('ver is 1.0 but iss is a v2.0 issuer: unusual, check which issuer the API expects.');
+      note('entra-version-mismatch', 'ver is 1.0 but iss is a v2.0 issuer: unusual, check which issuer the API expects.');
+    }
+  } else if (issuer !== 'other') {
+    const name = PRODUCT_NAMES[issuer];
+    const clientCredentials =
+      (issuer === 'keycloak' && typeof payload.preferred_username === 'string' && payload.preferred_username.startsWith('service-account-')) ||
+      (issuer === 'okta' && payload.sub === payload.cid) ||
+      (issuer === 'auth0' && payload.gty === 'client-credentials') ||
+      ((issuer === 'pingone' || issuer === 'pingfederate') && has('client_id') && !has('sub'));
+    note(`${issuer}-token`, `${name} ${idToken ? 'ID' : 'access'} token${clientCredentials ? ' issued to a client (client credentials)' : ''}.`);
+    const roles = grantedRoles(payload);
+    const scopes = grantedScopes(payload);
+    if (!idToken && roles.length === 0 && scopes.length === 0) {
+      note('no-permissions', `It carries no roles, scopes or permissions: an API that checks them will answer 403. ${NO_PERMISSION_FIX[issuer]}`);
     }
   } else if (has('scope') || has('client_id')) {
-    notes.push(has('sub') && payload.sub !== payload.client_id ? 'OAuth access token issued on behalf of a subject.' : 'OAuth access token issued to a client (client credentials).');
+    note(has('sub') && payload.sub !== payload.client_id ? 'oauth-delegated' : 'oauth-client-credentials', has('sub') && payload.sub !== payload.client_id ? 'OAuth access token issued on behalf of a subject.' : 'OAuth access token issued to a client (client credentials).');
   }
-  if (has('nonce') || has('at_hash')) notes.push('Looks like an OpenID Connect ID token: it proves a sign-in to the client and should not be sent to APIs.');
-  if (header.alg === 'none' || signature === '') notes.push('Unsecured token (alg "none" or no signature): anyone could have written it; never accept it.');
+  if (idToken) note('id-token', 'Looks like an OpenID Connect ID token: it proves a sign-in to the client and should not be sent to APIs.');
+  if (header.alg === 'none' || signature === '') note('unsecured', 'Unsecured token (alg "none" or no signature): anyone could have written it; never accept it.');
   if (typeof payload.exp === 'number' && typeof payload.iat === 'number') {
     const lifetime = payload.exp - payload.iat;
-    if (lifetime > 0) notes.push(`Issued for ${Math.round(lifetime / 60)} minutes (iat to exp).`);
+    if (lifetime > 0) note('lifetime', `Issued for ${Math.round(lifetime / 60)} minutes (iat to exp).`);
   }
-  if (Array.isArray(payload.aud) && payload.aud.length > 1) notes.push(`Issued for ${payload.aud.length} audiences.`);
+  if (Array.isArray(payload.aud) && payload.aud.length > 1) note('audiences', `Issued for ${payload.aud.length} audiences.`);
   return notes;
 }
+
+const NO_PERMISSION_FIX: Record<Exclude<TokenIssuer, 'entra' | 'other'>, string> = {
+  keycloak: "In Keycloak, assign roles to the client's service account (Clients > (the client) > Service accounts roles).",
+  okta: 'In Okta, request a custom scope of the authorization server with --scope.',
+  auth0: "In Auth0, authorize the application for the API and select its permissions (Applications > APIs > Machine to Machine Applications), with RBAC's Add Permissions in the Access Token on.",
+  pingone: 'In PingOne, grant the application scopes of the resource (the application\'s Resources tab).',
+  pingfederate: 'In PingFederate, allow scopes for the client and request them with --scope.',
+};

@@ -1,5 +1,6 @@
 import type { UsageCode } from '../codes.js';
 import { Code, UsageError } from '../errors.js';
+import { TRUNCATION_MARK } from './input.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -57,14 +58,37 @@ function decodeJsonSegment(segment: string, name: 'header' | 'payload'): JsonObj
   return value as JsonObject;
 }
 
+const TRUNCATED_HINT = 'Copy the whole token again: displays and logs shorten long tokens (… or ...), and a cut copy loses the end. tokenctl decode --file PATH reads one from a file.';
+
+/** The header, when the first segment is a complete one: shown so a truncated token still tells something. */
+function headerIfComplete(segment: string | undefined): JsonObject | undefined {
+  try {
+    return segment ? decodeJsonSegment(segment, 'header') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function truncatedError(why: string, headerSegment: string | undefined): UsageError {
+  const header = headerIfComplete(headerSegment);
+  return new UsageError(Code.JWT_TRUNCATED, `the token is truncated: ${why}${header ? `. Its header decodes: ${JSON.stringify(header)}` : ''}`, { hint: TRUNCATED_HINT });
+}
+
+/** JSON that stopped in the middle, as JSON.parse words it. */
+const UNFINISHED_JSON = /Unexpected end|Unterminated|end of JSON|Expected .* after/i;
+
 /** Splits and decodes a compact JWS. Every way it can be malformed has its own message. */
 export function parseCompactJwt(token: string): DecodedJwt {
+  const mark = TRUNCATION_MARK.exec(token);
+  if (mark) throw truncatedError(`it contains "${mark[0]}" where characters were left out`, token.split(/\.|…/)[0]);
   const segments = token.split('.');
   if (segments.length === 5) {
     throw new UsageError(Code.JWT_ENCRYPTED, 'this is an encrypted token (JWE, 5 segments): it cannot be decoded without the recipient\'s private key', {
       hint: 'Only the service the token was issued for can decrypt it. Ask the identity provider for an unencrypted (signed) token if you need to read it.',
     });
   }
+  if (segments.length === 1 && token.startsWith('eyJ')) throw truncatedError('it ends inside the header (a JWT has three segments separated by dots)', undefined);
+  if (segments.length === 2 && headerIfComplete(segments[0])) throw truncatedError('it ends after the payload: the signature segment is missing', segments[0]);
   if (segments.length === 1) {
     throw new UsageError(Code.OPAQUE_TOKEN, `this is not a JWT: it has no dots (${token.length} characters), so it is an opaque (reference) token or not a token at all`, {
       hint: 'Opaque tokens carry no readable claims; only the issuer can describe them (token introspection, RFC 7662).',
@@ -75,7 +99,15 @@ export function parseCompactJwt(token: string): DecodedJwt {
   }
   const [headerPart, payloadPart, signature] = segments as [string, string, string];
   const header = decodeJsonSegment(headerPart, 'header');
-  const payload = decodeJsonSegment(payloadPart, 'payload');
+  let payload: JsonObject;
+  try {
+    payload = decodeJsonSegment(payloadPart, 'payload');
+  } catch (error) {
+    // A payload that stops mid-way, with a header that decodes: the copy was cut, not garbled.
+    const cut = error instanceof UsageError && ((error.entry === Code.JWT_BAD_BASE64URL && error.message.includes('cut short')) || (error.entry === Code.JWT_NOT_JSON && UNFINISHED_JSON.test(error.message)));
+    if (cut) throw truncatedError('the payload stops in the middle', headerPart);
+    throw error;
+  }
   if (signature !== '') checkBase64Url(signature, SEGMENT_NAMES[2]);
   return { header, payload, signature, compact: token };
 }

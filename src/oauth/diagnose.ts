@@ -1,13 +1,19 @@
 import type { AuthMethod } from '../choices.js';
 import { Code, type CodeWithExit, type ExitCode } from '../codes.js';
+import { entraDiagnosis, ONE_DEFAULT_SCOPE } from './diagnose-entra.js';
+import { AUTH_METHOD_PLACE, CLIENT_PLACE, detectVendor, ENABLE_GRANT, SCOPE_PLACE, SECRET_PLACE, TENANT_WORD, VENDOR_NAMES, type Vendor } from './diagnose-vendor.js';
 
 /** What was asked, so a hint can name the flag to change. */
 export interface RequestContext {
   provider: 'entra' | 'generic';
+  tokenUrl: URL;
   authMethod: AuthMethod;
   tenant?: string | undefined;
   clientId: string;
   scope?: string | undefined;
+  /** --resource values as sent (RFC 8707 `resource` for a generic server). */
+  resources?: string[] | undefined;
+  audience?: string | undefined;
   /** From discovery metadata, when known. */
   authMethodsSupported?: string[] | undefined;
   /** SHA-1 thumbprint of the certificate used, for certificate hints. */
@@ -16,8 +22,19 @@ export interface RequestContext {
   secretLooksLikeGuid?: boolean;
 }
 
-const ONE_DEFAULT_SCOPE =
-  'Client credentials take exactly one scope, RESOURCE/.default: pass the API with --resource (for example --resource api://<app-id>), not individual permissions. What the app may do comes from the API permissions an admin granted.';
+/** An answer that refused the request, as data. */
+export interface Refusal {
+  status: number;
+  /** The OAuth `error`, or the error field of a product's own JSON shape. */
+  error?: string | undefined;
+  /** The whole error_description. */
+  description?: string | undefined;
+  aadsts: number[];
+  /** WWW-Authenticate of a 401. */
+  challenge?: string | undefined;
+  contentType?: string | undefined;
+  json?: Record<string, unknown> | undefined;
+}
 
 /** What an identity provider's refusal means: a catalogue code and the next step. */
 export interface Diagnosis {
@@ -25,83 +42,214 @@ export interface Diagnosis {
   hint?: string;
 }
 
-/** The fix for each Entra ID error code a machine client meets in practice. */
-function entraDiagnosis(code: number, context: RequestContext): Diagnosis | undefined {
-  switch (code) {
-    case 7000215:
-      return { code: Code.CLIENT_SECRET_INVALID, hint: context.secretLooksLikeGuid
-        ? 'The secret sent looks like a GUID: that is the secret\'s ID. Send its Value instead (shown once, when the secret was created under Certificates & secrets).'
-        : 'The client secret is wrong. Send the secret\'s Value (shown once when it was created), not its Secret ID; if it is lost, create a new secret under Certificates & secrets.' };
-    case 7000222:
-      return { code: Code.CLIENT_SECRET_EXPIRED, hint: 'The client secret has expired. Create a new one under Certificates & secrets in the app registration, then use the new value.' };
-    case 700016:
-      return { code: Code.CLIENT_NOT_FOUND, hint: `No application with client ID ${context.clientId} exists in this tenant. Check --client-id (the Application (client) ID), --tenant, and the cloud (--cloud): an app registered in another tenant or cloud is not found here.` };
-    case 90002:
-      return { code: Code.TENANT_NOT_FOUND, hint: `Tenant ${context.tenant ?? '(none given)'} was not found. Check --tenant (the Directory (tenant) ID, or a verified domain) and the cloud: --cloud usgov or china for those clouds.` };
-    case 50049:
-      return { code: Code.CLOUD_MISMATCH, hint: 'Entra ID does not know this authority for the tenant: the cloud is wrong. Check --cloud (public, usgov, china) or --authority-host.' };
-    case 70011:
-    case 1002012:
-    case 700022:
-      return { code: Code.SCOPE_INVALID, hint: ONE_DEFAULT_SCOPE };
-    case 500011:
-      return { code: Code.RESOURCE_NOT_FOUND, hint: 'The API (resource) is not known in this tenant: check the Application ID URI under Expose an API, and that an admin has granted consent so the API\'s service principal exists in this tenant.' };
-    case 700027:
-      return { code: Code.CERTIFICATE_NOT_REGISTERED, hint: `The certificate assertion was rejected: upload this certificate${context.thumbprint ? ` (thumbprint ${context.thumbprint})` : ''} under Certificates & secrets, check --thumbprint, and use --send-x5c if the app trusts certificates by subject name and issuer.` };
-    case 700024:
-      return { code: Code.ASSERTION_TIME_INVALID, hint: "The client assertion is outside its validity window: check this machine's clock (tokenctl signs a fresh assertion for every request), or lower --assertion-lifetime." };
-    case 7000112:
-      return { code: Code.CLIENT_DISABLED, hint: 'The application is disabled in this tenant: an admin must enable the enterprise application (Properties, Enabled for users to sign in).' };
-    case 7000218:
-      return { code: Code.CREDENTIAL_NOT_SENT, hint: 'No credential was sent: give a client secret (TOKENCTL_CLIENT_SECRET, --client-secret-stdin, --client-secret-file) or a certificate (--certificate).' };
-    case 7000229:
-      return { code: Code.SERVICE_PRINCIPAL_MISSING, hint: 'The app has no service principal in this tenant: an admin must add the enterprise application or grant consent.' };
-    case 53003:
-      return { code: Code.CONDITIONAL_ACCESS_BLOCKED, hint: 'A Conditional Access policy blocked the request: ask an admin which workload-identity policy applies to this app.' };
-    case 900144:
-      return { code: Code.PARAMETER_MISSING, hint: 'A required parameter is missing from the request; --verbose shows what was sent.' };
-    case 900023:
-      return { code: Code.TENANT_MALFORMED, hint: 'The tenant is malformed: give the Directory (tenant) ID (a GUID) or a verified domain with --tenant.' };
-    default:
-      return undefined;
-  }
+/** Each class of mistake, recognised by the words products use for it (Keycloak, Okta, Auth0, Ping, Spring, …). */
+const PATTERNS = {
+  publicClient: /public client|client is public|not supported for public clients/i,
+  grantNotAllowed:
+    /not enabled to retrieve service account|service accounts? (is |are )?not enabled|grant[ _]type\b.*\bnot (allowed|authorized|enabled|supported)|not (authorized|allowed|permitted) to use (the provided|this) grant|unauthorized grant type|unsupported grant type|client_credentials\b.*\bnot (allowed|enabled|supported)|not authorized to request .*client.credentials|configured grant types/i,
+  secretExpired: /secret\b.*\bexpired|expired\b.*\bsecret/i,
+  disabled: /client\b.*\b(is )?disabled|disabled client|client\b.*\b(inactive|not active)|application\b.*\bis disabled/i,
+  authMethod:
+    /authentication method|client authenticator|token[_ ]endpoint[_ ]auth[_ ]method|is configured (for|to use)|unsupported (client )?authentication|client_secret_(basic|post) (is )?not (allowed|supported)|private_key_jwt|client_secret_jwt|signed jwt|authentication failed: authentication_method/i,
+  secretWrong: /invalid client secret|client secret (supplied|provided)?.*\b(is )?(invalid|incorrect|wrong)|client_secret\b.*\binvalid|secret (does not|doesn't) match|bad client credentials|authentication failed: client_secret\b/i,
+  clientUnknown: /client\b.*\b(not found|does not exist|unknown|not registered)|unknown client|invalid value for 'client_id'|no client (with|for)|authentication failed: client_id\b/i,
+  tenantUnknown: /realm does not exist|realm\b.*\bnot found|tenant\b.*\bnot found|environment\b.*\bnot found|resource not found: .*\(authorizationserver\)/i,
+  audienceMissing: /no audience|audience\b.*\b(is )?(required|missing|must be (provided|specified))|audience parameter/i,
+  apiNotGranted: /client-grant|not authorized to access|not assigned to a role|no (client )?grant (for|to)/i,
+  serviceNotFound: /service not found|resource\b.*\bnot found|unknown (audience|resource)|invalid (audience|resource)|audience is invalid/i,
+  scopeRequired: /does not have any configured default scopes|'scope' must be provided|scope\b.*\b(is )?(required|missing)/i,
+  policy: /policy evaluation failed|access policy|no matching polic|denied by polic/i,
+  credentialsRejected: /invalid client credentials|invalid client or|client authentication failed|bad credentials|^\s*unauthorized\s*$|authentication failed/i,
+};
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function otherMethodHint(context: RequestContext): string {
+function hasMethodWords(text: string): AuthMethod | undefined {
+  const named = /client_secret_basic|client_secret_post|private_key_jwt/.exec(text)?.[0] as AuthMethod | undefined;
+  return named;
+}
+
+function otherMethodHint(context: RequestContext, vendor: Vendor): string {
   const supported = context.authMethodsSupported?.length ? ` The server advertises: ${context.authMethodsSupported.join(', ')}.` : '';
+  const place = AUTH_METHOD_PLACE[vendor];
   switch (context.authMethod) {
     case 'client_secret_basic':
-      return `Check the client ID and secret. If they are right, the server may expect them in the request body: try --auth-method client_secret_post.${supported}`;
+      return `Check the client ID and secret. If they are right, the server may expect them in the request body: try --auth-method client_secret_post.${supported}${place}`;
     case 'client_secret_post':
-      return `Check the client ID and secret. If they are right, the server may expect HTTP Basic authentication: try --auth-method client_secret_basic.${supported}`;
+      return `Check the client ID and secret. If they are right, the server may expect HTTP Basic authentication: try --auth-method client_secret_basic.${supported}${place}`;
     case 'private_key_jwt':
-      return `Check that the public key or certificate is registered for this client, and the assertion audience (--assertion-audience token-endpoint|issuer|URL).${supported}`;
+      return `Check that the public key or certificate is registered for this client, and the assertion audience (--assertion-audience token-endpoint|issuer|URL).${supported}${place}`;
   }
 }
 
-/** What an OAuth error response (RFC 6749 §5.2) means, Entra's AADSTS codes first. */
-export function diagnoseOAuthError(error: string, aadsts: number | undefined, context: RequestContext): Diagnosis {
-  const entra = aadsts === undefined ? undefined : entraDiagnosis(aadsts, context);
-  if (entra) return entra;
-  switch (error) {
+/** What the server wants instead of the method used, from its own words. */
+function authMethodHint(refusal: Refusal, context: RequestContext, vendor: Vendor): string {
+  const text = refusal.description ?? '';
+  const named = hasMethodWords(text);
+  const wanted = named && named !== context.authMethod ? named : undefined;
+  const start = wanted
+    ? `The client is registered for ${wanted}, but tokenctl used ${context.authMethod}: pass --auth-method ${wanted}${wanted === 'private_key_jwt' ? ' with --certificate (or --private-key)' : ''}, or change the client's method on the server.`
+    : `The client is not registered for ${context.authMethod}: ${context.authMethod === 'private_key_jwt' ? 'register its key or certificate, or use a secret' : `try --auth-method ${context.authMethod === 'client_secret_basic' ? 'client_secret_post' : 'client_secret_basic'}`}, or change the client's method on the server.`;
+  return `${start}${AUTH_METHOD_PLACE[vendor]}`;
+}
+
+function scopeHint(context: RequestContext, vendor: Vendor): string {
+  if (vendor === 'entra') return ONE_DEFAULT_SCOPE;
+  const asked = context.scope ? `The scope asked for was ${JSON.stringify(context.scope)}. ` : 'No scope was asked for (--scope). ';
+  return `${asked}${SCOPE_PLACE[vendor]}`;
+}
+
+function audienceArgument(vendor: Vendor): string {
+  return vendor === 'auth0' ? '--audience https://your-api-identifier (the API\'s Identifier under Applications > APIs)' : '--audience (or --resource) with the API\'s identifier';
+}
+
+/** The OAuth error and the description's words, matched against each class of mistake. */
+function byWords(refusal: Refusal, context: RequestContext, vendor: Vendor): Diagnosis | undefined {
+  // Okta's and PingOne's own error shapes put the words in errorSummary and message.
+  const text = [refusal.description, refusal.json?.errorSummary, refusal.json?.message].filter((part) => typeof part === 'string').join(' ');
+  const error = refusal.error ?? '';
+  const name = VENDOR_NAMES[vendor];
+  const Name = capitalized(name);
+  if (PATTERNS.tenantUnknown.test(text) || PATTERNS.tenantUnknown.test(error)) {
+    const word = TENANT_WORD[vendor];
+    return {
+      code: Code.TENANT_NOT_FOUND,
+      hint: `The ${word} named in the token URL (${context.tokenUrl.pathname}) does not exist on ${context.tokenUrl.host}: check its spelling and case${vendor === 'okta' ? ' (default, or the ID of a custom authorization server under Security > API)' : ''}, or use --issuer to discover the right token URL.`,
+    };
+  }
+  if (PATTERNS.publicClient.test(text)) {
+    return { code: Code.CLIENT_IS_PUBLIC, hint: `The client is a public client, which has no credentials and cannot use client credentials. Make it confidential on the server.${vendor === 'keycloak' ? ' In Keycloak: Clients > (the client) > Settings > Client authentication: On, and Service accounts roles: On.' : ''}` };
+  }
+  if (PATTERNS.grantNotAllowed.test(text)) return { code: Code.GRANT_NOT_ALLOWED, hint: `The client is not allowed the client-credentials grant on ${name}: it must be enabled for the client. ${ENABLE_GRANT[vendor]}` };
+  if (PATTERNS.secretExpired.test(text)) return { code: Code.CLIENT_SECRET_EXPIRED, hint: `The client secret has expired. ${SECRET_PLACE[vendor]}` };
+  if (PATTERNS.disabled.test(text)) return { code: Code.CLIENT_DISABLED, hint: `The client is disabled on ${name}: an administrator must enable it.` };
+  if (PATTERNS.authMethod.test(text) && (error === 'invalid_client' || error === 'unauthorized_client' || error === 'invalid_request')) {
+    return { code: Code.CLIENT_AUTH_METHOD_WRONG, hint: authMethodHint(refusal, context, vendor) };
+  }
+  if (PATTERNS.secretWrong.test(text)) return { code: Code.CLIENT_SECRET_INVALID, hint: `The client secret is wrong. ${SECRET_PLACE[vendor]}` };
+  if (PATTERNS.clientUnknown.test(text)) {
+    return { code: Code.CLIENT_NOT_FOUND, hint: `${Name} knows no client ${context.clientId}${vendor === 'keycloak' ? ' in this realm' : ''}: check --client-id against ${CLIENT_PLACE[vendor]}, and that the token URL is the right ${TENANT_WORD[vendor]}.` };
+  }
+  if (PATTERNS.credentialsRejected.test(text)) {
+    return {
+      code: Code.CLIENT_AUTH_FAILED,
+      hint: `${Name} did not accept the client ID and secret: check --client-id against ${CLIENT_PLACE[vendor]}. ${SECRET_PLACE[vendor]} ${otherMethodHint(context, vendor).replace(/^Check the client ID and secret\. /, '')}`,
+    };
+  }
+  if (PATTERNS.audienceMissing.test(text)) {
+    return { code: Code.AUDIENCE_REQUIRED, hint: `${Name} needs to know which API the token is for: pass ${audienceArgument(vendor)}.` };
+  }
+  if (PATTERNS.apiNotGranted.test(text)) {
+    return {
+      code: Code.API_ACCESS_NOT_GRANTED,
+      hint:
+        vendor === 'auth0'
+          ? 'The application is not authorized for this API: in the Auth0 dashboard, Applications > APIs > (the API) > Machine to Machine Applications, authorize this application and select its permissions.'
+          : 'The client has not been granted access to this API on the server: authorize the client for the API (and the permissions it needs).',
+    };
+  }
+  if (PATTERNS.serviceNotFound.test(text) || error === 'invalid_target' || error === 'invalid_resource') {
+    const sent = context.audience ?? context.resources?.join(', ');
+    return { code: Code.RESOURCE_NOT_FOUND, hint: `${Name} knows no API ${sent ? JSON.stringify(sent) : 'by that identifier'}: check --audience / --resource against the API's identifier${vendor === 'auth0' ? ' (Applications > APIs > Identifier, exactly, trailing slash included)' : ''}.` };
+  }
+  if (PATTERNS.scopeRequired.test(text)) {
+    return {
+      code: Code.SCOPE_REQUIRED,
+      hint: `${Name} needs a scope for this client and none was sent or configured as default: pass --scope with a scope the client is granted. ${SCOPE_PLACE[vendor]}`,
+    };
+  }
+  if (PATTERNS.policy.test(text)) {
+    return {
+      code: Code.ACCESS_DENIED,
+      hint:
+        vendor === 'okta'
+          ? "No access policy rule of the authorization server lets this client have this token: in Okta, Security > API > Authorization Servers > (server) > Access Policies, add a policy assigned to this app with a rule allowing Client Credentials and the scopes asked for."
+          : 'A policy on the server denies this client the token: ask its administrator which rule applies.',
+    };
+  }
+  return undefined;
+}
+
+/** The fallback by OAuth error code (RFC 6749 §5.2) when no words were recognised. */
+function byErrorCode(refusal: Refusal, context: RequestContext, vendor: Vendor): Diagnosis {
+  switch (refusal.error) {
     case 'invalid_client':
-      return { code: Code.CLIENT_AUTH_FAILED, hint: otherMethodHint(context) };
+      return { code: Code.CLIENT_AUTH_FAILED, hint: otherMethodHint(context, vendor) };
     case 'invalid_scope':
-      return {
-        code: Code.SCOPE_INVALID,
-        hint: context.provider === 'entra' ? ONE_DEFAULT_SCOPE : 'The server does not allow this scope for this client: check --scope against what the client is registered for.',
-      };
-    case 'invalid_target':
-      return { code: Code.RESOURCE_NOT_FOUND, hint: 'The server does not know the requested resource or audience: check --resource / --audience.' };
+      return { code: Code.SCOPE_INVALID, hint: scopeHint(context, vendor) };
     case 'unauthorized_client':
-      return { code: Code.GRANT_NOT_ALLOWED, hint: 'This client may not use the client_credentials grant: enable it for the client on the server.' };
+      // Keycloak says unauthorized_client for a wrong secret too; those words were matched above.
+      return { code: Code.GRANT_NOT_ALLOWED, hint: `The client is not allowed the client-credentials grant on ${VENDOR_NAMES[vendor]}: it must be enabled for the client. ${ENABLE_GRANT[vendor]}` };
     case 'unsupported_grant_type':
-      return { code: Code.GRANT_NOT_ALLOWED, hint: 'The endpoint does not accept the client_credentials grant: check that --token-url is the token endpoint.' };
+      return {
+        code: Code.GRANT_NOT_ALLOWED,
+        hint: `${capitalized(VENDOR_NAMES[vendor])} does not accept the client_credentials grant here: either the grant is not enabled (${ENABLE_GRANT[vendor]}) or the URL is not the token endpoint (check --token-url, or use --issuer to discover it).`,
+      };
     case 'invalid_grant':
       return { code: Code.GRANT_INVALID, hint: 'The server refused the grant: for a federated assertion (--client-assertion-file), check that the token in the file is current and trusted by the app.' };
+    case 'access_denied':
+      return { code: Code.ACCESS_DENIED, hint: 'The server denied this client the token: check that the client is allowed this API and scope on the server.' };
     case 'temporarily_unavailable':
       return { code: Code.IDP_REJECTED, hint: 'The server is temporarily unavailable: try again later.' };
     default:
       return { code: Code.IDP_REJECTED };
   }
+}
+
+/** A 401 without an OAuth body: the WWW-Authenticate challenge says what the server wanted. */
+function byChallenge(refusal: Refusal, context: RequestContext, vendor: Vendor): Diagnosis {
+  const scheme = /^\s*([A-Za-z][\w-]*)/.exec(refusal.challenge ?? '')?.[1]?.toLowerCase();
+  if (scheme === 'basic') {
+    return {
+      code: Code.CLIENT_AUTH_FAILED,
+      hint:
+        context.authMethod === 'client_secret_basic'
+          ? `The server asks for HTTP Basic credentials and did not accept the client ID and secret sent that way: check them.${AUTH_METHOD_PLACE[vendor]}`
+          : `The server asks for HTTP Basic credentials (WWW-Authenticate: Basic): try --auth-method client_secret_basic.${AUTH_METHOD_PLACE[vendor]}`,
+    };
+  }
+  if (scheme === 'bearer') {
+    return {
+      code: Code.TOKEN_ENDPOINT_WRONG,
+      hint: 'The URL asks for a Bearer token: it is an API protected by tokens, not a token endpoint. Use the token endpoint of the identity provider (--token-url), or --issuer to discover it.',
+    };
+  }
+  return {
+    code: Code.CLIENT_AUTH_FAILED,
+    hint: `The server refused the client credentials and asks for ${scheme ? `"${scheme}"` : 'another kind of'} authentication: check --client-id, the secret, and --auth-method.`,
+  };
+}
+
+/** What a refusal means: the catalogue code and the next step, in the terms of the product that answered. */
+export function diagnoseRefusal(refusal: Refusal, context: RequestContext): Diagnosis {
+  const vendor = context.provider === 'entra' ? 'entra' : detectVendor(context.tokenUrl, refusal);
+  for (const code of refusal.aadsts) {
+    const entra = entraDiagnosis(code, context);
+    if (entra) return entra;
+  }
+  if (refusal.error === undefined && refusal.status === 401) return byChallenge(refusal, context, vendor);
+  if (refusal.error === undefined && (refusal.status === 404 || refusal.status === 405)) {
+    const words = [refusal.description, refusal.json?.errorSummary, refusal.json?.message].filter((part) => typeof part === 'string').join(' ');
+    const tenant = PATTERNS.tenantUnknown.test(words) ? byWords(refusal, context, vendor) : undefined;
+    if (tenant) return tenant;
+    // These products answer 404 for a realm, authorization server or environment that does not exist.
+    if (refusal.status === 404 && (vendor === 'keycloak' || vendor === 'okta' || vendor === 'pingone')) {
+      return {
+        code: Code.TENANT_NOT_FOUND,
+        hint: `${VENDOR_NAMES[vendor]} has no ${TENANT_WORD[vendor]} at ${context.tokenUrl.pathname}: check the ${TENANT_WORD[vendor]} in --token-url (spelling and case), or use --issuer to discover the right token URL.`,
+      };
+    }
+    return {
+      code: Code.TOKEN_ENDPOINT_WRONG,
+      hint: `Nothing answers token requests at ${context.tokenUrl.href} (HTTP ${refusal.status}): check --token-url (${
+        vendor === 'entra'
+          ? 'https://login.microsoftonline.com/TENANT/oauth2/v2.0/token, or let --tenant build it'
+          : 'for example …/realms/REALM/protocol/openid-connect/token on Keycloak, …/oauth2/default/v1/token on Okta, …/oauth/token on Auth0, …/as/token.oauth2 on PingFederate, …/oauth2/token on Spring Authorization Server'
+      }), or give --issuer to discover it.`,
+    };
+  }
+  if (refusal.error === 'invalid_scope' && vendor === 'entra') return { code: Code.SCOPE_INVALID, hint: ONE_DEFAULT_SCOPE };
+  return byWords(refusal, context, vendor) ?? byErrorCode(refusal, context, vendor);
 }

@@ -1,18 +1,24 @@
 import type { CodeEntry } from '../codes.js';
-import { Code, NetworkError } from '../errors.js';
+import { CliError, Code, NetworkError, type ErrorDetails } from '../errors.js';
 import { exchange, type RawResponse } from '../http/exchange.js';
 import type { ConnectionTimings } from '../http/transport.js';
 import { clientAuthentication, type ClientAuthDeps } from './client-auth.js';
 import type { RequestContext } from './diagnose.js';
 import type { TokenRequest } from './request.js';
-import { untrustedValue } from './redact.js';
 import { decideRetry } from './retry.js';
-import { parseTokenResponse, type TokenResult } from './token-response.js';
+import { parseTokenResponse, requestIdHeaders, type TokenResult } from './token-response.js';
 import { secretForms } from '../scrub.js';
 import type { Dispatcher } from 'undici';
 
-/** Timeouts and TLS failures will not heal within this command; other network errors may. */
-const NOT_RETRIED: ReadonlySet<CodeEntry> = new Set([Code.TIMEOUT, Code.TLS_ERROR, Code.RESPONSE_TOO_LARGE]);
+/** Timeouts, TLS failures and a proxy's refusal will not heal within this command; other network errors may. */
+const NOT_RETRIED: ReadonlySet<CodeEntry> = new Set([Code.TIMEOUT, Code.TLS_ERROR, Code.RESPONSE_TOO_LARGE, Code.PROXY_AUTH_REQUIRED, Code.PROXY_ERROR]);
+
+/** How far a connection got before it failed (a timeout leaves no other trace). */
+function phaseOf(timings: ConnectionTimings, url: URL): ErrorDetails['phase'] {
+  if (timings.connectMs === undefined) return 'connect';
+  if (url.protocol === 'https:' && timings.tlsMs === undefined) return 'tls';
+  return 'response';
+}
 
 /** What --verbose shows: each attempt as it happens. Values are already redacted where needed. */
 export type TraceEvent =
@@ -45,13 +51,7 @@ export interface TokenOutcome {
   warnings: string[];
 }
 
-const REQUEST_ID_HEADERS = ['x-ms-request-id', 'client-request-id', 'x-request-id', 'x-correlation-id', 'x-amzn-requestid', 'cf-ray'];
 const CLOCK_SKEW_WARNING_SECONDS = 60;
-
-/** Request IDs for support, as the server sent them but scrubbed and escaped: a hostile server may echo anything. */
-function requestIds(headers: Record<string, string>, concealed: readonly string[]): Record<string, string> {
-  return Object.fromEntries(REQUEST_ID_HEADERS.filter((name) => headers[name]).map((name) => [name, untrustedValue((headers[name] as string).slice(0, 200), concealed)]));
-}
 
 /** The server's Date header against the local clock; client assertions fail with a skewed clock. */
 export function clockSkewWarning(dateHeader: string | undefined, receivedAt: Date): string | undefined {
@@ -78,15 +78,18 @@ function parseContext(request: TokenRequest, requestedAt: Date, concealed: reado
   const { endpoint, credential } = request;
   const context: RequestContext = {
     provider: endpoint.provider,
+    tokenUrl: endpoint.tokenUrl,
     authMethod: request.authMethod,
     tenant: endpoint.provider === 'entra' ? endpoint.tenant : undefined,
     clientId: request.clientId,
     scope: request.form.find(([name]) => name === 'scope')?.[1],
+    resources: request.form.filter(([name]) => name === 'resource').map(([, value]) => value),
+    audience: request.form.find(([name]) => name === 'audience')?.[1],
     authMethodsSupported: endpoint.provider === 'generic' ? endpoint.authMethodsSupported : undefined,
     thumbprint: credential.kind === 'certificate' ? credential.certificate.thumbprintSha1 : undefined,
     secretLooksLikeGuid: credential.kind === 'secret' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(credential.secret),
   };
-  return { ...context, tokenUrl: endpoint.tokenUrl, requestedAt, secrets: concealed };
+  return { ...context, requestedAt, secrets: concealed };
 }
 
 /**
@@ -138,15 +141,24 @@ export async function requestToken(request: TokenRequest, deps: EngineDeps): Pro
       await deps.sleep(decision.delayMs);
       continue;
     }
-    if (!response) throw failure;
+    if (!response) {
+      if (failure) Object.assign(failure.details, { host: request.endpoint.tokenUrl.host, phase: failure.details.phase ?? phaseOf(deps.timings, request.endpoint.tokenUrl), attempts: attempt });
+      throw failure;
+    }
 
-    const token = parseTokenResponse(response, parseContext(request, requestedAt, concealed));
+    let token: TokenResult;
+    try {
+      token = parseTokenResponse(response, parseContext(request, requestedAt, concealed));
+    } catch (error) {
+      if (error instanceof CliError) Object.assign(error.details, { host: request.endpoint.tokenUrl.host, attempts: attempt });
+      throw error;
+    }
     return {
       token,
       status: response.status,
       attempts: attempt,
       elapsedMs: receivedAt.getTime() - started,
-      requestIds: requestIds(response.headers, concealed),
+      requestIds: requestIdHeaders(response.headers, concealed),
       warnings: token.warnings,
     };
   }

@@ -21,6 +21,7 @@ import { warn, type Io } from '../output/io.js';
 import { secretReader } from '../output/prompts.js';
 import { startSpinner } from '../output/spinner.js';
 import { formatTrace } from '../output/trace.js';
+import { missingPermissionsWarning } from '../jwt/permissions.js';
 
 function describeCredential(credential: ClientCredential, io: Io, verbose: boolean): void {
   if (!verbose) return;
@@ -85,10 +86,22 @@ export async function prepareTokenRequest(
   return { request, transport };
 }
 
+/** The payload of a JWT access token; undefined for an opaque one. */
+function tokenPayload(token: string): Record<string, unknown> | undefined {
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sends a prepared request with the real clock, network and --verbose trace. */
 export interface OutputMode {
   verbose: boolean;
   json: boolean;
+  /** Warn about a token that grants nothing (always for configure and validate; with -v for token). */
+  checkPermissions?: boolean;
 }
 
 /** At most `limit` bytes and one more: a huge file, or an endless one (/dev/zero), is never read whole. */
@@ -114,7 +127,7 @@ export function describeDestination(request: TokenRequest, proxy: URL | undefine
   return `the ${what} of client ${request.clientId} to ${request.endpoint.tokenUrl.hostname}${proxy ? ` through the proxy ${proxy.hostname}` : ''}`;
 }
 
-export async function sendTokenRequest({ request, transport }: PreparedRequest, io: Io, { verbose, json }: OutputMode): Promise<TokenOutcome> {
+export async function sendTokenRequest({ request, transport }: PreparedRequest, io: Io, { verbose, json, checkPermissions }: OutputMode): Promise<TokenOutcome> {
   // A pipeline's log says where its credential went, so a changed profile cannot send it elsewhere unseen.
   const announce = () => {
     if (!io.stderr.isTTY && !json) io.stderr.write(`tokenctl: sending ${describeDestination(request, effectiveProxy(request.endpoint.tokenUrl, transport.proxy, io.env))}\n`);
@@ -137,6 +150,10 @@ export async function sendTokenRequest({ request, transport }: PreparedRequest, 
       sending: announce,
     });
     for (const warning of outcome.warnings) warn(io, warning);
+    if (verbose || checkPermissions) {
+      const permissions = missingPermissionsWarning(tokenPayload(outcome.token.accessToken));
+      if (permissions) warn(io, permissions);
+    }
     if (verbose) {
       const ids = Object.entries(outcome.requestIds).map(([name, value]) => `${name} ${value}`);
       io.stderr.write(io.stderr.color.dim(`token received in ${outcome.elapsedMs} ms after ${outcome.attempts} attempt(s)${ids.length ? `; ${ids.join(', ')}` : ''}\n`));

@@ -26,14 +26,41 @@ function splitScopes(scopes: readonly string[] | undefined): string[] {
   return (scopes ?? []).flatMap((scope) => scope.split(/\s+/)).filter(Boolean);
 }
 
+const GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+
+/**
+ * Splits an Entra scope or resource that names a permission (api://API/Orders.Read,
+ * https://graph.microsoft.com/User.Read.All) into the API and the permission; undefined when it names an API.
+ */
+export function permissionPath(value: string): { resource: string; permission: string } | undefined {
+  const bare = value.endsWith(DEFAULT_SUFFIX) ? value.slice(0, -DEFAULT_SUFFIX.length) : value;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]+/i.exec(bare);
+  if (!scheme) return /^[A-Za-z][\w-]*(\.[\w-]+)+$/.test(bare) ? { resource: 'https://graph.microsoft.com', permission: bare } : undefined;
+  const path = bare.slice(scheme[0].length).replace(/\/+$/, '');
+  const last = path.split('/').at(-1) ?? '';
+  if (last === '') return undefined;
+  const host = scheme[0].replace(/^[^:]+:\/\//, '').toLowerCase();
+  // Permission names: User.Read.All, Orders.ReadWrite, access_as_user, or a colon-separated custom scope.
+  const looksLikePermission = GRAPH_HOSTS.has(host) || /^[A-Za-z][\w-]*(\.[\w-]+)+$/.test(last) || last.includes(':') || /^(access_as_user|user_impersonation)$/.test(last);
+  return looksLikePermission ? { resource: `${scheme[0]}${path.slice(0, path.length - last.length).replace(/\/+$/, '')}`, permission: last } : undefined;
+}
+
 /** What --resource a permission-style scope probably meant, for the hint. */
 function resourceOf(scope: string): string {
-  const slash = scope.lastIndexOf('/');
-  return slash > 0 && scope.includes('://') ? scope.slice(0, slash) : 'https://graph.microsoft.com';
+  if (!scope.includes('://')) return 'https://graph.microsoft.com';
+  return permissionPath(scope)?.resource ?? scope.replace(/\/+$/, '');
 }
 
 /** Entra's client-credentials flow takes exactly one scope, RESOURCE/.default (AADSTS1002012, 70011). */
 export function entraScope(settings: RequestSettings): string {
+  for (const resource of settings.resources ?? []) {
+    const named = permissionPath(resource);
+    if (named) {
+      throw new UsageError(Code.RESOURCE_IS_PERMISSION, `--resource ${resource} names a permission (${named.permission}), not an API: Entra ID would be asked for scope ${resource.endsWith(DEFAULT_SUFFIX) ? resource : `${resource}${DEFAULT_SUFFIX}`} and refuse it`, {
+        hint: `Use --resource ${named.resource} (sent as scope ${named.resource}${DEFAULT_SUFFIX}); the permissions the token carries are the application permissions an admin granted, not a parameter of the request.`,
+      });
+    }
+  }
   const fromResources = (settings.resources ?? []).map((resource) => (resource.endsWith(DEFAULT_SUFFIX) ? resource : `${resource}${DEFAULT_SUFFIX}`));
   const scopes = [...new Set([...fromResources, ...splitScopes(settings.scopes)])];
   const notDefault = scopes.find((scope) => !scope.endsWith(DEFAULT_SUFFIX));

@@ -1,6 +1,6 @@
-import { Code, IdpRejectedError, NetworkError } from '../errors.js';
+import { Code, IdpRejectedError, NetworkError, type ErrorDetails } from '../errors.js';
 import type { RawResponse } from '../http/exchange.js';
-import { diagnoseOAuthError, type RequestContext } from './diagnose.js';
+import { diagnoseRefusal, type RequestContext } from './diagnose.js';
 import { excerpt, untrustedValue } from './redact.js';
 
 export interface TokenResult {
@@ -129,33 +129,89 @@ function field(value: unknown, context: ParseContext): string | undefined {
 }
 
 
-/** Entra puts the AADSTS code in error_codes and at the start of error_description. */
-export function aadstsCode(body: Record<string, unknown>): number | undefined {
+/** Entra puts the AADSTS codes in error_codes and at the start of error_description. */
+export function aadstsCodes(body: Record<string, unknown>): number[] {
   const codes = body.error_codes;
-  if (Array.isArray(codes) && typeof codes[0] === 'number') return codes[0];
-  const match = typeof body.error_description === 'string' ? /AADSTS(\d+)/.exec(body.error_description) : null;
-  return match ? Number(match[1]) : undefined;
+  if (Array.isArray(codes) && codes.length > 0 && codes.every((code) => typeof code === 'number')) return codes as number[];
+  const description = typeof body.error_description === 'string' ? body.error_description : '';
+  return [...new Set([...description.matchAll(/AADSTS(\d+)/g)].map((match) => Number(match[1])))];
 }
 
-function oauthError(response: RawResponse, body: Record<string, unknown>, context: ParseContext): IdpRejectedError {
+/** The first AADSTS code of an Entra error body. */
+export function aadstsCode(body: Record<string, unknown>): number | undefined {
+  return aadstsCodes(body)[0];
+}
+
+const REQUEST_ID_HEADERS = ['x-ms-request-id', 'client-request-id', 'x-request-id', 'x-correlation-id', 'correlation-id', 'x-okta-request-id', 'x-auth0-requestid', 'x-amzn-requestid', 'cf-ray'];
+
+/** Request IDs for support, as the server sent them but scrubbed and escaped: a hostile server may echo anything. */
+export function requestIdHeaders(headers: Record<string, string>, concealed: readonly string[]): Record<string, string> {
+  return Object.fromEntries(REQUEST_ID_HEADERS.filter((name) => headers[name]).map((name) => [name, untrustedValue((headers[name] as string).slice(0, 200), concealed)]));
+}
+
+/** "Trace ID: …" lines of an Entra description, "(Correlation ID: …)" of PingOne. */
+function idFromDescription(description: string | undefined, label: string): string | undefined {
+  return description ? new RegExp(`${label}:\\s*([\\w:. -]*[\\w])`, 'i').exec(description)?.[1] : undefined;
+}
+
+/** The facts of an answer that could not be used. */
+function answerDetails(response: RawResponse, context: ParseContext): ErrorDetails {
+  const requestIds = requestIdHeaders(response.headers, context.secrets);
+  return { phase: 'response', httpStatus: response.status, ...(Object.keys(requestIds).length ? { requestIds } : {}) };
+}
+
+/** Everything in a refusal a script or a ticket can use, scrubbed of the credentials and escaped. */
+function refusalDetails(response: RawResponse, body: Record<string, unknown> | undefined, context: ParseContext): ErrorDetails {
+  const description = typeof body?.error_description === 'string' && body.error_description.trim() !== '' ? untrustedValue(body.error_description.slice(0, 4000), context.secrets) : undefined;
+  const codes = body ? aadstsCodes(body) : [];
+  const requestIds = requestIdHeaders(response.headers, context.secrets);
+  return {
+    httpStatus: response.status,
+    oauthError: field(body?.error, context),
+    errorDescription: description,
+    errorUri: field(body?.error_uri, context),
+    aadstsCodes: codes.length ? codes.slice(0, 20) : undefined,
+    traceId: field(body?.trace_id, context) ?? idFromDescription(description, 'Trace ID'),
+    correlationId: field(body?.correlation_id, context) ?? idFromDescription(description, 'Correlation ID'),
+    timestamp: field(body?.timestamp, context) ?? idFromDescription(description, 'Timestamp'),
+    requestIds: Object.keys(requestIds).length ? requestIds : undefined,
+    challenge: field(response.headers['www-authenticate'], context),
+    host: context.tokenUrl.host,
+  };
+}
+
+function refusalError(response: RawResponse, body: Record<string, unknown> | undefined, context: ParseContext): IdpRejectedError {
   // Everything the server says may echo what it was sent, or carry terminal escapes: all of it is
-  // scrubbed of the credentials and escaped before it becomes part of a message.
-  const error = String(body.error);
-  const shownError = field(error, context) ?? '';
-  const code = aadstsCode(body);
-  const description = firstLine(body.error_description, context);
-  const traceId = field(body.trace_id, context);
-  const correlationId = field(body.correlation_id, context);
+  // scrubbed of the credentials and escaped (refusalDetails) before it becomes part of a message.
+  const details = refusalDetails(response, body, context);
+  const diagnosis = diagnoseRefusal(
+    {
+      status: response.status,
+      error: typeof body?.error === 'string' ? body.error : undefined,
+      description: typeof body?.error_description === 'string' ? body.error_description : undefined,
+      aadsts: details.aadstsCodes ?? [],
+      challenge: response.headers['www-authenticate'],
+      contentType: response.headers['content-type'],
+      json: body,
+    },
+    context,
+  );
+  const options = { ...(diagnosis.hint ? { hint: diagnosis.hint } : {}), details };
+  const who = context.provider === 'entra' ? 'Entra ID' : context.tokenUrl.host;
+  if (details.oauthError === undefined) {
+    // Not an OAuth answer: what came back is all there is to show.
+    const challenge = details.challenge ? `, WWW-Authenticate: ${details.challenge}` : '';
+    return new IdpRejectedError(diagnosis.code, `${who} refused the request (${describeBody(response, context)}${challenge})`, options);
+  }
+  const description = firstLine(body?.error_description, context);
   const requestId = field(response.headers['x-ms-request-id'], context);
   const ids = [
-    traceId ? `trace ID ${traceId}` : undefined,
-    correlationId ? `correlation ID ${correlationId}` : undefined,
-    !traceId && requestId ? `request ID ${requestId}` : undefined,
+    details.traceId ? `trace ID ${details.traceId}` : undefined,
+    details.correlationId ? `correlation ID ${details.correlationId}` : undefined,
+    !details.traceId && requestId ? `request ID ${requestId}` : undefined,
   ].filter(Boolean);
-  const who = context.provider === 'entra' ? 'Entra ID' : context.tokenUrl.host;
-  const message = `${who} rejected the request (HTTP ${response.status}, ${shownError})${description ? `: ${description}` : ''}${ids.length ? `\n${ids.join(', ')}` : ''}`;
-  const diagnosis = diagnoseOAuthError(error, code, context);
-  return new IdpRejectedError(diagnosis.code, message, diagnosis.hint ? { hint: diagnosis.hint } : {});
+  const message = `${who} rejected the request (HTTP ${response.status}, ${details.oauthError})${description ? `: ${description}` : ''}${ids.length ? `\n${ids.join(', ')}` : ''}`;
+  return new IdpRejectedError(diagnosis.code, message, options);
 }
 
 /**
@@ -167,29 +223,40 @@ export function parseTokenResponse(response: RawResponse, context: ParseContext)
   if (response.status >= 300 && response.status < 400) {
     throw new NetworkError(Code.UNEXPECTED_REDIRECT, `the token endpoint answered HTTP ${response.status}, redirecting to ${field(response.headers.location, context) ?? '(no Location)'}`, {
       hint: 'tokenctl never follows a redirect on a token request, since that would send the credentials elsewhere: use the final URL as --token-url.',
+      details: answerDetails(response, context),
     });
   }
   const body = jsonObject(response.body);
   if (response.status >= 200 && response.status < 300) {
     if (!body) {
       throw new NetworkError(Code.RESPONSE_NOT_JSON, `the token endpoint at ${host} did not answer with a JSON object (${describeBody(response, context)})`, {
-        hint: 'Check that --token-url is the token endpoint, not a login page or a proxy.',
+        hint: /authori[sz]e|login|signin/i.test(context.tokenUrl.pathname)
+          ? `${context.tokenUrl.pathname} looks like a sign-in or authorization page, not the token endpoint: check --token-url, or give --issuer to discover it.`
+          : 'Check that --token-url is the token endpoint, not a login page or a proxy.',
+        details: answerDetails(response, context),
       });
     }
     return successResult(body, context);
   }
-  if (response.status < 500 && body && typeof body.error === 'string') throw oauthError(response, body, context);
+  if (response.status < 500 && body && typeof body.error === 'string') throw refusalError(response, body, context);
+  // A bare 401 is a credential rejection whatever its body; a 404 or 405 names a wrong URL (or realm).
+  if (response.status === 401 || response.status === 404 || response.status === 405) throw refusalError(response, body, context);
   if (response.status === 429) {
     throw new NetworkError(Code.RATE_LIMITED, `${host} is rate-limiting requests (HTTP 429) and did not recover within the retries`, {
       hint: 'Cache tokens instead of requesting one per call, or try again later.',
+      details: answerDetails(response, context),
     });
   }
   if (response.status >= 500) {
     const description = body ? firstLine(body.error_description, context) : undefined;
     const detail = body && typeof body.error === 'string' ? `${field(body.error, context)}${description ? `: ${description}` : ''}` : describeBody(response, context);
-    throw new NetworkError(Code.SERVER_ERROR, `the token endpoint at ${host} failed (${detail})`, { hint: 'The identity provider or a proxy in front of it is failing; try again later.' });
+    throw new NetworkError(Code.SERVER_ERROR, `the token endpoint at ${host} failed (${detail})`, {
+      hint: 'The identity provider or a proxy in front of it is failing; try again later.',
+      details: answerDetails(response, context),
+    });
   }
   throw new NetworkError(Code.UNUSABLE_RESPONSE, `the token endpoint at ${host} answered with something that is not an OAuth response (${describeBody(response, context)})`, {
     hint: 'Check --token-url, and any proxy between here and the server.',
+    details: answerDetails(response, context),
   });
 }

@@ -29,7 +29,7 @@ export function renderExplanation(ex: Explanation, verification: Verification | 
   out.push(`${color.bold('Status')}     ${color[STATUS_COLOR[ex.validity.state]](ex.validity.summary)}`, '');
 
   if (ex.observations.length > 0) {
-    out.push(section('What this token is', color), ...ex.observations.map((o) => `  • ${escapeControl(o)}`), '');
+    out.push(section('What this token is', color), ...ex.observations.map((o) => `  • ${escapeControl(o.text)}`), '');
   }
   if (ex.claimNotes.length > 0 || ex.headerNotes.length > 0) {
     out.push(section('Claims', color), ...notesBlock([...ex.headerNotes, ...ex.claimNotes], color), '');

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import { CliError, Code } from '../errors.js';
+import { CliError, Code, type ErrorDetails } from '../errors.js';
 import { escapeControlKeepLines } from '../escape.js';
 
 export interface RenderedFailure {
@@ -7,7 +7,7 @@ export interface RenderedFailure {
   text: string;
 }
 
-interface ErrorDocument {
+interface ErrorDocument extends ErrorDetails {
   code: string;
   message: string;
   hint?: string;
@@ -16,7 +16,8 @@ interface ErrorDocument {
 
 function describe(error: unknown): ErrorDocument {
   if (error instanceof CliError) {
-    return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), exitCode: error.exitCode };
+    const details = Object.fromEntries(Object.entries(error.details).filter(([, value]) => value !== undefined));
+    return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), exitCode: error.exitCode, ...details };
   }
   const message = error instanceof Error ? error.message : String(error);
   return {

@@ -22,7 +22,7 @@ describe('npm run demo', () => {
     expect(output).toMatch(/\$ tokenctl token -p demo\neyJ/);
     expect(output).toContain('OAuth access token issued to a client (client credentials)');
     expect(output).toContain('rejected the request (HTTP 401, invalid_client)');
-    expect(output).toContain('hint  Check the client ID and secret');
+    expect(output).toContain('hint  The server did not accept the client ID and secret');
     expect(output).toContain('removed demo-wrong');
     expect(output).toContain('Done: 2 token requests reached the provider.');
   }, 60_000);

@@ -123,13 +123,32 @@ describe('a client-secret profile in the OS keychain (oidc-provider, client_secr
     expect(show.secrets).toEqual({ clientSecret: 'stored in keychain' });
   });
 
-  it('an expectation the token does not meet is exit 7 with nothing on stdout', async () => {
+  it('an expectation the token does not meet is exit 7: nothing on stdout in text, the whole report with the failures as a list with --json', async () => {
     const result = await cli(['validate', '-p', name, '--expect-aud', 'https://other.example.com']);
     expect(result).toMatchObject({ code: 7, stdout: '' });
     expect(result.stderr).toContain('expected "https://other.example.com"');
-     const json = await cli(['validate', '-p', name, '--expect-aud', 'https://other.example.com', '--json']);
-    expect(json).toMatchObject({ code: 7, stdout: '' });
+    const json = await cli(['validate', '-p', name, '--expect-aud', 'https://other.example.com', '--expect-scope', 'admin', '--json']);
+    expect(json.code).toBe(7);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ profile: name, status: 200, tokenType: 'Bearer', claims: { client_id: idp.clients.clientSecretPost.clientId } });
+    expect(report.expectations.failures).toEqual([
+      { claim: 'aud', expected: 'https://other.example.com', actual: expect.anything(), why: expect.stringContaining('expected "https://other.example.com"') },
+      { claim: 'scopes', expected: ['admin'], actual: expect.any(Array), why: expect.stringContaining('scopes lack admin') },
+    ]);
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'EXPECTATION_FAILED', exitCode: 7 });
+  });
+
+  it('configure --json likewise: the profile is saved, the report lists the failed expectations, exit 7', async () => {
+    const { clientId, clientSecret } = idp.clients.clientSecretPost;
+    const result = await cli(['configure', '-p', 'erp-expect', '--token-url', idp.tokenEndpoint, '--client-id', clientId, '--auth-method', 'client_secret_post', '--scope', 'read', '--client-secret-stdin', '--expect-scope', 'admin', '--json'], {
+      input: `${clientSecret}\n`,
+    });
+    expect(result.code).toBe(7);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ profile: 'erp-expect', saved: true, validated: true });
+    expect(report.expectationFailures).toEqual([{ claim: 'scopes', expected: ['admin'], actual: ['read'], why: expect.stringContaining('scopes lack admin (the token has read)') }]);
+    expect(JSON.parse(result.stderr).error).toMatchObject({ code: 'EXPECTATION_FAILED', exitCode: 7, message: expect.stringContaining('was saved') });
+    expect((await cli(['remove', '-p', 'erp-expect', '--yes'])).code).toBe(0);
   });
 
   it('a failed re-validation leaves the profile, its secret and its cached token exactly as they were', async () => {

@@ -49,6 +49,8 @@ export interface EmulatorApp {
   /** Subject-name/issuer auth: the assertion must carry the certificate in `x5c`. */
   requireX5c?: boolean;
   disabled?: boolean;
+  /** Registered in a national cloud (e.g. 'usgov'): this instance, the global cloud, answers 900382. */
+  homeCloud?: string;
   /** App roles granted per resource app id, issued as the `roles` claim. */
   roles?: Record<string, string[]>;
   /** Object id of the app's service principal (`oid`/`sub`); random per emulator otherwise. */
@@ -159,6 +161,8 @@ const aadsts = {
       `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. ` +
         'Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.',
     ),
+  crossCloud: () => new AadstsError(900382, 'invalid_request', 'Confidential Client is not supported in Cross Cloud request.'),
+  resourceNotSupported: () => new AadstsError(901002, 'invalid_request', "The 'resource' request parameter is not supported."),
   unknownInstance: () => new AadstsError(50049, 'invalid_instance', 'Unknown or invalid instance.'),
   missingParameter: (name: string) =>
     new AadstsError(900144, 'invalid_request', `The request body must contain the following parameter: '${name}'.`),
@@ -412,6 +416,7 @@ function findApp(ctx: Context, tenant: EmulatorTenant, clientId: string, tenantS
   const app = ctx.config.apps?.find((a) => a.tenantId === tenant.id && a.clientId.toLowerCase() === wanted);
   if (!app) throw aadsts.applicationNotFound(clientId, tenant.displayName ?? tenantSegment);
   if (app.disabled) throw aadsts.applicationDisabled(app);
+  if (app.homeCloud) throw aadsts.crossCloud();
   return app;
 }
 
@@ -538,6 +543,7 @@ async function tokenResponse(ctx: Context, request: ParsedRequest, tenantSegment
   const grantType = requireParameter(form, 'grant_type');
   if (grantType !== 'client_credentials') throw aadsts.unsupportedGrantType(grantType);
   const clientId = request.basicAuth?.id ?? requireParameter(form, 'client_id');
+  if (form.resource !== undefined) throw aadsts.resourceNotSupported();
   const resourceIdentifier = resourceFromScope(requireParameter(form, 'scope'));
   const app = findApp(ctx, tenant, clientId, tenantSegment);
   const credential = await authenticateClient(ctx, request, app, clientId);

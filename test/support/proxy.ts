@@ -29,8 +29,20 @@ function parseAuthority(target: string): { host: string; port: number } | undefi
   return match ? { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) } : undefined;
 }
 
-function tunnel(proxy: TestProxy, req: IncomingMessage, client: Duplex, head: Buffer, sockets: Set<Duplex>): void {
+/** A proxy that wants credentials answers 407 until Proxy-Authorization carries them. */
+function authorized(req: IncomingMessage, credentials: string | undefined): boolean {
+  return credentials === undefined || req.headers['proxy-authorization'] === `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+
+const PROXY_AUTH_REQUIRED = 'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp-proxy"\r\nContent-Length: 0\r\n\r\n';
+
+function tunnel(proxy: TestProxy, req: IncomingMessage, client: Duplex, head: Buffer, sockets: Set<Duplex>, credentials: string | undefined): void {
   const target = req.url ?? '';
+  if (!authorized(req, credentials)) {
+    proxy.refused.push(target);
+    client.end(PROXY_AUTH_REQUIRED);
+    return;
+  }
   const authority = parseAuthority(target);
   if (!authority || !isLoopback(authority.host)) {
     proxy.refused.push(target);
@@ -51,7 +63,11 @@ function tunnel(proxy: TestProxy, req: IncomingMessage, client: Duplex, head: Bu
   client.on('close', () => upstream.destroy());
 }
 
-function forward(proxy: TestProxy, req: IncomingMessage, res: ServerResponse): void {
+function forward(proxy: TestProxy, req: IncomingMessage, res: ServerResponse, credentials: string | undefined): void {
+  if (!authorized(req, credentials)) {
+    res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="corp-proxy"' }).end();
+    return;
+  }
   const target = URL.canParse(req.url ?? '') ? new URL(req.url!) : undefined;
   if (target?.protocol !== 'http:') {
     res.writeHead(400).end('absolute-form http:// request expected');
@@ -75,8 +91,8 @@ function forward(proxy: TestProxy, req: IncomingMessage, res: ServerResponse): v
   req.pipe(upstream);
 }
 
-/** Starts the proxy on 127.0.0.1 with a random port. */
-export async function startProxy(): Promise<TestProxy> {
+/** Starts the proxy on 127.0.0.1 with a random port; with `credentials` ("user:pass") it demands them (407). */
+export async function startProxy(options: { credentials?: string } = {}): Promise<TestProxy> {
   const server = createServer();
   // Tunnels leave the HTTP server's bookkeeping once established, so they are tracked here.
   const sockets = new Set<Duplex>();
@@ -96,11 +112,11 @@ export async function startProxy(): Promise<TestProxy> {
       await closed;
     },
   };
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => forward(proxy, req, res));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => forward(proxy, req, res, options.credentials));
   server.on('connect', (req: IncomingMessage, client: Duplex, head: Buffer) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
-    tunnel(proxy, req, client, head, sockets);
+    tunnel(proxy, req, client, head, sockets, options.credentials);
   });
   return proxy;
 }

@@ -60,7 +60,9 @@ describe('the error-code catalogue', () => {
     const unknown: string[] = [];
     for (const file of filesUnder('test')) {
       const text = readFileSync(file, 'utf8');
-      for (const name of [...namesIn(text, CODE_REFERENCE), ...namesIn(text, EXPECTED_CODE)]) {
+      // Support servers speak other products' error shapes (PingOne's "code"); only tests expect ours.
+      const expected = file.endsWith('.test.ts') ? namesIn(text, EXPECTED_CODE) : [];
+      for (const name of [...namesIn(text, CODE_REFERENCE), ...expected]) {
         if (!isCodeName(name) && !FOREIGN.has(name)) unknown.push(`${file}: ${name}`);
       }
     }

@@ -7,6 +7,9 @@ import { rawToken } from '../support/tokens.js';
 
 const options = (token: string, json: boolean): DecodeOptions => ({
   token,
+  file: undefined,
+  expectRoles: [],
+  expectScopes: [],
   json,
   verbose: false,
   color: false,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerNotes, payloadNotes, tokenObservations } from '../../src/jwt/claims.js';
+import { headerNotes, issuerClaimNotes, payloadNotes, tokenObservations } from '../../src/jwt/claims.js';
 import { explainToken, unmetExpectations } from '../../src/jwt/explain.js';
 import { parseCompactJwt } from '../../src/jwt/parse.js';
 import { rawToken } from '../support/tokens.js';
@@ -29,25 +29,60 @@ describe('claim notes', () => {
 });
 
 describe('tokenObservations', () => {
-  it('calls an Entra token with roles and no scp app-only', () => {
+  const texts = (notes: Array<{ id: string; text: string }>) => notes.map((note) => note.text);
+  it('calls an Entra token with roles and no scp app-only, each note with a stable id', () => {
     expect(tokenObservations({ alg: 'RS256' }, entraApp, 'sig')).toEqual([
-      expect.stringContaining('App-only token: it carries roles and no scp'),
-      'Issued for 60 minutes (iat to exp).',
+      { id: 'entra-app-only', text: expect.stringContaining('App-only token: it carries roles and no scp') },
+      { id: 'lifetime', text: 'Issued for 60 minutes (iat to exp).' },
     ]);
   });
   it('calls an Entra token with scp delegated', () => {
-    expect(tokenObservations({}, { ...entraApp, scp: 'User.Read' }, 'sig')[0]).toContain('Delegated token');
+    expect(tokenObservations({}, { ...entraApp, scp: 'User.Read' }, 'sig')[0]).toMatchObject({ id: 'entra-delegated', text: expect.stringContaining('Delegated token') });
   });
-  it('notices an app-only Entra token without roles (no consent)', () => {
-    expect(tokenObservations({}, { tid: 't' }, 'sig')[0]).toContain('admin consent missing');
+  it('never says "carries roles" of an Entra token without roles or scp, even with idtyp app, and gives the consent fix', () => {
+    for (const payload of [{ tid: 't' }, { tid: 't', idtyp: 'app' }]) {
+      const notes = tokenObservations({}, payload, 'sig');
+      expect(notes[0]).toMatchObject({ id: 'entra-no-permissions', text: expect.stringContaining('Grant admin consent') });
+      expect(texts(notes).join(' ')).not.toContain('carries roles');
+    }
   });
   it('notices unsigned tokens and ID tokens', () => {
     const notes = tokenObservations({ alg: 'none' }, { nonce: 'n' }, '');
-    expect(notes).toContain('Unsecured token (alg "none" or no signature): anyone could have written it; never accept it.');
-    expect(notes.some((n) => n.includes('ID token'))).toBe(true);
+    expect(notes).toContainEqual({ id: 'unsecured', text: 'Unsecured token (alg "none" or no signature): anyone could have written it; never accept it.' });
+    expect(notes.some((n) => n.id === 'id-token')).toBe(true);
   });
   it('recognises a generic client-credentials access token', () => {
-    expect(tokenObservations({}, { client_id: 'svc', sub: 'svc', scope: 'a b' }, 's')[0]).toContain('client credentials');
+    expect(tokenObservations({}, { client_id: 'svc', sub: 'svc', scope: 'a b' }, 's')[0]).toMatchObject({ id: 'oauth-client-credentials' });
+  });
+  it('names Keycloak, Okta, Auth0 and PingOne tokens, and one that grants nothing, without Entra advice', () => {
+    const keycloak = tokenObservations({}, { iss: 'https://sso.example.com/realms/acme', azp: 'erp', preferred_username: 'service-account-erp', realm_access: { roles: ['offline_access'] } }, 's');
+    expect(keycloak[0]).toEqual({ id: 'keycloak-token', text: 'Keycloak access token issued to a client (client credentials).' });
+    const okta = tokenObservations({}, { iss: 'https://dev-1.okta.com/oauth2/default', cid: 'svc', sub: 'svc', ver: 1, scp: ['orders.read'] }, 's');
+    expect(okta[0]?.id).toBe('okta-token');
+    const auth0 = tokenObservations({}, { iss: 'https://acme.eu.auth0.com/', gty: 'client-credentials', azp: 'svc', sub: 'svc@clients' }, 's');
+    expect(auth0.map((note) => note.id)).toEqual(['auth0-token', 'no-permissions']);
+    expect(auth0[1]?.text).toContain('Machine to Machine Applications');
+    expect(texts(auth0).join(' ')).not.toMatch(/Entra|admin consent|roles nor scp/);
+    expect(tokenObservations({}, { iss: 'https://auth.pingone.eu/4b7e1a52-3f0e-4d5c-9a61-0c2f6b9d8e11/as', env: 'e', client_id: 'c', scope: 'x' }, 's')[0]?.id).toBe('pingone-token');
+  });
+});
+
+describe('issuerClaimNotes', () => {
+  it('explains Keycloak, Okta, Auth0 and PingOne claims in their terms, and keeps Entra readings for Entra', () => {
+    const keycloak = issuerClaimNotes({ iss: 'https://sso/realms/acme', realm_access: { roles: [] }, resource_access: {}, scope: 'profile' });
+    expect(keycloak.map((n) => [n.name, n.source])).toEqual([
+      ['iss', 'RFC 7519'],
+      ['realm_access', 'Keycloak'],
+      ['resource_access', 'Keycloak'],
+      ['scope', 'Keycloak'],
+    ]);
+    const okta = issuerClaimNotes({ iss: 'https://dev-1.okta.com/oauth2/default', cid: 'c', ver: 1, scp: ['a'] });
+    expect(okta.find((n) => n.name === 'scp')?.note).toContain('custom scopes of the authorization server');
+    expect(okta.find((n) => n.name === 'ver')?.note).not.toContain('requestedAccessTokenVersion');
+    const auth0 = issuerClaimNotes({ iss: 'https://acme.auth0.com/', gty: 'client-credentials', permissions: ['read:orders'], 'https://acme.com/tenant': 't' });
+    expect(auth0.map((n) => n.name)).toEqual(['iss', 'gty', 'permissions', 'https://acme.com/tenant']);
+    expect(auth0[1]?.note).toContain('client credentials');
+    expect(issuerClaimNotes({ tid: 't', scp: 'x' }).find((n) => n.name === 'scp')?.source).toBe('Entra ID');
   });
 });
 

@@ -45,8 +45,23 @@ describe('parseCompactJwt', () => {
     expect(failure(`${good}.${good}=.sig`).message).toContain("'=' (padding is not allowed in a JWT)");
   });
 
-  it('rejects a segment length base64url cannot produce', () => {
-    expect(failure(`${Buffer.from('{"a":1}').toString('base64url')}.abcde.sig`)).toMatchObject({ code: 'JWT_BAD_BASE64URL', message: expect.stringContaining('cut short') });
+  it('calls a payload whose length base64url cannot produce truncated, showing the header', () => {
+    expect(failure(`${Buffer.from('{"a":1}').toString('base64url')}.abcde.sig`)).toMatchObject({ code: 'JWT_TRUNCATED', message: expect.stringContaining('Its header decodes: {"a":1}') });
+  });
+
+  it.each([
+    ['an ellipsis', (t: string) => `${t.slice(0, 40)}…${t.slice(-20)}`],
+    ['three dots', (t: string) => `${t.slice(0, 40)}...${t.slice(-20)}`],
+    ['a cut inside the payload', (t: string) => t.slice(0, t.indexOf('.') + 12)],
+    ['a cut inside the header', (t: string) => t.slice(0, 10)],
+    ['a cut before the signature', (t: string) => t.slice(0, t.lastIndexOf('.'))],
+    ['dots that make five segments', (t: string) => `${t.split('.')[0]}.${t.split('.')[1]?.slice(0, 8)}...${t.slice(-6)}`],
+  ])('names a token shortened by %s truncated, not encrypted or malformed', (_how, cut) => {
+    const token = rawToken({ alg: 'RS256', typ: 'JWT' }, { sub: 'svc', roles: ['Orders.Read'], exp: 2000000000 }, 'c2lnbmF0dXJlLXNpZ25hdHVyZQ');
+    const error = failure(cut(token));
+    expect(error.code).toBe('JWT_TRUNCATED');
+    expect(error.message).toMatch(/^the token is truncated/);
+    expect(error.message).not.toMatch(/JWE|encrypted/);
   });
 
   it('rejects an empty header or payload', () => {

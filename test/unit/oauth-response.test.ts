@@ -150,7 +150,9 @@ describe('parseTokenResponse: errors', () => {
 
   it('reports a 429 that did not recover, and a 4xx that is not OAuth', () => {
     expect(failure(json(429, {}))).toMatchObject({ code: 'RATE_LIMITED', exitCode: 6 });
-    expect(failure({ status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' })).toMatchObject({ code: 'UNUSABLE_RESPONSE', exitCode: 6, message: expect.stringContaining('HTTP 404, text/plain: "Not Found"') });
+    expect(failure({ status: 400, headers: { 'content-type': 'text/plain' }, body: 'Bad Request' })).toMatchObject({ code: 'UNUSABLE_RESPONSE', exitCode: 6, message: expect.stringContaining('HTTP 400, text/plain: "Bad Request"') });
+    // A 404 is an answer about the URL: retrying will not help.
+    expect(failure({ status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' })).toMatchObject({ code: 'TOKEN_ENDPOINT_WRONG', exitCode: 5, message: expect.stringContaining('HTTP 404, text/plain: "Not Found"') });
   });
 
   it('reads the AADSTS code from error_codes, else from the description', () => {
