@@ -1,12 +1,7 @@
-import { type CliError, Code, UsageError } from '../errors.js';
-import { warn, type GlobalOptions, type Io } from '../output/io.js';
+import { Code, UsageError } from '../errors.js';
+import type { GlobalOptions, Io } from '../output/io.js';
 import { ask, canPrompt } from '../output/prompts.js';
-import { isValidProfileName, resolveProfileName } from '../profiles/paths.js';
-import type { Profile } from '../profiles/profile.js';
-import type { ProfileRepository } from '../profiles/repository.js';
-import { cacheKeyAccount, openRepository, openTokenCache } from '../profiles/session.js';
-import { openSecretStore } from '../secrets/open-store.js';
-import { EMPTY_SECRET_STORE } from '../secrets/store.js';
+import { appContext } from './context.js';
 
 export interface RemoveOptions extends GlobalOptions {
   profile: string | undefined;
@@ -14,32 +9,10 @@ export interface RemoveOptions extends GlobalOptions {
   yes: boolean;
 }
 
-/** A profile to remove; a broken file (unparseable, insecure) can be removed too, without its secrets. */
-type Target = { name: string; profile: Profile } | { name: string; problem: CliError };
-
-async function target(repo: ProfileRepository, name: string): Promise<Target> {
-  try {
-    return { name, profile: await repo.read(name) };
-  } catch (error) {
-    if (error instanceof UsageError && /^PROFILE_(FILE|SCHEMA|SECRET)/.test(error.code)) return { name, problem: error };
-    throw error;
-  }
-}
-
-/** Deletes profiles with their secrets and cached tokens; entries already gone are not an error. */
 export async function removeCommand(options: RemoveOptions, io: Io): Promise<void> {
-  const { layout, repo } = openRepository(io);
-  const targets: Target[] = options.all
-    ? (await repo.list()).flatMap((entry): Target[] => {
-        if (entry.profile) return [{ name: entry.name, profile: entry.profile }];
-        // A file not named like a profile is not one tokenctl wrote: it is left alone, not half-removed.
-        if (!isValidProfileName(entry.name)) {
-          warn(io, `${entry.problem.message}: left in place`);
-          return [];
-        }
-        return [{ name: entry.name, problem: entry.problem }];
-      })
-    : [await target(repo, resolveProfileName(options.profile, io.env))];
+  const { removalTargets, removeProfiles } = await import('../app/remove.js');
+  const context = await appContext(io, options);
+  const targets = await removalTargets(options, context);
   const names = targets.map((t) => t.name);
   if (targets.length === 0) {
     io.stderr.write('no profiles to remove\n');
@@ -55,19 +28,7 @@ export async function removeCommand(options: RemoveOptions, io: Io): Promise<voi
       return;
     }
   }
-  for (const t of targets) {
-    if ('problem' in t) {
-      warn(io, `profile ${t.name} is unreadable (${t.problem.message}): removing its file; its secret-store entries, named "${t.name}:…", cannot be identified and stay`);
-      await openTokenCache(layout, EMPTY_SECRET_STORE).delete(t.name);
-    } else {
-      const store = await openSecretStore(t.profile.store, layout.secretsDir, io);
-      await openTokenCache(layout, store).delete(t.name);
-      // Every account of the profile, not only those it names: a crashed configure can leave one.
-      const accounts = new Set([...Object.values(t.profile.secretAccounts), cacheKeyAccount(t.name), ...(await store.accountsOf(t.name))]);
-      for (const account of accounts) if (account) await store.delete(account);
-    }
-    await repo.delete(t.name);
-  }
+  await removeProfiles(targets, context);
   if (options.json) io.stdout.write(`${JSON.stringify({ removed: names }, null, 2)}\n`);
   else io.stderr.write(`removed ${names.join(', ')} (profile, secrets and cached token)\n`);
 }

@@ -1,4 +1,4 @@
-import type { AssertionAlgorithm, AuthMethod, Cloud } from '../choices.js';
+import type { AssertionAlgorithm, AuthMethod, Cloud, CredentialKind } from '../choices.js';
 
 /**
  * Everything that shapes a token request, and nothing secret: what flags, the environment and (later)
@@ -88,4 +88,11 @@ export function mergeSettings(...layers: RequestSettings[]): RequestSettings {
     ...(credentialLayer ? pick(credentialLayer, CREDENTIAL_KEYS) : {}),
     ...details,
   };
+}
+
+/** How the client these settings describe proves itself. */
+export function credentialKind(settings: RequestSettings): CredentialKind {
+  if (settings.certificatePath) return 'certificate';
+  if (settings.clientAssertionFile) return 'federated';
+  return 'secret';
 }

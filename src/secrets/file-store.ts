@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { Code, SecretStoreError } from '../errors.js';
 import { writeFileAtomic } from '../profiles/atomic-file.js';
 import { checkProfileName } from '../profiles/paths.js';
-import { PASSPHRASE_ENV } from './open-store.js';
-import type { SecretStore } from './store.js';
+import { PASSPHRASE_ENV, type SecretStore } from './store.js';
 
 export interface FileSecretStoreOptions {
   /** One `PROFILE.enc` per profile lives here. */

@@ -1,6 +1,9 @@
 /** The service name every tokenctl secret is filed under in the OS keychain. */
 export const SECRET_SERVICE = 'tokenctl';
 
+/** Where the encrypted file store's passphrase is read from before anyone is asked. */
+export const PASSPHRASE_ENV = 'TOKENCTL_PASSPHRASE';
+
 /** Where profile secrets live. Commands see only this, never keytar or the file format. */
 export interface SecretStore {
   /** Human-readable name of the backend, for `--verbose` and error messages. */

@@ -1,0 +1,77 @@
+import { checkExpectations, keyClaims, mergeExpectations, tokenClaims, type Expectations } from '../profiles/expectations.js';
+import type { RequestSettings } from '../oauth/settings.js';
+import { resolveProfileName } from '../profiles/paths.js';
+import { secretExpiryNotice } from '../profiles/secret-expiry.js';
+import type { AppContext } from './context.js';
+import { secretLookup } from './secret-sources.js';
+import { openProfileSession, storedSecretReader, withProfileWriteLock } from './session.js';
+
+export interface ValidateFlowOptions {
+  profile: string | undefined;
+  settings: RequestSettings;
+  expectations: Expectations;
+  /** Build the equivalent curl command instead of sending the request. */
+  curl: boolean;
+}
+
+export interface ValidationReport {
+  profile: string;
+  endpoint: string;
+  authMethod: string;
+  status: number;
+  latencyMs: number;
+  attempts: number;
+  tokenType: string;
+  expiresIn: number | null;
+  expiresAt: string | null;
+  claims: Record<string, unknown>;
+  expectations: Expectations & { failures: string[] };
+  requestIds: Record<string, string>;
+}
+
+export type ValidateResult = { curl: string } | { report: ValidationReport; failures: string[] };
+
+/**
+ * A live request for a profile, like a Validate button: it bypasses the cache and leaves it as it
+ * was, reports what the identity provider said, and checks the expectations. A profile whose token
+ * meets them is marked validated.
+ */
+export async function validateProfile(options: ValidateFlowOptions, context: AppContext): Promise<ValidateResult> {
+  const session = await openProfileSession(resolveProfileName(options.profile, context.env), options.settings, context);
+  const { profile } = session;
+  const expiry = secretExpiryNotice(profile, context.now());
+  if (expiry) context.reporter.warn(expiry.message);
+  const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
+  const prepared = await prepareTokenRequest(session.settings, secretLookup({}, storedSecretReader(profile, session.store)), context);
+  if (options.curl) {
+    const { curlCommand } = await import('../oauth/curl.js');
+    return { curl: curlCommand(prepared.request, { caFile: session.settings.caFile, proxy: session.settings.proxy }) };
+  }
+  const outcome = await sendTokenRequest(prepared, context);
+  const claims = tokenClaims(outcome.token.accessToken);
+  const expectations = mergeExpectations(profile.expectations, options.expectations);
+  const { failures, unchecked } = checkExpectations(claims, expectations);
+  if (unchecked) context.reporter.warn(unchecked);
+  const report: ValidationReport = {
+    profile: profile.name,
+    endpoint: prepared.request.endpoint.tokenUrl.href,
+    authMethod: prepared.request.authMethod,
+    status: outcome.status,
+    latencyMs: outcome.elapsedMs,
+    attempts: outcome.attempts,
+    tokenType: outcome.token.tokenType,
+    expiresIn: outcome.token.expiresIn ?? null,
+    expiresAt: outcome.token.expiresAt?.toISOString() ?? null,
+    claims: keyClaims(claims),
+    expectations: { ...expectations, failures },
+    requestIds: outcome.requestIds,
+  };
+  if (failures.length === 0) {
+    // Re-read under the lock: a configure that ran meanwhile must not be undone by this write.
+    await withProfileWriteLock(context.layout, profile.name, async () => {
+      const current = await session.repo.read(profile.name);
+      await session.repo.write({ ...current, lastValidatedAt: context.now().toISOString() });
+    });
+  }
+  return { report, failures };
+}
