@@ -4,8 +4,8 @@ import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 // The folders of src/, lowest first: a folder imports only from folders before it (and the ground:
-// errors, codes, choices, version, escape and scrub, which import nothing else of ours). This is the layering README's
-// Development section describes; an import against it, or any import cycle, fails `npm run lint`.
+// errors, codes, choices, version, escape and scrub, which import nothing else of ours). This is the
+// layering README's Development section describes; an import against it, or any import cycle, fails `npm run lint`.
 const LAYERS = ['http', 'jwt', 'oauth', 'profiles', 'secrets', 'cache', 'doctor', 'app', 'output', 'completion', 'commands'];
 const GROUND = ['errors.ts', 'codes.ts', 'choices.ts', 'version.ts', 'escape.ts', 'scrub.ts'];
 const ENTRY = ['cli.ts', 'main.ts'];
