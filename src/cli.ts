@@ -20,6 +20,8 @@ Exit codes:
   5    the identity provider rejected the request (OAuth error response)
   6    network, TLS, timeout, or an unusable response from the identity provider
   7    a check failed (expectation, signature, token expired under --require-valid)
+  8    the profile's lock was held by another tokenctl past its bound, or cannot be taken
+       (waiting for a live one that is fetching the token is not an error)
   130  interrupted (Ctrl-C at a prompt): nothing was written
 
 Environment:

@@ -1,19 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { StoreKind } from '../choices.js';
+import type { CredentialKind, StoreKind } from '../choices.js';
 import { Code, UsageError } from '../errors.js';
 import { loadCertificateFromSettings, SECRET_ENV, type SecretKind, type SecretValues } from '../oauth/credential.js';
 import { planEndpoint } from '../oauth/endpoint.js';
 import type { TokenOutcome } from '../oauth/engine.js';
 import { buildTokenRequest } from '../oauth/request.js';
-import { credentialKind, mergeSettings, type RequestSettings } from '../oauth/settings.js';
+import { credentialKind, mergeSettings, relativePaths, withAbsolutePaths, type RequestSettings } from '../oauth/settings.js';
 import { checkExpectations, mergeExpectations, tokenClaims, type Expectations } from '../profiles/expectations.js';
+import { cacheKeyAccount, nextSecretAccount, SECRET_KINDS, secretSlots } from '../profiles/accounts.js';
 import { resolveProfileName } from '../profiles/paths.js';
+import { relativePathProblem } from '../profiles/relative-paths.js';
 import { PROFILE_SCHEMA_VERSION, type Profile } from '../profiles/profile.js';
 import type { SecretStore } from '../secrets/store.js';
 import type { AppContext } from './context.js';
 import { readGivenSecrets, type SecretSources } from './secret-sources.js';
-import { cacheKeyAccount, openRepository, openTokenCache, profileCacheKey, storedSecretReader, toCache, withProfileWriteLock } from './session.js';
+import type { CachedToken } from '../cache/token-cache.js';
+import { openRepository, openTokenCache, profileCacheKey, storedSecretReader, toCache, withProfileWriteLock } from './session.js';
 
 export interface ConfigureFlowOptions {
   profile: string | undefined;
@@ -62,47 +64,53 @@ function checkLocally(settings: RequestSettings): string {
   return buildTokenRequest(settings, endpoint, placeholder).authMethod;
 }
 
-const ACCOUNT_LABELS: Record<SecretKind, string> = { clientSecret: 'client-secret', certificatePassword: 'certificate-password', certificateKeyPassword: 'certificate-key-password' };
-const newAccount = (profile: string, kind: string) => `${profile}:${kind}:${randomBytes(6).toString('hex')}`;
+/** The secrets each kind of credential keeps in the store. */
+const SECRETS_OF: Record<CredentialKind, readonly SecretKind[]> = { secret: ['clientSecret'], certificate: ['certificatePassword', 'certificateKeyPassword'], federated: [] };
+
+/** The settings `after` sets differently from `before`: what this run changes. */
+function changedSettings(before: RequestSettings, after: RequestSettings): RequestSettings {
+  const changed = Object.entries(after).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(before[key as keyof RequestSettings]));
+  return Object.fromEntries(changed) as RequestSettings;
+}
 
 /**
  * Creates or updates a profile: only the values given change, a stored secret is kept unless a new
  * one is given, and unless --no-validate a live token request must succeed before anything is saved.
+ * The save itself reads the profile again under its lock and applies this run's changes to what it
+ * finds, so two configure runs at once both take effect and never leave a profile naming a secret
+ * the other one deleted.
  */
 export async function configureProfile(options: ConfigureFlowOptions, context: AppContext, interview?: Interview): Promise<ConfigureResult> {
   const name = resolveProfileName(options.profile, context.env);
   // Checked before anything is asked, sent or stored: a typo here must not leave secrets behind.
   const secretExpiresAt = options.secretExpires === undefined ? undefined : parseExpiryDate(options.secretExpires);
-  const { layout } = context;
+  const { layout, reporter } = context;
   const repo = openRepository(layout);
   const existing = await repo.tryRead(name);
-  let settings = mergeSettings(options.settings, existing?.settings ?? {});
+  // Paths given now are saved absolute: the profile is used from cron, CI and other directories.
+  let settings = mergeSettings(withAbsolutePaths(options.settings, context.cwd), existing?.settings ?? {});
   const given: SecretValues = Object.fromEntries(
     Object.entries(await readGivenSecrets(options.secrets, { env: context.env, readSecret: context.readSecret, readFile: (path) => readFile(path) })).map(([kind, secret]) => [kind, secret.value]),
   );
   if (interview) {
     const { settings: answered, ...answers } = await interview(settings, existing, given.clientSecret !== undefined);
-    settings = answered;
+    settings = { ...answered, ...withAbsolutePaths(changedSettings(settings, answered), context.cwd) };
     Object.assign(given, answers);
   }
-  for (const value of Object.values(given)) if (value) context.reporter.conceal(value, settings.clientId);
+  for (const value of Object.values(given)) if (value) reporter.conceal(value, settings.clientId);
   const credential = credentialKind(settings);
-  if (credential !== 'secret') delete given.clientSecret;
-  if (credential !== 'certificate') {
-    delete given.certificatePassword;
-    delete given.certificateKeyPassword;
-  }
+  for (const kind of SECRET_KINDS) if (!SECRETS_OF[credential].includes(kind)) delete given[kind];
 
   const storeKind = options.store ?? existing?.store ?? 'keychain';
   const store = await context.openStore(storeKind);
   const previousStore = existing && existing.store !== storeKind ? await context.openStore(existing.store) : store;
   // Secrets this run does not replace are kept (read from the old store if the store changes).
   const stored = existing && existing.credential === credential ? storedSecretReader(existing, previousStore) : undefined;
-  const secrets: SecretValues = {
-    clientSecret: given.clientSecret ?? (credential === 'secret' ? await stored?.('clientSecret') : undefined),
-    certificatePassword: given.certificatePassword ?? (credential === 'certificate' ? await stored?.('certificatePassword') : undefined),
-    certificateKeyPassword: given.certificateKeyPassword ?? (credential === 'certificate' ? await stored?.('certificateKeyPassword') : undefined),
-  };
+  const secrets: SecretValues = {};
+  for (const kind of SECRETS_OF[credential]) {
+    const value = given[kind] ?? (await stored?.(kind));
+    if (value !== undefined) secrets[kind] = value;
+  }
   // Where the token comes from is checked before anything else is asked of the user.
   planEndpoint(settings);
   if (credential === 'secret' && secrets.clientSecret === undefined) {
@@ -110,9 +118,15 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
       hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file; or use --certificate.`,
     });
   }
+  // A relative path kept from a profile an older tokenctl saved: it must be given again, in full.
+  const relative = relativePaths(settings);
+  if (relative.length > 0) {
+    const { message, fix } = relativePathProblem(name, relative, context.cwd);
+    throw new UsageError(Code.PROFILE_RELATIVE_PATH, message, { hint: fix });
+  }
 
   const expectations = mergeExpectations(existing?.expectations ?? {}, options.expectations);
-  const cache = openTokenCache(layout, store);
+  const plan: SavePlan = { name, existing, settings, credential, expectations, given, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
   if (options.validate) {
     const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
     // The request uses exactly the secrets that will be saved, whatever else the environment holds.
@@ -120,17 +134,8 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
     const prepared = await prepareTokenRequest(settings, lookup, context);
     const outcome = await sendTokenRequest(prepared, context);
     const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
-    const entry = toCache(outcome.token, new Date(context.now().getTime() - outcome.elapsedMs));
-    const profile = await withProfileWriteLock(layout, name, async () => {
-      const saved = await save();
-      try {
-        if (entry) await cache.write(name, profileCacheKey(settings, credential), entry);
-      } catch (error) {
-        // The profile is saved; without a cached token the first `token -p` simply makes a request.
-        context.reporter.warn(`could not cache the token: ${(error as Error).message}`);
-      }
-      return saved;
-    });
+    const entry = toCache(outcome.token, new Date(context.now().getTime() - outcome.elapsedMs), secrets.clientSecret);
+    const profile = await withProfileWriteLock(layout, name, () => save(plan, context, entry));
     return { profile, authMethod: prepared.request.authMethod, outcome, expectationFailures: failures };
   }
   const authMethod = checkLocally(settings);
@@ -138,53 +143,107 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
     // Not sent, but opened: a wrong password, a key that does not match, or an expired certificate is still refused.
     const { assessCertificate } = await import('../oauth/certificate.js');
     const certificate = await loadCertificateFromSettings(settings, { password: secrets.certificatePassword, keyPassword: secrets.certificateKeyPassword }, (path) => readFile(path));
-    for (const warning of assessCertificate(certificate, context.now(), settings.thumbprint).warnings) context.reporter.warn(warning);
+    for (const warning of assessCertificate(certificate, context.now(), settings.thumbprint).warnings) reporter.warn(warning);
   }
-  const profile = await withProfileWriteLock(layout, name, async () => {
-    const saved = await save();
-    await cache.delete(name);
-    return saved;
-  });
+  const profile = await withProfileWriteLock(layout, name, () => save(plan, context, undefined));
   return { profile, authMethod, outcome: undefined, expectationFailures: [] };
-
-  /** Secrets first, under new accounts, then the profile that points at them, then the old accounts go. */
-  async function save(): Promise<Profile> {
-    const now = context.now().toISOString();
-    const accounts: Profile['secretAccounts'] = {};
-    for (const kind of ['clientSecret', 'certificatePassword', 'certificateKeyPassword'] as const) {
-      const value = secrets[kind];
-      if (value === undefined) continue;
-      const unchanged = given[kind] === undefined && existing?.store === storeKind ? existing.secretAccounts[kind] : undefined;
-      accounts[kind] = unchanged ?? newAccount(name, ACCOUNT_LABELS[kind]);
-      if (!unchanged) await store.set(accounts[kind], value);
-    }
-    const keepExpiry = existing?.secretExpiresAt && credential === 'secret' && given.clientSecret === undefined;
-    const profile: Profile = {
-      schemaVersion: PROFILE_SCHEMA_VERSION,
-      name,
-      provider: settings.tenant ? 'entra' : 'generic',
-      settings,
-      store: storeKind,
-      credential,
-      secretAccounts: accounts,
-      expectations,
-      ...(secretExpiresAt ? { secretExpiresAt } : keepExpiry ? { secretExpiresAt: existing.secretExpiresAt } : {}),
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-      ...(options.validate ? { lastValidatedAt: now } : existing?.lastValidatedAt ? { lastValidatedAt: existing.lastValidatedAt } : {}),
-    };
-    await repo.write(profile);
-    await removeReplaced(existing, profile, previousStore, store);
-    return profile;
-  }
 }
 
-/** Deletes secrets the new profile no longer points at; an entry already gone is fine. */
-async function removeReplaced(existing: Profile | undefined, profile: Profile, previousStore: SecretStore, store: SecretStore): Promise<void> {
-  if (!existing) return;
-  const kept = new Set(Object.values(profile.secretAccounts));
-  for (const account of Object.values(existing.secretAccounts)) {
-    if (account && (previousStore !== store || !kept.has(account))) await previousStore.delete(account);
+/** What a configure run decided, before it saves. */
+interface SavePlan {
+  name: string;
+  /** The profile as it was when this run started. */
+  existing: Profile | undefined;
+  settings: RequestSettings;
+  credential: CredentialKind;
+  expectations: Expectations;
+  flagExpectations: Expectations;
+  /** Secrets given on this run. */
+  given: SecretValues;
+  /** The secrets the settings were validated with (given, or read from the existing profile). */
+  secrets: SecretValues;
+  storeKind: StoreKind;
+  store: SecretStore;
+  secretExpiresAt: string | undefined;
+  validate: boolean;
+}
+
+/**
+ * Saves under the profile's lock, from the profile as it is now: new secrets first, each into the
+ * slot the profile does not use, then the profile file that points at them, then whatever the old
+ * profile (or a crash) left in the other slots. `entry` is the validated token, cached only when the
+ * saved profile is exactly what was validated.
+ */
+async function save(plan: SavePlan, context: AppContext, entry: CachedToken | undefined): Promise<Profile> {
+  const { name, existing, given, storeKind, store } = plan;
+  const repo = openRepository(context.layout);
+  const current = await repo.tryRead(name);
+  // Another configure (or validate) saved the profile since this run read it: apply this run's
+  // changes on top of that, so neither run's changes are lost.
+  const changedMeanwhile = JSON.stringify(current ?? null) !== JSON.stringify(existing ?? null);
+  const settings = changedMeanwhile ? mergeSettings(changedSettings(existing?.settings ?? {}, plan.settings), current?.settings ?? {}) : plan.settings;
+  const expectations = changedMeanwhile ? mergeExpectations(current?.expectations ?? {}, plan.flagExpectations) : plan.expectations;
+  const credential = credentialKind(settings);
+  const baseStore = current && current.store !== storeKind ? await context.openStore(current.store) : store;
+  const keeps = current !== undefined && current.credential === credential;
+
+  const accounts: Profile['secretAccounts'] = {};
+  for (const kind of SECRETS_OF[credential]) {
+    const kept = keeps ? current.secretAccounts[kind] : undefined;
+    if (given[kind] === undefined && kept !== undefined && baseStore === store) {
+      accounts[kind] = kept;
+      continue;
+    }
+    // A new secret; or the current one moving to another store; or, when the profile was changed
+    // meanwhile into something this run did not read, the secret this run was given or validated.
+    const value = given[kind] ?? (kept !== undefined ? await storedSecretReader(current as Profile, baseStore)(kind) : plan.secrets[kind]);
+    if (value === undefined) continue;
+    accounts[kind] = nextSecretAccount(name, kind, baseStore === store ? current?.secretAccounts[kind] : undefined);
+    await store.set(accounts[kind], value);
   }
-  if (previousStore !== store) await previousStore.delete(cacheKeyAccount(existing.name));
+  if (credential === 'secret' && accounts.clientSecret === undefined) {
+    throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, { hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file.` });
+  }
+
+  const validated = plan.validate && !changedMeanwhile;
+  if (changedMeanwhile) {
+    context.reporter.warn(`profile ${name} was saved by another tokenctl while this one ran: this run's changes are saved on top of it${plan.validate ? `, unvalidated: check the result with tokenctl validate -p ${name}` : ''}`);
+  }
+  const now = context.now().toISOString();
+  const keepExpiry = current?.secretExpiresAt && credential === 'secret' && given.clientSecret === undefined;
+  const profile: Profile = {
+    schemaVersion: PROFILE_SCHEMA_VERSION,
+    name,
+    provider: settings.tenant ? 'entra' : 'generic',
+    settings,
+    store: storeKind,
+    credential,
+    secretAccounts: accounts,
+    expectations,
+    ...(plan.secretExpiresAt ? { secretExpiresAt: plan.secretExpiresAt } : keepExpiry ? { secretExpiresAt: current.secretExpiresAt } : {}),
+    createdAt: current?.createdAt ?? now,
+    updatedAt: now,
+    ...(validated ? { lastValidatedAt: now } : current?.lastValidatedAt ? { lastValidatedAt: current.lastValidatedAt } : {}),
+  };
+  await repo.write(profile);
+
+  // Only now, with the profile pointing at its new accounts, do the old ones go. (A slot a crashed
+  // run filled is overwritten by the next secret of its kind, and cleared by remove.)
+  const inUse = new Set(Object.values(profile.secretAccounts));
+  const named = Object.values(current?.secretAccounts ?? {});
+  if (baseStore === store) for (const account of named) if (!inUse.has(account)) await store.delete(account);
+  if (baseStore !== store) for (const account of new Set([...secretSlots(name), ...named, cacheKeyAccount(name)])) await baseStore.delete(account);
+
+  const cache = openTokenCache(context.layout, store);
+  if (!plan.validate) {
+    await cache.delete(name);
+  } else if (validated && entry) {
+    try {
+      await cache.write(name, profileCacheKey(settings, credential), entry);
+    } catch (error) {
+      // The profile is saved; without a cached token the first `token -p` simply makes a request.
+      context.reporter.warn(`could not cache the token: ${(error as Error).message}`);
+    }
+  }
+  return profile;
 }

@@ -10,6 +10,8 @@ import type { SecretStore } from '../secrets/store.js';
  */
 export interface AppContext {
   env: Record<string, string | undefined>;
+  /** The directory relative paths given on this run are resolved against. */
+  cwd: string;
   now(): Date;
   layout: ConfigLayout;
   reporter: Reporter;

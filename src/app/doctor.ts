@@ -4,7 +4,9 @@ import { arch, platform } from 'node:os';
 import { CheckFailedError, CliError, Code } from '../errors.js';
 import { checkConfig, checkKeychain, checkNetworkSettings, checkProfile, checkRuntime, type Check, type ProfileFacts } from '../doctor/checks.js';
 import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, loadCertificateFromSettings } from '../oauth/credential.js';
+import { relativePaths } from '../oauth/settings.js';
 import { checkProfileName } from '../profiles/paths.js';
+import { relativePathProblem } from '../profiles/relative-paths.js';
 import type { Profile } from '../profiles/profile.js';
 import type { ProfileListEntry } from '../profiles/repository.js';
 import { createKeychainStore, keychainBackendName } from '../secrets/keychain.js';
@@ -52,6 +54,8 @@ async function probeKeychain(): Promise<{ backend: string; error?: CliError }> {
 /** The facts about one profile, each gathered without failing the whole report. */
 async function profileFacts(profile: Profile, store: SecretStore | CliError, context: AppContext, online: boolean): Promise<ProfileFacts> {
   const facts: ProfileFacts = { profile, secrets: {} };
+  const relative = relativePaths(profile.settings);
+  if (relative.length > 0) facts.relativePaths = relativePathProblem(profile.name, relative, context.cwd);
   const values: Record<string, string> = {};
   for (const [kind, account] of Object.entries(profile.secretAccounts)) {
     if (!account) continue;

@@ -1,10 +1,11 @@
-import { UsageError, type CliError } from '../errors.js';
+import { ProfileNotFoundError, UsageError, type CliError } from '../errors.js';
 import { isValidProfileName, resolveProfileName } from '../profiles/paths.js';
 import type { Profile } from '../profiles/profile.js';
 import type { ProfileRepository } from '../profiles/repository.js';
 import { EMPTY_SECRET_STORE } from '../secrets/store.js';
 import type { AppContext } from './context.js';
-import { cacheKeyAccount, openRepository, openTokenCache } from './session.js';
+import { secretSlots } from '../profiles/accounts.js';
+import { openRepository, openTokenCache, withProfileWriteLock } from './session.js';
 
 /** A profile to remove; a broken file (unparseable, insecure) can be removed too, without its secrets. */
 export type RemovalTarget = { name: string; profile: Profile } | { name: string; problem: CliError };
@@ -33,20 +34,36 @@ export async function removalTargets(options: { profile: string | undefined; all
   });
 }
 
-/** Deletes profiles with their secrets and cached tokens; entries already gone are not an error. */
-export async function removeProfiles(targets: readonly RemovalTarget[], context: AppContext): Promise<void> {
+/**
+ * Deletes profiles with their secrets and cached tokens, each under its lock and read again there.
+ * The profile file goes first: once it is gone nothing points at the secrets, so a remove killed
+ * half-way never leaves a profile whose secret is missing, only secrets the next configure of that
+ * name clears. The secrets are found by name (their slots), never by listing the keychain.
+ * Returns the names that were already gone (another remove got there first): not an error.
+ */
+export async function removeProfiles(targets: readonly RemovalTarget[], context: AppContext): Promise<{ alreadyGone: string[] }> {
   const repo = openRepository(context.layout);
+  const alreadyGone: string[] = [];
   for (const t of targets) {
-    if ('problem' in t) {
-      context.reporter.warn(`profile ${t.name} is unreadable (${t.problem.message}): removing its file; its secret-store entries, named "${t.name}:…", cannot be identified and stay`);
-      await openTokenCache(context.layout, EMPTY_SECRET_STORE).delete(t.name);
-    } else {
-      const store = await context.openStore(t.profile.store);
+    await withProfileWriteLock(context.layout, t.name, async () => {
+      const fresh = 'problem' in t ? t : await target(repo, t.name).catch((error: unknown) => {
+        if (error instanceof ProfileNotFoundError) return undefined;
+        throw error;
+      });
+      if (fresh === undefined || !(await repo.delete(t.name))) {
+        alreadyGone.push(t.name);
+        return;
+      }
+      if ('problem' in fresh) {
+        context.reporter.warn(`profile ${t.name} is unreadable (${fresh.problem.message}): removed its file; its secret-store entries (named "${t.name}:…") stay, since which store holds them is unknown`);
+        await openTokenCache(context.layout, EMPTY_SECRET_STORE).delete(t.name);
+        return;
+      }
+      const store = await context.openStore(fresh.profile.store);
       await openTokenCache(context.layout, store).delete(t.name);
-      // Every account of the profile, not only those it names: a crashed configure can leave one.
-      const accounts = new Set([...Object.values(t.profile.secretAccounts), cacheKeyAccount(t.name), ...(await store.accountsOf(t.name))]);
-      for (const account of accounts) if (account) await store.delete(account);
-    }
-    await repo.delete(t.name);
+      const accounts = new Set([...Object.values(fresh.profile.secretAccounts), ...secretSlots(t.name)]);
+      for (const account of accounts) await store.delete(account);
+    });
   }
+  return { alreadyGone };
 }

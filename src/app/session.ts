@@ -1,17 +1,18 @@
 import { join } from 'node:path';
-import { Code, SecretStoreError } from '../errors.js';
+import { Code, SecretStoreError, UsageError } from '../errors.js';
 import { tokenCacheKey } from '../cache/cache-key.js';
+import { secretCheck } from '../cache/secret-check.js';
 import { createTokenCache, type CachedToken, type TokenCache } from '../cache/token-cache.js';
 import type { SecretKind } from '../oauth/credential.js';
-import { mergeSettings, type RequestSettings } from '../oauth/settings.js';
+import { mergeSettings, relativePaths, type RequestSettings } from '../oauth/settings.js';
 import type { TokenResult } from '../oauth/token-response.js';
+import { cacheKeyAccount } from '../profiles/accounts.js';
 import type { ConfigLayout } from '../profiles/paths.js';
 import type { Profile } from '../profiles/profile.js';
+import { relativePathProblem } from '../profiles/relative-paths.js';
 import { createProfileRepository, type ProfileRepository } from '../profiles/repository.js';
 import type { SecretStore } from '../secrets/store.js';
 import type { AppContext } from './context.js';
-
-export const cacheKeyAccount = (profile: string): string => `${profile}:cache-key`;
 
 /** The cache key of a profile's token: it changes whenever anything that shapes the token does. */
 export function profileCacheKey(settings: RequestSettings, credential: Profile['credential']): string {
@@ -55,7 +56,8 @@ export function fromCache(cached: CachedToken, now: Date): TokenResult {
   };
 }
 
-export function toCache(token: TokenResult, obtainedAt: Date): CachedToken | undefined {
+/** A token to cache, with proof of the client secret that obtained it (if a secret did). */
+export function toCache(token: TokenResult, obtainedAt: Date, secret: string | undefined): CachedToken | undefined {
   // A token without a known expiry cannot be judged later, so it is not cached.
   if (!token.expiresAt) return undefined;
   return {
@@ -64,18 +66,32 @@ export function toCache(token: TokenResult, obtainedAt: Date): CachedToken | und
     expiresAt: token.expiresAt.toISOString(),
     ...(token.scope !== undefined ? { scope: token.scope } : {}),
     obtainedAt: obtainedAt.toISOString(),
+    ...(secret !== undefined ? { secretCheck: secretCheck(secret) } : {}),
   };
 }
 
 export const lockPath = (layout: ConfigLayout, profile: string): string => join(layout.locksDir, `${profile}.lock`);
 
+const WORK_MS = 30_000;
+
 /**
- * Runs a change to a profile's files under its lock, so that a `configure`, a `validate` and a token
- * refresh of the same profile in other processes never interleave their writes.
+ * How long a live holder may keep a profile's lock before others take it over (its own bound of
+ * `workMs`, plus keychain and disk), and how long a waiter waits at most: past a live holder's whole
+ * stale period, so a holder that is making progress is always waited for.
+ */
+export function lockBounds(workMs: number = WORK_MS): { staleMs: number; timeoutMs: number } {
+  const staleMs = workMs + 30_000;
+  return { staleMs, timeoutMs: staleMs + workMs };
+}
+
+/**
+ * Runs a change to a profile's files under its lock, so that a `configure`, a `validate`, a `remove`
+ * and a token refresh of the same profile in other processes never interleave: each reads the
+ * profile again inside, and writes from what it read there.
  */
 export async function withProfileWriteLock<T>(layout: ConfigLayout, profile: string, fn: () => Promise<T>): Promise<T> {
   const { withProfileLock } = await import('../cache/lock.js');
-  return withProfileLock(lockPath(layout, profile), { timeoutMs: 30_000, staleMs: 60_000, profile }, fn);
+  return withProfileLock(lockPath(layout, profile), { ...lockBounds(), profile }, fn);
 }
 
 export interface ProfileSession {
@@ -95,4 +111,41 @@ export async function openProfileSession(name: string, flagSettings: RequestSett
   const settings = mergeSettings(flagSettings, profile.settings);
   const store = await context.openStore(profile.store);
   return { repo, profile, settings, store, cache: openTokenCache(context.layout, store), cacheKey: profileCacheKey(settings, profile.credential) };
+}
+
+/**
+ * The file paths the profile itself holds relative (a flag given on this run is the user's own, and
+ * relative to where they stand). Saved by an older tokenctl, they work only from the directory
+ * `configure` ran in: from cron or CI the file is not found.
+ */
+export function profileRelativePaths(profile: Profile, settings: RequestSettings): ReturnType<typeof relativePaths> {
+  return relativePaths(profile.settings).filter(({ setting }) => settings[setting] === profile.settings[setting]);
+}
+
+/** Refuses to request a token with a profile path that depends on the current directory. */
+export function checkProfilePaths(profile: Profile, settings: RequestSettings, cwd: string): void {
+  const paths = profileRelativePaths(profile, settings);
+  if (paths.length === 0) return;
+  const { message, fix } = relativePathProblem(profile.name, paths, cwd);
+  throw new UsageError(Code.PROFILE_RELATIVE_PATH, message, { hint: fix });
+}
+
+/**
+ * Runs `use` with a session whose profile and stored secrets belong together. A configure that
+ * rotates a secret switches the profile to the new account before it deletes the old one: a secret
+ * found missing is read again through the profile as it is now, and is an error only when the
+ * profile still names the same account.
+ */
+export async function withConsistentSession<T>(first: ProfileSession, open: () => Promise<ProfileSession>, use: (session: ProfileSession) => Promise<T>): Promise<T> {
+  let session = first;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await use(session);
+    } catch (error) {
+      if (!(error instanceof SecretStoreError) || error.code !== Code.SECRET_MISSING.code || attempt >= 3) throw error;
+      const again = await open();
+      if (JSON.stringify(again.profile.secretAccounts) === JSON.stringify(session.profile.secretAccounts)) throw error;
+      session = again;
+    }
+  }
 }

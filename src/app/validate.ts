@@ -4,7 +4,7 @@ import { resolveProfileName } from '../profiles/paths.js';
 import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 import type { AppContext } from './context.js';
 import { secretLookup } from './secret-sources.js';
-import { openProfileSession, storedSecretReader, withProfileWriteLock } from './session.js';
+import { checkProfilePaths, openProfileSession, storedSecretReader, withConsistentSession, withProfileWriteLock } from './session.js';
 
 export interface ValidateFlowOptions {
   profile: string | undefined;
@@ -37,12 +37,18 @@ export type ValidateResult = { curl: string } | { report: ValidationReport; fail
  * meets them is marked validated.
  */
 export async function validateProfile(options: ValidateFlowOptions, context: AppContext): Promise<ValidateResult> {
-  const session = await openProfileSession(resolveProfileName(options.profile, context.env), options.settings, context);
-  const { profile } = session;
-  const expiry = secretExpiryNotice(profile, context.now());
+  const name = resolveProfileName(options.profile, context.env);
+  const open = () => openProfileSession(name, options.settings, context);
+  const first = await open();
+  const expiry = secretExpiryNotice(first.profile, context.now());
   if (expiry) context.reporter.warn(expiry.message);
   const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
-  const prepared = await prepareTokenRequest(session.settings, secretLookup({}, storedSecretReader(profile, session.store)), context);
+  // The profile and the secrets it names, read as a pair even while a configure rotates the secret.
+  const { session, prepared } = await withConsistentSession(first, open, async (current) => {
+    checkProfilePaths(current.profile, current.settings, context.cwd);
+    return { session: current, prepared: await prepareTokenRequest(current.settings, secretLookup({}, storedSecretReader(current.profile, current.store)), context) };
+  });
+  const { profile } = session;
   if (options.curl) {
     const { curlCommand } = await import('../oauth/curl.js');
     return { curl: curlCommand(prepared.request, { caFile: session.settings.caFile, proxy: session.settings.proxy }) };

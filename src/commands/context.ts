@@ -13,6 +13,7 @@ export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' 
   const reporter = await terminalReporter(io, options);
   return {
     env: io.env,
+    cwd: process.cwd(),
     now: () => io.now(),
     layout,
     reporter,

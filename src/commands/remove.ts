@@ -28,7 +28,13 @@ export async function removeCommand(options: RemoveOptions, io: Io): Promise<voi
       return;
     }
   }
-  await removeProfiles(targets, context);
-  if (options.json) io.stdout.write(`${JSON.stringify({ removed: names }, null, 2)}\n`);
-  else io.stderr.write(`removed ${names.join(', ')} (profile, secrets and cached token)\n`);
+  const { alreadyGone } = await removeProfiles(targets, context);
+  const removed = names.filter((name) => !alreadyGone.includes(name));
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ removed, alreadyRemoved: alreadyGone }, null, 2)}\n`);
+    return;
+  }
+  if (removed.length) io.stderr.write(`removed ${removed.join(', ')} (profile, secrets and cached token)\n`);
+  // Another tokenctl removed it while this one waited for its lock: what was asked for is done.
+  if (alreadyGone.length) io.stderr.write(`${alreadyGone.join(', ')} had already been removed by another tokenctl\n`);
 }

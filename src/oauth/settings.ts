@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import type { AssertionAlgorithm, AuthMethod, Cloud, CredentialKind } from '../choices.js';
 
 /**
@@ -95,4 +96,35 @@ export function credentialKind(settings: RequestSettings): CredentialKind {
   if (settings.certificatePath) return 'certificate';
   if (settings.clientAssertionFile) return 'federated';
   return 'secret';
+}
+
+/** The settings that name files, with the flag that sets each. */
+export const PATH_SETTINGS = {
+  certificatePath: '--certificate',
+  privateKeyPath: '--private-key',
+  caFile: '--ca-file',
+  clientAssertionFile: '--client-assertion-file',
+} as const satisfies Partial<Record<keyof RequestSettings, string>>;
+
+export type PathSetting = keyof typeof PATH_SETTINGS;
+
+/**
+ * The settings with every file path made absolute against `cwd`: a profile is used from cron, CI and
+ * any other directory, so what it saves must not depend on where `configure` ran.
+ */
+export function withAbsolutePaths(settings: RequestSettings, cwd: string): RequestSettings {
+  const result = { ...settings };
+  for (const key of Object.keys(PATH_SETTINGS) as PathSetting[]) {
+    const path = result[key];
+    if (path !== undefined && path !== '') result[key] = resolve(cwd, path);
+  }
+  return result;
+}
+
+/** The file paths in these settings that are relative, each with its setting. */
+export function relativePaths(settings: RequestSettings): Array<{ setting: PathSetting; path: string }> {
+  return (Object.keys(PATH_SETTINGS) as PathSetting[]).flatMap((setting) => {
+    const path = settings[setting];
+    return path !== undefined && !isAbsolute(path) ? [{ setting, path }] : [];
+  });
 }

@@ -211,11 +211,6 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
         secrets.set(account, value);
         await save(path, secrets, loaded?.kdf);
       }),
-    accountsOf: (profile) =>
-      serial(async () => {
-        const loaded = await load(pathOf(`${profile}:`));
-        return loaded ? [...loaded.secrets.keys()] : [];
-      }),
     delete: (account) =>
       serial(async () => {
         const path = pathOf(account);

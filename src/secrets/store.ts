@@ -14,8 +14,6 @@ export interface SecretStore {
   set(account: string, value: string): Promise<void>;
   /** True when something was deleted; false when it was already gone (not an error). */
   delete(account: string): Promise<boolean>;
-  /** Every account of one profile ("NAME:…"), including any a crash left behind. */
-  accountsOf(profile: string): Promise<string[]>;
 }
 
 /** A store with nothing in it: reading a token cache's plaintext header needs no keychain. */
@@ -24,5 +22,4 @@ export const EMPTY_SECRET_STORE: SecretStore = {
   get: async () => null,
   set: async () => {},
   delete: async () => false,
-  accountsOf: async () => [],
 };

@@ -268,7 +268,7 @@ describe('kill -9 during configure', () => {
     const list = await cli(['list', '--json']);
     expect(list.code, list.stderr).toBe(0);
     expect((JSON.parse(list.stdout) as Array<Record<string, unknown>>).filter((row) => 'problem' in row)).toEqual([]);
-  });
+  }, 90_000);
 });
 
 describe('kill -9 while token holds the profile lock', () => {
