@@ -8,8 +8,9 @@ import { ensurePrivateDir } from '../profiles/atomic-file.js';
 
 export interface ProfileLockOptions<T = unknown> {
   /**
-   * Give up waiting after this long: LOCK_TIMEOUT (exit 8). Callers make it longer than staleMs, so a
-   * live holder is never given up on: it is waited for until it finishes or its lock turns stale.
+   * Give up when one holder has kept the lock this long: LOCK_TIMEOUT (exit 8). Callers make it longer
+   * than staleMs, so a live holder is never given up on: it is waited for until it finishes or its
+   * lock turns stale and is taken over.
    */
   timeoutMs: number;
   /** A lock older than this is taken over even when its process still runs (a hung tokenctl, or a reused pid). */
@@ -223,7 +224,10 @@ function lockWatcher(lockPath: string): { next(ms: number): Promise<void>; close
 async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Promise<Snapshot | { early: T }> {
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   let pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-  const deadline = Date.now() + options.timeoutMs;
+  // The bound is on one holder: each new holder (200 parallel calls pass the lock along) gets the
+  // whole of it, so a waiter never gives up on holders that are alive and taking their turns.
+  let deadline = Date.now() + options.timeoutMs;
+  let holderSeen: string | undefined;
   let watcher: ReturnType<typeof lockWatcher> | undefined;
   try {
     await ensurePrivateDir(dirname(lockPath));
@@ -239,6 +243,10 @@ async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Pro
       }
       const holder = parseLockHolder(theirs.content);
       const now = Date.now();
+      if (theirs.content !== holderSeen) {
+        holderSeen = theirs.content;
+        deadline = Math.max(deadline, now + options.timeoutMs);
+      }
       if (isStale(holder, theirs.mtimeMs, { now, hostname: hostname(), staleMs, isAlive: processAlive })) {
         if (await takeOver(lockPath, theirs)) continue;
       }
