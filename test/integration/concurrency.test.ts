@@ -18,6 +18,8 @@ interface Idp {
   tokenUrl: string;
   secrets: Set<string>;
   delayMs: number;
+  /** When set, answers wait for it as well. */
+  gate: Promise<void> | undefined;
   requests: Array<{ secret: string; scope: string }>;
   close(): Promise<void>;
 }
@@ -31,7 +33,7 @@ async function startIdp(): Promise<Idp> {
       const form = new URLSearchParams(body);
       const secret = form.get('client_secret') ?? '';
       idp.requests.push({ secret, scope: form.get('scope') ?? '' });
-      setTimeout(() => {
+      const answer = () => setTimeout(() => {
         if (!idp.secrets.has(secret)) {
           res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client', error_description: 'bad secret' }));
           return;
@@ -39,6 +41,7 @@ async function startIdp(): Promise<Idp> {
         issued += 1;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `token-${issued}`, token_type: 'Bearer', expires_in: 3600 }));
       }, idp.delayMs);
+      void (idp.gate ?? Promise.resolve()).then(answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -46,6 +49,7 @@ async function startIdp(): Promise<Idp> {
     tokenUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`,
     secrets: new Set(),
     delayMs: 0,
+    gate: undefined,
     requests: [],
     close: () =>
       new Promise((resolve) => {
@@ -152,13 +156,18 @@ describe('concurrency, through the CLI and the real keychain', () => {
     idp.secrets = new Set(['slow']);
     expect((await configure('slow', 'slow', ['--no-validate'])).code).toBe(0);
     idp.requests.length = 0;
-    // The holder's request takes 6 s: well past the waiters' own --timeout of 1 s.
-    idp.delayMs = 6_000;
+    // The holder's request is answered only once the waiters, whose own --timeout is 1 s, have all
+    // exited or 12 s have passed: a waiter that gives up on the live holder is seen doing so.
+    let release = () => {};
+    idp.gate = new Promise<void>((resolve) => (release = resolve));
     const holder = cli(['token', '-p', 'slow']);
     while (idp.requests.length === 0) await sleep(20);
-    const waiters = await Promise.all(Array.from({ length: 10 }, () => cli(['token', '-p', 'slow', '--timeout', '1'])));
+    const waiting = Promise.all(Array.from({ length: 10 }, () => cli(['token', '-p', 'slow', '--timeout', '1'])));
+    await Promise.race([waiting, sleep(12_000)]);
+    release();
+    const waiters = await waiting;
+    idp.gate = undefined;
     const first = await holder;
-    idp.delayMs = 0;
     expect(first.code, first.stderr).toBe(0);
     expect(describeFailures(waiters)).toEqual([]);
     expect(new Set(waiters.map((w) => w.stdout))).toEqual(new Set([first.stdout]));
