@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { CredentialKind, StoreKind } from '../choices.js';
-import { Code, UsageError } from '../errors.js';
+import { Code, SecretStoreError, UsageError } from '../errors.js';
 import { loadCertificateFromSettings, SECRET_ENV, type SecretKind, type SecretValues } from '../oauth/credential.js';
 import { planEndpoint } from '../oauth/endpoint.js';
 import type { TokenOutcome } from '../oauth/engine.js';
@@ -104,12 +104,23 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
   const storeKind = options.store ?? existing?.store ?? 'keychain';
   const store = await context.openStore(storeKind);
   const previousStore = existing && existing.store !== storeKind ? await context.openStore(existing.store) : store;
-  // Secrets this run does not replace are kept (read from the old store if the store changes).
-  const stored = existing && existing.credential === credential ? storedSecretReader(existing, previousStore) : undefined;
+  // Secrets this run does not replace are kept (read from the old store if the store changes). The
+  // profile is read again if another configure replaced a secret since it was read.
   const secrets: SecretValues = {};
-  for (const kind of SECRETS_OF[credential]) {
-    const value = given[kind] ?? (await stored?.(kind));
-    if (value !== undefined) secrets[kind] = value;
+  for (let attempt = 1, source = existing; ; attempt++) {
+    const stored = source && source.credential === credential ? storedSecretReader(source, previousStore) : undefined;
+    try {
+      for (const kind of SECRETS_OF[credential]) {
+        const value = given[kind] ?? (await stored?.(kind));
+        if (value !== undefined) secrets[kind] = value;
+      }
+      break;
+    } catch (error) {
+      if (!(error instanceof SecretStoreError) || error.code !== Code.SECRET_MISSING.code || attempt >= 3) throw error;
+      const again = await repo.tryRead(name);
+      if (JSON.stringify(again?.secretAccounts) === JSON.stringify(source?.secretAccounts)) throw error;
+      source = again;
+    }
   }
   // Where the token comes from is checked before anything else is asked of the user.
   planEndpoint(settings);
