@@ -18,6 +18,10 @@ export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
 export const OUTPUT_FORMATS = ['raw', 'json', 'header', 'env'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** How a client proves itself: one word for each, in profiles, requests and cache keys alike. */
+export const CREDENTIAL_KINDS = ['secret', 'certificate', 'federated'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
 export const STORE_KINDS = ['keychain', 'file'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 

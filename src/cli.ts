@@ -1,4 +1,4 @@
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import type { CodeWithExit, ExitCode } from './codes.js';
 import { Code, UsageError } from './errors.js';
 import type { GlobalOptions, Io } from './output/io.js';
@@ -7,7 +7,7 @@ import type { DecodeOptions } from './commands/decode.js';
 import type { TokenOptions } from './commands/token.js';
 import type { ConfigureOptions } from './commands/configure.js';
 import type { Expectations } from './profiles/expectations.js';
-import { SECONDS_RANGES, ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type OutputFormat, type Shell, type StoreKind } from './choices.js';
+import { SECONDS_RANGES, ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type Cloud } from './choices.js';
 import type { RequestSettings } from './oauth/settings.js';
 
 const EXIT_CODES_HELP = `
@@ -20,6 +20,8 @@ Exit codes:
   5    the identity provider rejected the request (OAuth error response)
   6    network, TLS, timeout, or an unusable response from the identity provider
   7    a check failed (expectation, signature, token expired under --require-valid)
+  8    the profile's lock was held by another tokenctl past its bound, or cannot be taken
+       (waiting for a live one that is fetching the token is not an error)
   130  interrupted (Ctrl-C at a prompt): nothing was written
 
 Environment:
@@ -88,10 +90,11 @@ function collectParam(value: string, previous: Array<[string, string]> = []): Ar
 }
 
 /** Options of the token request engine, shared by every command that requests a token. */
-function addRequestOptions(command: Command): Command {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander's own bound for argument lists
+function addRequestOptions<Args extends any[], Opts extends OptionValues, Globals extends OptionValues>(command: Command<Args, Opts, Globals>) {
   return command
     .option('--tenant <id-or-domain>', 'Entra ID tenant: the Directory (tenant) ID or a verified domain')
-    .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(Object.keys(CLOUDS)))
+    .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(Object.keys(CLOUDS) as Cloud[]))
     .option('--authority-host <url>', 'Entra ID authority host, for other clouds (AZURE_AUTHORITY_HOST)')
     .option('--token-url <url>', 'token endpoint of any OAuth 2.0 server')
     .option('--issuer <url>', 'issuer of any OpenID/OAuth server: the token endpoint is discovered')
@@ -121,7 +124,8 @@ function addRequestOptions(command: Command): Command {
 const PROFILE_OPTION = '-p, --profile <name>';
 const PROFILE_HELP = 'profile name (default: TOKENCTL_PROFILE, else "default")';
 
-function addExpectationOptions(command: Command): Command {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander's own bound for argument lists
+function addExpectationOptions<Args extends any[], Opts extends OptionValues, Globals extends OptionValues>(command: Command<Args, Opts, Globals>) {
   return command
     .option('--expect-aud <audience>', 'the token must be for this audience')
     .option('--expect-iss <issuer>', 'the token must come from this issuer')
@@ -129,19 +133,30 @@ function addExpectationOptions(command: Command): Command {
     .option('--expect-scope <scope>', 'the token must carry this scope; repeatable', collect);
 }
 
-function expectationsFrom(raw: Record<string, unknown>): Expectations {
+interface ExpectationFlags {
+  expectAud?: string;
+  expectIss?: string;
+  expectRole?: string[];
+  expectScope?: string[];
+}
+
+function expectationsFrom(flags: ExpectationFlags): Expectations {
   const e: Expectations = {};
-  if (raw.expectAud) e.audience = raw.expectAud as string;
-  if (raw.expectIss) e.issuer = raw.expectIss as string;
-  if (raw.expectRole) e.roles = raw.expectRole as string[];
-  if (raw.expectScope) e.scopes = (raw.expectScope as string[]).flatMap((s) => s.split(/\s+/)).filter(Boolean);
+  if (flags.expectAud) e.audience = flags.expectAud;
+  if (flags.expectIss) e.issuer = flags.expectIss;
+  if (flags.expectRole) e.roles = flags.expectRole;
+  if (flags.expectScope) e.scopes = (flags.expectScope).flatMap((s) => s.split(/\s+/)).filter(Boolean);
   return e;
 }
 
-const secretSourcesFrom = (raw: Record<string, unknown>) => ({
-  clientSecretStdin: Boolean(raw.clientSecretStdin),
-  clientSecretFile: raw.clientSecretFile as string | undefined,
-  certificatePasswordStdin: Boolean(raw.certificatePasswordStdin),
+/** The parsed request options, as commander types them. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no options of its own
+type RequestFlags = ReturnType<ReturnType<typeof addRequestOptions<[], {}, {}>>['opts']>;
+
+const secretSourcesFrom = (flags: RequestFlags) => ({
+  clientSecretStdin: Boolean(flags.clientSecretStdin),
+  clientSecretFile: flags.clientSecretFile,
+  certificatePasswordStdin: Boolean(flags.certificatePasswordStdin),
 });
 
 const CONFIGURE_EXAMPLES = `
@@ -166,31 +181,31 @@ Examples:
 `;
 
 /** The request settings given on the command line, as plain data (unset options stay unset). */
-function requestSettingsFrom(raw: Record<string, unknown>): RequestSettings {
+function requestSettingsFrom(flags: RequestFlags): RequestSettings {
   const settings: RequestSettings = {
-    tenant: raw.tenant as string | undefined,
-    cloud: raw.cloud as RequestSettings['cloud'],
-    authorityHost: raw.authorityHost as string | undefined,
-    tokenUrl: raw.tokenUrl as string | undefined,
-    issuer: raw.issuer as string | undefined,
-    clientId: raw.clientId as string | undefined,
-    authMethod: raw.authMethod as RequestSettings['authMethod'],
-    scopes: raw.scope as string[] | undefined,
-    resources: raw.resource as string[] | undefined,
-    audience: raw.audience as string | undefined,
-    params: raw.param as Array<[string, string]> | undefined,
-    certificatePath: raw.certificate as string | undefined,
-    privateKeyPath: raw.privateKey as string | undefined,
-    certificateAlias: raw.certificateAlias as string | undefined,
-    thumbprint: raw.thumbprint as string | undefined,
-    assertionAlgorithm: raw.assertionAlg as RequestSettings['assertionAlgorithm'],
-    sendX5c: raw.sendX5c as boolean | undefined,
-    assertionLifetimeSeconds: raw.assertionLifetime as number | undefined,
-    assertionAudience: raw.assertionAudience as string | undefined,
-    clientAssertionFile: raw.clientAssertionFile as string | undefined,
-    timeoutSeconds: raw.timeout as number | undefined,
-    proxy: raw.proxy as string | undefined,
-    caFile: raw.caFile as string | undefined,
+    tenant: flags.tenant,
+    cloud: flags.cloud,
+    authorityHost: flags.authorityHost,
+    tokenUrl: flags.tokenUrl,
+    issuer: flags.issuer,
+    clientId: flags.clientId,
+    authMethod: flags.authMethod,
+    scopes: flags.scope,
+    resources: flags.resource,
+    audience: flags.audience,
+    params: flags.param,
+    certificatePath: flags.certificate,
+    privateKeyPath: flags.privateKey,
+    certificateAlias: flags.certificateAlias,
+    thumbprint: flags.thumbprint,
+    assertionAlgorithm: flags.assertionAlg,
+    sendX5c: flags.sendX5c,
+    assertionLifetimeSeconds: flags.assertionLifetime,
+    assertionAudience: flags.assertionAudience,
+    clientAssertionFile: flags.clientAssertionFile,
+    timeoutSeconds: flags.timeout,
+    proxy: flags.proxy,
+    caFile: flags.caFile,
   };
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as RequestSettings;
 }
@@ -260,9 +275,10 @@ export function buildProgram(io: Io, only?: string): Command {
     .showSuggestionAfterError()
     .addHelpText('after', EXIT_CODES_HELP);
 
-  const globals = (command: Command): GlobalOptions => {
-    const all = command.optsWithGlobals<{ json?: boolean; verbose?: boolean; color?: boolean }>();
-    return { json: Boolean(all.json), verbose: Boolean(all.verbose), color: all.color !== false };
+  // Program options are parsed wherever they appear on the line, so after parsing they are all here.
+  const globals = (): GlobalOptions => {
+    const all = program.opts();
+    return { json: Boolean(all.json), verbose: Boolean(all.verbose), color: all.color };
   };
 
   if (builds('decode')) {
@@ -285,23 +301,23 @@ export function buildProgram(io: Io, only?: string): Command {
       .option('--ca-file <pem>', 'also trust this CA when fetching keys (NODE_EXTRA_CA_CERTS works too)')
       .option(PROFILE_OPTION, "decode this profile's current token (from the cache, fetched if needed)")
       .addHelpText('after', DECODE_EXAMPLES)
-      .action(async (token: string | undefined, raw: Record<string, unknown>, command: Command) => {
+      .action(async (token, flags) => {
         const options: DecodeOptions = {
-          ...globals(command),
+          ...globals(),
           token,
-          file: raw.file as string | undefined,
-          expectRoles: (raw.expectRole as string[] | undefined) ?? [],
-          expectScopes: (raw.expectScope as string[] | undefined) ?? [],
-          claim: raw.claim as string | undefined,
-          requireValid: Boolean(raw.requireValid),
-          leewaySeconds: raw.leeway as number,
-          verify: Boolean(raw.verify || raw.jwks || raw.key),
-          jwks: raw.jwks as string | undefined,
-          keyFile: raw.key as string | undefined,
-          expectAudience: raw.expectAud as string | undefined,
-          expectIssuer: raw.expectIss as string | undefined,
-          caFile: raw.caFile as string | undefined,
-          profile: raw.profile as string | undefined,
+          file: flags.file,
+          expectRoles: flags.expectRole ?? [],
+          expectScopes: flags.expectScope ?? [],
+          claim: flags.claim,
+          requireValid: Boolean(flags.requireValid),
+          leewaySeconds: flags.leeway,
+          verify: Boolean(flags.verify || flags.jwks || flags.key),
+          jwks: flags.jwks,
+          keyFile: flags.key,
+          expectAudience: flags.expectAud,
+          expectIssuer: flags.expectIss,
+          caFile: flags.caFile,
+          profile: flags.profile,
         };
         const { decodeCommand } = await import('./commands/decode.js');
         await decodeCommand(options, io);
@@ -321,16 +337,16 @@ export function buildProgram(io: Io, only?: string): Command {
       .option('--no-cache', 'neither read nor write the token cache')
       .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)').choices(OUTPUT_FORMATS).default('raw'))
       .addHelpText('after', TOKEN_EXAMPLES)
-      .action(async (raw: Record<string, unknown>, command: Command) => {
+      .action(async (flags) => {
         const options: TokenOptions = {
-          ...globals(command),
-          profile: raw.profile as string | undefined,
-          settings: requestSettingsFrom(raw),
-          secrets: secretSourcesFrom(raw),
-          output: raw.output as OutputFormat,
-          minValiditySeconds: raw.minValidity as number,
-          refresh: Boolean(raw.refresh),
-          noCache: raw.cache === false,
+          ...globals(),
+          profile: flags.profile,
+          settings: requestSettingsFrom(flags),
+          secrets: secretSourcesFrom(flags),
+          output: flags.output,
+          minValiditySeconds: flags.minValidity,
+          refresh: Boolean(flags.refresh),
+          noCache: !flags.cache,
         };
         const { tokenCommand } = await import('./commands/token.js');
         await tokenCommand(options, io);
@@ -351,16 +367,16 @@ export function buildProgram(io: Io, only?: string): Command {
       .option('--no-validate', 'save without a live token request')
       .option('--secret-expires <date>', 'when the client secret expires (YYYY-MM-DD), for warnings before it does')
       .addHelpText('after', CONFIGURE_EXAMPLES)
-      .action(async (raw: Record<string, unknown>, command: Command) => {
+      .action(async (flags) => {
         const options: ConfigureOptions = {
-          ...globals(command),
-          profile: raw.profile as string | undefined,
-          settings: requestSettingsFrom(raw),
-          secrets: secretSourcesFrom(raw),
-          store: raw.store as StoreKind | undefined,
-          validate: raw.validate !== false,
-          expectations: expectationsFrom(raw),
-          secretExpires: raw.secretExpires as string | undefined,
+          ...globals(),
+          profile: flags.profile,
+          settings: requestSettingsFrom(flags),
+          secrets: secretSourcesFrom(flags),
+          store: flags.store,
+          validate: flags.validate,
+          expectations: expectationsFrom(flags),
+          secretExpires: flags.secretExpires,
         };
         const { configureCommand } = await import('./commands/configure.js');
         await configureCommand(options, io);
@@ -382,9 +398,9 @@ Examples:
   $ tokenctl validate -p erp --expect-role Solver --json
   $ tokenctl validate -p erp --curl        print the same request as a curl command (secrets as variables)
 `)
-      .action(async (raw: Record<string, unknown>, command: Command) => {
+      .action(async (flags) => {
         const { validateCommand } = await import('./commands/validate.js');
-        await validateCommand({ ...globals(command), profile: raw.profile as string | undefined, settings: {}, expectations: expectationsFrom(raw), curl: Boolean(raw.curl) }, io);
+        await validateCommand({ ...globals(), profile: flags.profile, settings: {}, expectations: expectationsFrom(flags), curl: Boolean(flags.curl) }, io);
       });
   }
 
@@ -400,9 +416,9 @@ Examples:
   $ tokenctl remove -p erp
   $ tokenctl remove --all --yes
 `)
-      .action(async (raw: Record<string, unknown>, command: Command) => {
+      .action(async (flags) => {
         const { removeCommand } = await import('./commands/remove.js');
-        await removeCommand({ ...globals(command), profile: raw.profile as string | undefined, all: Boolean(raw.all), yes: Boolean(raw.yes) }, io);
+        await removeCommand({ ...globals(), profile: flags.profile, all: Boolean(flags.all), yes: Boolean(flags.yes) }, io);
       });
   }
 
@@ -415,9 +431,9 @@ Examples:
   $ tokenctl list
   $ tokenctl list --json | jq -r '.[].name'
 `)
-      .action(async (_raw: Record<string, unknown>, command: Command) => {
+      .action(async () => {
         const { listCommand } = await import('./commands/list.js');
-        await listCommand(globals(command), io);
+        await listCommand(globals(), io);
       });
   }
 
@@ -431,9 +447,9 @@ Examples:
   $ tokenctl show -p erp
   $ tokenctl show -p erp --json
 `)
-      .action(async (raw: Record<string, unknown>, command: Command) => {
+      .action(async (flags) => {
         const { showCommand } = await import('./commands/show.js');
-        await showCommand({ ...globals(command), profile: raw.profile as string | undefined }, io);
+        await showCommand({ ...globals(), profile: flags.profile }, io);
       });
   }
 
@@ -450,9 +466,9 @@ Examples:
   $ tokenctl doctor -p erp --online
   $ tokenctl doctor --json > doctor.json     (attach it to a support ticket)
 `)
-      .action(async (raw: Record<string, unknown>, command: Command) => {
+      .action(async (flags) => {
         const { doctorCommand } = await import('./commands/doctor.js');
-        await doctorCommand({ ...globals(command), profile: raw.profile as string | undefined, online: Boolean(raw.online) }, io);
+        await doctorCommand({ ...globals(), profile: flags.profile, online: Boolean(flags.online) }, io);
       });
   }
 
@@ -468,7 +484,7 @@ Examples:
   $ tokenctl completion fish > ~/.config/fish/completions/tokenctl.fish
   PS> tokenctl completion powershell | Out-String | Invoke-Expression     (add it to $PROFILE)
 `)
-      .action(async (shell: Shell) => {
+      .action(async (shell) => {
         const { completionCommand } = await import('./commands/completion.js');
         completionCommand(shell, program, io);
       });

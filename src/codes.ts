@@ -14,6 +14,7 @@ export const ExitCode = {
   idpRejected: 5,
   network: 6,
   checkFailed: 7,
+  lock: 8,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -24,6 +25,7 @@ const secretStore = ExitCode.secretStore;
 const rejected = ExitCode.idpRejected;
 const network = ExitCode.network;
 const check = ExitCode.checkFailed;
+const lock = ExitCode.lock;
 
 /** One catalogue entry: pass it to an error's constructor. */
 export interface CodeEntry<E extends ExitCode = ExitCode> {
@@ -114,6 +116,7 @@ export const Code = catalogue({
   DIR_INSECURE: [usage, 'A secrets, cache or locks directory writable by other users.'],
   PROFILE_DIR_INSECURE: [usage, 'A profiles directory writable or readable by other users.'],
   PROFILE_SCHEMA_UNSUPPORTED: [usage, 'A profile file written by a newer tokenctl.'],
+  PROFILE_RELATIVE_PATH: [usage, 'A profile holds a relative file path, which depends on the directory tokenctl runs in.'],
   PROFILE_SECRET_FIELD: [usage, 'A profile file with a secret in it; secrets live in the secret store.'],
   NO_TOKEN: [usage, 'decode was given no token.'],
   EMPTY_TOKEN: [usage, 'The input holds no token.'],
@@ -205,8 +208,6 @@ export const Code = catalogue({
   DISCOVERY_INVALID: [network, 'The issuer metadata is not usable.'],
   DISCOVERY_ISSUER_MISMATCH: [network, 'The issuer metadata names a different issuer.'],
   JWKS_INVALID: [network, 'The JWKS fetched from the issuer is not a JWKS.'],
-  LOCK_TIMEOUT: [network, 'Another tokenctl held the profile lock for too long.'],
-  LOCK_FAILED: [network, 'The profile lock could not be taken.'],
 
   // Checks the user asked for (exit 7)
   EXPECTATION_FAILED: [check, 'The token does not meet an expectation (--expect-*).'],
@@ -219,6 +220,10 @@ export const Code = catalogue({
   ISSUER_MISMATCH: [check, 'The token was issued by someone other than the expected issuer.'],
   DOCTOR_PROBLEMS: [check, 'doctor found problems.'],
   NO_PASSPHRASE: [check, 'doctor: the file store has no passphrase available.'],
+
+  // The profile lock (exit 8)
+  LOCK_TIMEOUT: [lock, 'Another tokenctl held the profile lock past the time a live holder is allowed.'],
+  LOCK_FAILED: [lock, 'The profile lock could not be taken: the locks directory cannot be used.'],
 
   // Interrupted (exit 130), and bugs (exit 1)
   INTERRUPTED: [ExitCode.interrupted, 'Ctrl-C at a prompt; nothing was written.'],

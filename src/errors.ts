@@ -67,6 +67,7 @@ type SecretStore = typeof ExitCode.secretStore;
 type IdpRejected = typeof ExitCode.idpRejected;
 type Network = typeof ExitCode.network;
 type CheckFailed = typeof ExitCode.checkFailed;
+type Lock = typeof ExitCode.lock;
 type Interrupted = typeof ExitCode.interrupted;
 
 /** Bad flags or input: unknown option, malformed URL, JWT or certificate, a value missing. */
@@ -118,6 +119,15 @@ export class CheckFailedError extends CliError {
   declare readonly entry: CodeWithExit<CheckFailed>;
   declare readonly exitCode: CheckFailed;
   constructor(entry: CodeWithExit<CheckFailed>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
+}
+
+/** The per-profile lock: held past its bound by another tokenctl, or its directory unusable. */
+export class LockError extends CliError {
+  declare readonly entry: CodeWithExit<Lock>;
+  declare readonly exitCode: Lock;
+  constructor(entry: CodeWithExit<Lock>, message: string, options?: CliErrorOptions) {
     super(entry, message, options);
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ClientCredential } from '../oauth/client-auth.js';
+import type { CredentialKind } from '../choices.js';
 import type { RequestSettings } from '../oauth/settings.js';
 
 /** Settings that change how a request is sent, not which token comes back. */
@@ -28,7 +28,7 @@ const SHAPING = {
   clientAssertionFile: true,
 } as const satisfies Record<Exclude<keyof RequestSettings, TransportOnly>, true>;
 
-export type TokenShape = RequestSettings & { credentialKind: ClientCredential['kind'] };
+export type TokenShape = RequestSettings & { credentialKind: CredentialKind };
 
 /** JSON with object keys sorted at every level and undefined members left out. */
 function canonicalJson(value: unknown): string {

@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CliError, Code, NetworkError } from '../errors.js';
+import { basename, dirname } from 'node:path';
+import { CliError, Code, LockError } from '../errors.js';
 import { ensurePrivateDir, refuseOpenDirectory } from '../profiles/atomic-file.js';
 
 export interface ProfileLockOptions<T = unknown> {
-  /** Give up after this long: LOCK_TIMEOUT. */
+  /**
+   * Give up when one holder has kept the lock this long: LOCK_TIMEOUT (exit 8). Callers make it longer
+   * than staleMs, so a live holder is never given up on: it is waited for until it finishes or its
+   * lock turns stale and is taken over.
+   */
   timeoutMs: number;
   /** A lock older than this is taken over even when its process still runs (a hung tokenctl, or a reused pid). */
   staleMs?: number;
+  /** The first interval between looks at the lock; it grows to MAX_POLL_MS while the wait goes on. */
   pollMs?: number;
   /** Named in the timeout message. */
   profile?: string;
@@ -39,6 +44,11 @@ interface Snapshot {
 
 const DEFAULT_STALE_MS = 30_000;
 const DEFAULT_POLL_MS = 25;
+/**
+ * Waiting costs next to no CPU: looks at the lock back off to this interval, and a release wakes
+ * waiters at once through a file-system watch where one is available.
+ */
+const MAX_POLL_MS = 250;
 /** An empty or unreadable lock file this old was left by a crash between create and write. */
 const UNWRITTEN_GRACE_MS = 2_000;
 
@@ -180,10 +190,45 @@ export async function withProfileLock<T>(lockPath: string, options: ProfileLockO
   }
 }
 
+/**
+ * Wakes a waiter when the lock file is released or replaced, or when its interval is up. A watch is
+ * a convenience: where none can be had (no inotify instances left with hundreds of waiters, a
+ * network file system) the interval alone still bounds the wait for the next look.
+ */
+function lockWatcher(lockPath: string): { next(ms: number): Promise<void>; close(): void } {
+  let wake: (() => void) | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(lockPath), { persistent: false }, (_event, file) => {
+      if (file === null || file === basename(lockPath)) wake?.();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    watcher = undefined;
+  }
+  return {
+    next: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      }),
+    close: () => watcher?.close(),
+  };
+}
+
 async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Promise<Snapshot | { early: T }> {
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
-  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-  const deadline = Date.now() + options.timeoutMs;
+  let pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  // The bound is on one holder: each new holder (200 parallel calls pass the lock along) gets the
+  // whole of it, so a waiter never gives up on holders that are alive and taking their turns.
+  let deadline = Date.now() + options.timeoutMs;
+  let holderSeen: string | undefined;
+  let watcher: ReturnType<typeof lockWatcher> | undefined;
   try {
     await refuseOpenDirectory(dirname(lockPath));
     await ensurePrivateDir(dirname(lockPath));
@@ -199,25 +244,33 @@ async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Pro
       }
       const holder = parseLockHolder(theirs.content);
       const now = Date.now();
+      if (theirs.content !== holderSeen) {
+        holderSeen = theirs.content;
+        deadline = Math.max(deadline, now + options.timeoutMs);
+      }
       if (isStale(holder, theirs.mtimeMs, { now, hostname: hostname(), staleMs, isAlive: processAlive })) {
         if (await takeOver(lockPath, theirs)) continue;
       }
       if (now >= deadline) {
-        const who = options.profile === undefined ? '' : ` for profile "${options.profile}"`;
-        throw new NetworkError(Code.LOCK_TIMEOUT, `another tokenctl is refreshing the token${who}: the lock file ${lockPath} is ${describeHolder(holder, now)}; gave up after ${options.timeoutMs / 1000} s`, {
+        const what = options.profile === undefined ? 'holds this lock' : `is working on profile "${options.profile}"`;
+        throw new LockError(Code.LOCK_TIMEOUT, `another tokenctl ${what}: the lock file ${lockPath} is ${describeHolder(holder, now)}; gave up after ${options.timeoutMs / 1000} s`, {
           hint: `Wait and try again. If no tokenctl is running, remove ${lockPath}.`,
         });
       }
       const early = await options.whileWaiting?.();
       if (early !== undefined) return { early };
-      // Jitter, so waiters that woke together do not retry in lockstep.
-      await sleep(Math.min(pollMs * (0.5 + Math.random()), Math.max(deadline - now, 1)));
+      watcher ??= lockWatcher(lockPath);
+      // Jitter, so waiters that woke together do not look again in lockstep.
+      await watcher.next(Math.min(pollMs * (0.5 + Math.random()), Math.max(deadline - now, 1)));
+      pollMs = Math.min(pollMs * 1.5, MAX_POLL_MS);
     }
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new NetworkError(Code.LOCK_FAILED, `cannot take the lock file ${lockPath}: ${(error as Error).message}`, {
+    throw new LockError(Code.LOCK_FAILED, `cannot take the lock file ${lockPath}: ${(error as Error).message}`, {
       hint: `Check that ${dirname(lockPath)} belongs to you and is writable.`,
       cause: error,
     });
+  } finally {
+    watcher?.close();
   }
 }

@@ -71,7 +71,5 @@ export function createRuntimeKeyStore(dir: string, configRoot: string): SecretSt
       await rm(pathOf(account), { force: true });
       return true;
     },
-    // Keys are found by name, never listed: nothing here is a secret of the profile's own.
-    accountsOf: async () => [],
   };
 }

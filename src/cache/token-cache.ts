@@ -5,6 +5,7 @@ import { InterruptedError } from '../errors.js';
 import { refuseOpenDirectory, writeFileAtomic } from '../profiles/atomic-file.js';
 import { checkProfileName } from '../profiles/paths.js';
 import type { SecretStore } from '../secrets/store.js';
+import { isSecretCheck, type SecretCheck } from './secret-check.js';
 
 export interface CachedToken {
   accessToken: string;
@@ -14,6 +15,8 @@ export interface CachedToken {
   scope?: string;
   /** ISO 8601. */
   obtainedAt: string;
+  /** Which client secret obtained it (a salted MAC, never the secret); absent for other credentials. */
+  secretCheck?: SecretCheck;
 }
 
 export interface TokenCacheOptions {
@@ -52,7 +55,7 @@ interface CacheFile extends CacheHeader {
 }
 
 /** The encrypted part; expiry and time obtained come from the authenticated header. */
-type SealedToken = Pick<CachedToken, 'accessToken' | 'tokenType' | 'scope'>;
+type SealedToken = Pick<CachedToken, 'accessToken' | 'tokenType' | 'scope' | 'secretCheck'>;
 
 const FORMAT = 'tokenctl-token-cache';
 
@@ -115,6 +118,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
           accessToken: sealed.accessToken,
           tokenType: sealed.tokenType,
           ...(typeof sealed.scope === 'string' ? { scope: sealed.scope } : {}),
+          ...(isSecretCheck(sealed.secretCheck) ? { secretCheck: { salt: sealed.secretCheck.salt, mac: sealed.secretCheck.mac } } : {}),
           expiresAt: file.expiresAt,
           obtainedAt: file.obtainedAt,
         };
@@ -129,7 +133,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       await refuseOpenDirectory(dir);
       const path = pathOf(profile);
       const header: CacheHeader = { format: FORMAT, version: 1, key, expiresAt: token.expiresAt, obtainedAt: token.obtainedAt };
-      const sealed: SealedToken = { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope };
+      const sealed: SealedToken = { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope, secretCheck: token.secretCheck };
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', await encryptionKey(profile), iv);
       cipher.setAAD(additionalData(profile, header));

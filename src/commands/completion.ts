@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { completionScript } from '../completion/generate.js';
 import { completionModel } from '../completion/model.js';
 import type { Shell } from '../choices.js';

@@ -1,162 +1,19 @@
-import { readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
-import { CheckFailedError, CliError, Code } from '../errors.js';
+import { CheckFailedError, Code } from '../errors.js';
 import { escapeControl } from '../escape.js';
-import { checkConfig, checkKeychain, checkNetworkSettings, checkProfile, checkRuntime, worstStatus, type Check, type ProfileFacts } from '../doctor/checks.js';
+import { worstStatus } from '../doctor/checks.js';
+import type { DoctorFlowOptions } from '../app/doctor.js';
 import type { GlobalOptions, Io } from '../output/io.js';
-import { PASSPHRASE_ENV, openSecretStore } from '../secrets/open-store.js';
-import { checkProfileName } from '../profiles/paths.js';
-import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, loadCertificateFromSettings } from '../oauth/credential.js';
-import type { Profile } from '../profiles/profile.js';
-import { openRepository, openTokenCache } from '../profiles/session.js';
-import type { ProfileListEntry } from '../profiles/repository.js';
-import { createKeychainStore, keychainBackendName } from '../secrets/keychain.js';
-import { EMPTY_SECRET_STORE, type SecretStore } from '../secrets/store.js';
 import { VERSION } from '../version.js';
+import { appContext } from './context.js';
 
-export interface DoctorOptions extends GlobalOptions {
-  profile: string | undefined;
-  /** Also compare this machine's clock with each identity provider's. */
-  online: boolean;
-}
-
-const KEYCHAIN_PROBE_TIMEOUT_MS = 5_000;
-
-function readablePem(path: string): boolean {
-  try {
-    return readFileSync(path, 'utf8').includes('-----BEGIN CERTIFICATE-----');
-  } catch {
-    return false;
-  }
-}
-
-function modeOf(path: string): number | undefined {
-  try {
-    return statSync(path).mode;
-  } catch {
-    return undefined;
-  }
-}
-
-async function probeKeychain(): Promise<{ backend: string; error?: CliError }> {
-  const backend = keychainBackendName(process.platform);
-  try {
-    await createKeychainStore({ timeoutMs: KEYCHAIN_PROBE_TIMEOUT_MS }).get('tokenctl-doctor:probe');
-    return { backend };
-  } catch (error) {
-    if (error instanceof CliError) return { backend, error };
-    throw error;
-  }
-}
-
-/** The facts about one profile, each gathered without failing the whole report. */
-async function profileFacts(profile: Profile, store: SecretStore | CliError, io: Io, layout: ReturnType<typeof openRepository>['layout'], online: boolean): Promise<ProfileFacts> {
-  const facts: ProfileFacts = { profile, secrets: {} };
-  const values: Record<string, string> = {};
-  for (const [kind, account] of Object.entries(profile.secretAccounts)) {
-    if (!account) continue;
-    if (store instanceof CliError) {
-      facts.secrets[kind] = { state: 'unchecked', detail: store.message };
-      continue;
-    }
-    try {
-      const value = await store.get(account);
-      facts.secrets[kind] = { state: value === null ? 'missing' : 'present' };
-      if (value !== null) values[kind] = value;
-    } catch (error) {
-      facts.secrets[kind] = { state: 'unchecked', detail: (error as Error).message };
-    }
-  }
-  if (profile.credential === 'certificate' && profile.settings.certificatePath) {
-    try {
-      const { assessCertificate } = await import('../oauth/certificate.js');
-      const passwords = {
-        password: io.env[CERTIFICATE_PASSWORD_ENV] ?? values.certificatePassword,
-        keyPassword: io.env[CERTIFICATE_KEY_PASSWORD_ENV] ?? values.certificateKeyPassword,
-      };
-      const cert = await loadCertificateFromSettings(profile.settings, passwords, (path) => readFile(path));
-      let warnings: string[];
-      try {
-        warnings = assessCertificate(cert, io.now(), profile.settings.thumbprint).warnings;
-      } catch (error) {
-        warnings = [(error as Error).message];
-      }
-      facts.certificate = { subject: cert.subject, notAfter: cert.notAfter, thumbprintSha1: cert.thumbprintSha1, thumbprintSha256: cert.thumbprintSha256, warnings };
-    } catch (error) {
-      facts.certificate = { error: (error as Error).message, fix: error instanceof CliError ? error.hint : undefined };
-    }
-  }
-  const cached = await openTokenCache(layout, EMPTY_SECRET_STORE).peek(profile.name);
-  facts.cachedTokenExpiresAt = cached?.expiresAt;
-  if (online) facts.clockOffset = await clockOffset(profile, io);
-  return facts;
-}
-
-/** Compares the local clock with the Date header of the identity provider's metadata (or token endpoint). */
-async function clockOffset(profile: Profile, io: Io): Promise<ProfileFacts['clockOffset']> {
-  try {
-    const { planEndpoint } = await import('../oauth/endpoint.js');
-    const { exchange } = await import('../http/exchange.js');
-    const { createDispatcher } = await import('../http/transport.js');
-    const { loadExtraCaPems } = await import('../http/ca.js');
-    const { parseProxyUrl } = await import('../http/url-policy.js');
-    const plan = planEndpoint(profile.settings);
-    const url = 'discover' in plan ? plan.issuerUrl : plan.tokenUrl;
-    const dispatcher = createDispatcher({
-      proxy: profile.settings.proxy ? parseProxyUrl(profile.settings.proxy) : undefined,
-      extraCaPems: await loadExtraCaPems(profile.settings.caFile, io.env),
-    });
-    try {
-      const sent = Date.now();
-      const response = await exchange({ method: 'GET', url }, { dispatcher, signal: AbortSignal.timeout(10_000) });
-      const local = (sent + Date.now()) / 2;
-      const server = Date.parse(response.headers.date ?? '');
-      if (Number.isNaN(server)) return { error: `${url.host} sent no Date header` };
-      // The Date header has one-second resolution: offsets under a second are noise.
-      return { seconds: Math.trunc((local - server) / 1000), host: url.host };
-    } finally {
-      await dispatcher.destroy();
-    }
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
+export interface DoctorOptions extends GlobalOptions, DoctorFlowOptions {}
 
 const SYMBOL = { ok: '✓', warning: '!', problem: '✗' } as const;
 
 export async function doctorCommand(options: DoctorOptions, io: Io): Promise<void> {
-  const { layout, repo } = openRepository(io);
-  // An unsafe profiles directory is one of the things doctor is run to find: reported, not thrown.
-  let entries: ProfileListEntry[] = [];
-  let listProblem: CliError | undefined;
-  try {
-    if (modeOf(layout.profilesDir) !== undefined) entries = await repo.list();
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    listProblem = error;
-  }
-  const wanted = options.profile === undefined ? undefined : checkProfileName(options.profile);
-  const profiles = entries.flatMap((entry) => (entry.profile && (wanted === undefined || entry.name === wanted) ? [entry.profile] : []));
-  // Exit 3 only when there is no such file at all; a broken one is in the report below.
-  if (wanted !== undefined && !listProblem && !entries.some((entry) => entry.name === wanted)) await repo.read(wanted);
-
-  const keychain = await probeKeychain();
-  const checks: Check[] = [
-    checkRuntime(VERSION, process.version, platform(), arch()),
-    ...checkConfig({ root: layout.root, mode: modeOf(layout.root), profiles: entries.map((e) => ({ name: e.name, ...(e.problem ? { problem: e.problem.message } : {}) })), platform: process.platform }),
-    ...(listProblem ? [{ area: 'config', status: 'problem' as const, detail: listProblem.message, ...(listProblem.hint ? { fix: listProblem.hint } : {}) }] : []),
-    checkKeychain({ backend: keychain.backend, ...(keychain.error ? { error: keychain.error } : {}) }, profiles.some((p) => p.store === 'keychain')),
-    ...checkNetworkSettings(io.env, readablePem),
-  ];
-  for (const profile of profiles) {
-    let store: SecretStore | CliError;
-    if (profile.store === 'keychain' && keychain.error) store = keychain.error;
-    else if (profile.store === 'file' && !io.env[PASSPHRASE_ENV]) store = new CheckFailedError(Code.NO_PASSPHRASE, `${PASSPHRASE_ENV} is not set, so the encrypted file store was not opened`);
-    else store = await openSecretStore(profile.store, layout.secretsDir, io);
-    checks.push(...checkProfile(await profileFacts(profile, store, io, layout, options.online), io.now()));
-  }
-
+  const { doctorChecks } = await import('../app/doctor.js');
+  const checks = await doctorChecks(options, await appContext(io, options));
   const overall = worstStatus(checks);
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ version: VERSION, node: process.version, platform: `${platform()} ${arch()}`, status: overall, checks }, null, 2)}\n`);

@@ -1,8 +1,6 @@
-import type { GlobalOptions, Io } from '../output/io.js';
 import { escapeControl } from '../escape.js';
-import { resolveProfileName } from '../profiles/paths.js';
-import { openProfileSession } from '../profiles/session.js';
-import { effectiveAuthMethod } from './list.js';
+import type { GlobalOptions, Io } from '../output/io.js';
+import { appContext } from './context.js';
 
 export interface ShowOptions extends GlobalOptions {
   profile: string | undefined;
@@ -10,20 +8,9 @@ export interface ShowOptions extends GlobalOptions {
 
 /** One profile in full. Secrets appear only as "stored in …" or "missing", never as values. */
 export async function showCommand(options: ShowOptions, io: Io): Promise<void> {
-  const session = await openProfileSession(resolveProfileName(options.profile, io.env), {}, io);
-  const { profile, store } = session;
-  const where = profile.store === 'keychain' ? 'stored in keychain' : 'stored in encrypted file';
-  const secrets: Record<string, string> = {};
-  for (const [kind, account] of Object.entries(profile.secretAccounts)) {
-    if (account) secrets[kind] = (await store.get(account)) === null ? 'missing' : where;
-  }
-  const cached = await session.cache.peek(profile.name);
-  const doc = {
-    ...profile,
-    authMethod: effectiveAuthMethod(profile),
-    secrets,
-    cachedToken: cached ? { expiresAt: cached.expiresAt, matchesSettings: cached.key === session.cacheKey } : null,
-  };
+  const { describeProfile } = await import('../app/inspect.js');
+  const { profile, authMethod, secrets, cachedToken: cached } = await describeProfile(options.profile, await appContext(io, options));
+  const doc = { ...profile, authMethod, secrets, cachedToken: cached };
   delete (doc as Partial<typeof doc>).secretAccounts;
   if (options.json) {
     io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
@@ -32,12 +19,12 @@ export async function showCommand(options: ShowOptions, io: Io): Promise<void> {
   const c = io.stdout.color;
   // Every value comes from the profile file: shown escaped, never obeyed by the terminal.
   const row = (label: string, value: unknown) => `  ${escapeControl(label).padEnd(22)} ${escapeControl(typeof value === 'string' ? value : JSON.stringify(value))}`;
-  const lines = [c.bold(`profile ${escapeControl(profile.name)}`), row('provider', profile.provider), row('auth method', doc.authMethod), row('credential', profile.credential), row('store', profile.store)];
+  const lines = [c.bold(`profile ${escapeControl(profile.name)}`), row('provider', profile.provider), row('auth method', authMethod), row('credential', profile.credential), row('store', profile.store)];
   for (const [name, value] of Object.entries(profile.settings)) lines.push(row(name, value));
   for (const [kind, state] of Object.entries(secrets)) lines.push(row(kind, state === 'missing' ? c.red(state) : state));
   for (const [name, value] of Object.entries(profile.expectations)) lines.push(row(`expect ${name}`, value));
   if (profile.secretExpiresAt) lines.push(row('secret expires', profile.secretExpiresAt));
   lines.push(row('created', profile.createdAt), row('updated', profile.updatedAt), row('last validated', profile.lastValidatedAt ?? 'never'));
-  lines.push(row('cached token', cached ? `expires ${cached.expiresAt}${cached.key === session.cacheKey ? '' : ' (for older settings: will be replaced)'}` : 'none'));
+  lines.push(row('cached token', cached ? `expires ${cached.expiresAt}${cached.matchesSettings ? '' : ' (for older settings: will be replaced)'}` : 'none'));
   io.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -105,6 +105,8 @@ export interface ProfileFacts {
   secrets: Record<string, { state: 'present' | 'missing' | 'unchecked'; detail?: string }>;
   certificate?: { subject: string; notAfter: Date; thumbprintSha1: string; thumbprintSha256: string; warnings: string[] } | { error: string; fix?: string | undefined };
   cachedTokenExpiresAt?: string | undefined;
+  /** File paths the profile holds relative, as a problem with its fix. */
+  relativePaths?: { message: string; fix: string };
   /** Seconds this machine's clock is ahead of the identity provider's (--online). */
   clockOffset?: { seconds: number; host: string } | { error: string };
 }
@@ -119,6 +121,7 @@ export function checkProfile(facts: ProfileFacts, now: Date): Check[] {
     else if (secret.state === 'missing') checks.push({ area, status: 'problem', detail: `${what} is missing from its store`, fix: `tokenctl configure -p ${profile.name} ${kind === 'clientSecret' ? '--client-secret-stdin' : kind === 'certificatePassword' ? '--certificate-password-stdin' : 'with TOKENCTL_CERTIFICATE_KEY_PASSWORD set'}` });
     else checks.push({ area, status: 'warning', detail: `${what} not checked: ${secret.detail ?? 'the store is unavailable'}` });
   }
+  if (facts.relativePaths) checks.push({ area, status: 'problem', detail: facts.relativePaths.message, fix: facts.relativePaths.fix });
   const cert = facts.certificate;
   if (cert && 'error' in cert) checks.push({ area, status: 'problem', detail: `certificate: ${cert.error}`, ...(cert.fix ? { fix: cert.fix } : {}) });
   else if (cert) {

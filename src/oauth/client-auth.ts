@@ -6,7 +6,7 @@ export type ClientCredential =
   | { kind: 'secret'; secret: string; source: string }
   | { kind: 'certificate'; certificate: ClientCertificate; source: string }
   /** A federated token (workload identity) that some other system keeps fresh: re-read for every request. */
-  | { kind: 'assertion-file'; path: string; source: string };
+  | { kind: 'federated'; path: string; source: string };
 
 export interface AssertionOptions {
   algorithm: AssertionAlgorithm;
@@ -102,7 +102,7 @@ export async function clientAuthentication(
       const assertion = await signClientAssertion(clientId, credential.certificate, request.assertion, deps.now(), deps.newJti());
       return { headers: {}, form: [['client_id', clientId], ['client_assertion_type', JWT_BEARER_ASSERTION], ['client_assertion', assertion]] };
     }
-    case 'assertion-file': {
+    case 'federated': {
       const assertion = (await readAssertionFile(deps, credential.path)).trim();
       if (assertion === '') {
         throw new UsageError(Code.ASSERTION_FILE_EMPTY, `the federated token file ${credential.path} is empty`, {

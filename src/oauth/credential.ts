@@ -3,26 +3,23 @@ import type { ClientCertificate } from './certificate.js';
 import type { ClientCredential } from './client-auth.js';
 import type { RequestSettings } from './settings.js';
 
-/** Where secrets may come from on this run. Never argv: stdin, a file, or the environment. */
-export interface SecretSources {
-  clientSecretStdin?: boolean;
-  clientSecretFile?: string;
-  certificatePasswordStdin?: boolean;
-}
-
-export interface CredentialDeps {
-  env: Record<string, string | undefined>;
-  /** All of stdin, or a masked prompt when stdin is a terminal. */
-  readSecretFromStdin(label: string): Promise<string>;
-  readFile(path: string): Promise<Buffer>;
-  /** A saved profile's secret, from its secret store: the last resort. */
-  storedSecret?(kind: SecretKind): Promise<string | undefined>;
-  /** Told every secret as soon as it is read, so that nothing printed afterwards can show it. */
-  conceal?(secret: string): void;
-}
-
 /** The secrets a profile may keep in its store. */
 export type SecretKind = 'clientSecret' | 'certificatePassword' | 'certificateKeyPassword';
+
+/** Secret values by kind, without their sources. */
+export type SecretValues = Partial<Record<SecretKind, string>>;
+
+/** A secret, and where it came from: the source is named in messages, the value never. */
+export interface SecretValue {
+  value: string;
+  source: string;
+}
+
+/** The secret of each kind this request uses, or undefined; the order of sources is the caller's (app/secret-sources.ts). */
+export type SecretLookup = (kind: SecretKind) => Promise<SecretValue | undefined>;
+
+type ReadFile = (path: string) => Promise<Buffer>;
+
 
 export const SECRET_ENV = 'TOKENCTL_CLIENT_SECRET';
 export const CERTIFICATE_PASSWORD_ENV = 'TOKENCTL_CERTIFICATE_PASSWORD';
@@ -42,7 +39,7 @@ function checkSecret(secret: string, source: string): string {
   return secret;
 }
 
-async function readBytes(deps: Pick<CredentialDeps, 'readFile'>, path: string, what: string): Promise<Buffer> {
+async function readBytes(deps: { readFile: ReadFile }, path: string, what: string): Promise<Buffer> {
   try {
     return await deps.readFile(path);
   } catch (error) {
@@ -51,7 +48,7 @@ async function readBytes(deps: Pick<CredentialDeps, 'readFile'>, path: string, w
 }
 
 /** A client secret kept in a file (--client-secret-file), without the trailing newline editors add. */
-export async function readSecretFile(path: string, readFile: CredentialDeps['readFile']): Promise<string> {
+export async function readSecretFile(path: string, readFile: ReadFile): Promise<string> {
   return stripTrailingNewline((await readBytes({ readFile }, path, 'the client secret file')).toString('utf8'));
 }
 
@@ -59,7 +56,7 @@ export async function readSecretFile(path: string, readFile: CredentialDeps['rea
 export async function loadCertificateFromSettings(
   settings: RequestSettings,
   passwords: { password?: string | undefined; keyPassword?: string | undefined },
-  readFile: CredentialDeps['readFile'],
+  readFile: ReadFile,
 ): Promise<ClientCertificate> {
   // node-forge is heavy: only certificate users pay for loading it.
   const { loadClientCertificate } = await import('./certificate.js');
@@ -75,53 +72,20 @@ export async function loadCertificateFromSettings(
 }
 
 /**
- * Picks the client's credential. Explicit choices on this run win: a secret from stdin or a file,
- * then a certificate or a federated token file from the settings, then TOKENCTL_CLIENT_SECRET, then
- * the secret saved with the profile.
+ * The client's credential for these settings: a certificate or a federated token file when the settings
+ * name one, else a client secret; every secret comes from `secrets`, which already applies the order
+ * of sources.
  */
-export async function resolveCredential(settings: RequestSettings, sources: SecretSources, deps: CredentialDeps): Promise<ClientCredential> {
-  const credential = await pickCredential(settings, sources, deps);
-  if (credential.kind === 'secret') deps.conceal?.(credential.secret);
-  return credential;
-}
-
-async function pickCredential(settings: RequestSettings, sources: SecretSources, deps: CredentialDeps): Promise<ClientCredential> {
-  if (sources.clientSecretStdin && sources.certificatePasswordStdin) {
-    throw new UsageError(Code.CONFLICTING_OPTIONS, '--client-secret-stdin and --certificate-password-stdin both want stdin', {
-      hint: `Give the certificate password in ${CERTIFICATE_PASSWORD_ENV} instead.`,
-    });
-  }
-  const explicitSecret = sources.clientSecretStdin || sources.clientSecretFile;
-  if (explicitSecret && (settings.certificatePath || settings.clientAssertionFile)) {
-    throw new UsageError(Code.CONFLICTING_CREDENTIALS, 'give either a client secret or a certificate / federated token, not both', {
-      hint: 'A client authenticates with one credential per request.',
-    });
-  }
-  if (sources.clientSecretStdin && sources.clientSecretFile) {
-    throw new UsageError(Code.CONFLICTING_OPTIONS, '--client-secret-stdin and --client-secret-file cannot be used together', { hint: 'Give the secret one way.' });
-  }
-  if (sources.clientSecretStdin) {
-    const secret = stripTrailingNewline(await deps.readSecretFromStdin('Client secret'));
-    return { kind: 'secret', secret: checkSecret(secret, 'stdin'), source: '--client-secret-stdin' };
-  }
-  if (sources.clientSecretFile) {
-    const secret = await readSecretFile(sources.clientSecretFile, deps.readFile);
-    return { kind: 'secret', secret: checkSecret(secret, sources.clientSecretFile), source: '--client-secret-file' };
-  }
+export async function resolveCredential(settings: RequestSettings, secrets: SecretLookup, readFile: ReadFile): Promise<ClientCredential> {
   if (settings.certificatePath) {
-    const password = sources.certificatePasswordStdin
-      ? stripTrailingNewline(await deps.readSecretFromStdin('Certificate password'))
-      : (deps.env[CERTIFICATE_PASSWORD_ENV] ?? (await deps.storedSecret?.('certificatePassword')));
-    const keyPassword = deps.env[CERTIFICATE_KEY_PASSWORD_ENV] ?? (await deps.storedSecret?.('certificateKeyPassword'));
-    for (const value of [password, keyPassword]) if (value) deps.conceal?.(value);
-    const certificate = await loadCertificateFromSettings(settings, { password, keyPassword }, deps.readFile);
+    const password = (await secrets('certificatePassword'))?.value;
+    const keyPassword = (await secrets('certificateKeyPassword'))?.value;
+    const certificate = await loadCertificateFromSettings(settings, { password, keyPassword }, readFile);
     return { kind: 'certificate', certificate, source: settings.certificatePath };
   }
-  if (settings.clientAssertionFile) return { kind: 'assertion-file', path: settings.clientAssertionFile, source: settings.clientAssertionFile };
-  const fromEnv = deps.env[SECRET_ENV];
-  if (fromEnv !== undefined) return { kind: 'secret', secret: checkSecret(stripTrailingNewline(fromEnv), SECRET_ENV), source: SECRET_ENV };
-  const stored = await deps.storedSecret?.('clientSecret');
-  if (stored !== undefined) return { kind: 'secret', secret: checkSecret(stored, 'the secret store'), source: 'the secret store' };
+  if (settings.clientAssertionFile) return { kind: 'federated', path: settings.clientAssertionFile, source: settings.clientAssertionFile };
+  const secret = await secrets('clientSecret');
+  if (secret !== undefined) return { kind: 'secret', secret: checkSecret(secret.value, secret.source), source: secret.source };
   throw new UsageError(Code.CREDENTIAL_MISSING, 'no client credential given', {
     hint: `Give a secret in ${SECRET_ENV}, with --client-secret-stdin or --client-secret-file; or a certificate with --certificate; or a federated token with --client-assertion-file (AZURE_FEDERATED_TOKEN_FILE).`,
   });

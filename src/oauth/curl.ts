@@ -40,7 +40,7 @@ export function curlCommand(request: TokenRequest, transport: { caFile?: string 
     }
   } else {
     args.push(`--data-urlencode ${shellQuote(`client_id=${clientId}`)}`, `--data-urlencode ${shellQuote(`client_assertion_type=${JWT_BEARER_ASSERTION}`)}`);
-    if (credential.kind === 'assertion-file') {
+    if (credential.kind === 'federated') {
       args.push(`--data-urlencode client_assertion@<(tr -d '\\n' < ${shellQuote(credential.path)})`);
     } else {
       comments.push(

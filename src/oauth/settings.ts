@@ -1,5 +1,6 @@
+import { isAbsolute, resolve } from 'node:path';
 import { Code, UsageError } from '../errors.js';
-import { SECONDS_RANGES, type AssertionAlgorithm, type AuthMethod, type Cloud } from '../choices.js';
+import { SECONDS_RANGES, type AssertionAlgorithm, type AuthMethod, type Cloud, type CredentialKind } from '../choices.js';
 
 /**
  * Everything that shapes a token request, and nothing secret: what flags, the environment and (later)
@@ -101,4 +102,42 @@ export function mergeSettings(...layers: RequestSettings[]): RequestSettings {
     ...(credentialLayer ? pick(credentialLayer, CREDENTIAL_KEYS) : {}),
     ...details,
   };
+}
+
+/** How the client these settings describe proves itself. */
+export function credentialKind(settings: RequestSettings): CredentialKind {
+  if (settings.certificatePath) return 'certificate';
+  if (settings.clientAssertionFile) return 'federated';
+  return 'secret';
+}
+
+/** The settings that name files, with the flag that sets each. */
+export const PATH_SETTINGS = {
+  certificatePath: '--certificate',
+  privateKeyPath: '--private-key',
+  caFile: '--ca-file',
+  clientAssertionFile: '--client-assertion-file',
+} as const satisfies Partial<Record<keyof RequestSettings, string>>;
+
+export type PathSetting = keyof typeof PATH_SETTINGS;
+
+/**
+ * The settings with every file path made absolute against `cwd`: a profile is used from cron, CI and
+ * any other directory, so what it saves must not depend on where `configure` ran.
+ */
+export function withAbsolutePaths(settings: RequestSettings, cwd: string): RequestSettings {
+  const result = { ...settings };
+  for (const key of Object.keys(PATH_SETTINGS) as PathSetting[]) {
+    const path = result[key];
+    if (path !== undefined && path !== '') result[key] = resolve(cwd, path);
+  }
+  return result;
+}
+
+/** The file paths in these settings that are relative, each with its setting. */
+export function relativePaths(settings: RequestSettings): Array<{ setting: PathSetting; path: string }> {
+  return (Object.keys(PATH_SETTINGS) as PathSetting[]).flatMap((setting) => {
+    const path = settings[setting];
+    return path !== undefined && !isAbsolute(path) ? [{ setting, path }] : [];
+  });
 }

@@ -1,13 +1,11 @@
 import { basename } from 'node:path';
 import { Code, UsageError } from '../errors.js';
-import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, SECONDS_RANGES, type Cloud } from '../choices.js';
+import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, CREDENTIAL_KINDS, SECONDS_RANGES, STORE_KINDS, type Cloud, type CredentialKind, type StoreKind } from '../choices.js';
 import type { RequestSettings } from '../oauth/settings.js';
 import { isValidProfileName, PROFILE_NAME_RULE } from './paths.js';
 
 export const PROFILE_SCHEMA_VERSION = 1;
 export const PROFILE_PROVIDERS = ['entra', 'generic'] as const;
-export const SECRET_STORES = ['keychain', 'file'] as const;
-export const CREDENTIAL_KINDS = ['secret', 'certificate', 'federated'] as const;
 
 /** A saved profile: one `profiles/NAME.json`, plain data and never a secret. */
 export interface Profile {
@@ -16,8 +14,8 @@ export interface Profile {
   provider: (typeof PROFILE_PROVIDERS)[number];
   /** Never a secret. */
   settings: RequestSettings;
-  store: (typeof SECRET_STORES)[number];
-  credential: (typeof CREDENTIAL_KINDS)[number];
+  store: StoreKind;
+  credential: CredentialKind;
   /**
    * Accounts in the secret store holding this profile's secrets, e.g. "erp:client-secret:3f9a…" — a new
    * account per new secret so a profile file and its secret always change together (the profile is
@@ -198,7 +196,7 @@ const PROFILE_CHECKS: Checks<Profile> = {
   },
   provider: oneOf(PROFILE_PROVIDERS),
   settings: object(SETTINGS_CHECKS),
-  store: oneOf(SECRET_STORES),
+  store: oneOf(STORE_KINDS),
   credential: oneOf(CREDENTIAL_KINDS),
   secretAccounts: object(ACCOUNT_CHECKS),
   expectations: object(EXPECTATION_CHECKS),

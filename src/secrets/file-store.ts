@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { Code, SecretStoreError } from '../errors.js';
 import { refuseOpenDirectory, writeFileAtomic } from '../profiles/atomic-file.js';
 import { checkProfileName } from '../profiles/paths.js';
-import { PASSPHRASE_ENV } from './open-store.js';
-import type { SecretStore } from './store.js';
+import { PASSPHRASE_ENV, type SecretStore } from './store.js';
 
 /** Why the passphrase is wanted: to open existing files, or to create the store's first file. */
 export type PassphrasePurpose = 'open' | 'create';
@@ -241,12 +240,6 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
         const secrets = loaded?.secrets ?? new Map<string, string>();
         secrets.set(account, value);
         await save(path, profile, secrets, loaded?.kdf);
-      }),
-    accountsOf: (name) =>
-      serial(async () => {
-        const profile = profileOfAccount(`${name}:`);
-        const loaded = await load(pathOf(profile), profile);
-        return loaded ? [...loaded.secrets.keys()] : [];
       }),
     delete: (account) =>
       serial(async () => {

@@ -8,7 +8,6 @@ export interface KeytarLike {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
-  findCredentials(service: string): Promise<Array<{ account: string; password: string }>>;
 }
 
 export interface KeychainStoreOptions {
@@ -69,8 +68,6 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): SecretS
     get: (account) => call((k) => k.getPassword(SECRET_SERVICE, account)),
     set: (account, value) => call((k) => k.setPassword(SECRET_SERVICE, account, value), value),
     delete: (account) => call((k) => k.deletePassword(SECRET_SERVICE, account)),
-    // keytar can only list accounts with their values; the values are dropped at once.
-    accountsOf: (profile) => call(async (k) => (await k.findCredentials(SECRET_SERVICE)).map((c) => c.account).filter((a) => a.startsWith(`${profile}:`))),
   };
 }
 

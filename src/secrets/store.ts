@@ -1,6 +1,9 @@
 /** The service name every tokenctl secret is filed under in the OS keychain. */
 export const SECRET_SERVICE = 'tokenctl';
 
+/** Where the encrypted file store's passphrase is read from before anyone is asked. */
+export const PASSPHRASE_ENV = 'TOKENCTL_PASSPHRASE';
+
 /** Where profile secrets live. Commands see only this, never keytar or the file format. */
 export interface SecretStore {
   /** Human-readable name of the backend, for `--verbose` and error messages. */
@@ -11,8 +14,6 @@ export interface SecretStore {
   set(account: string, value: string): Promise<void>;
   /** True when something was deleted; false when it was already gone (not an error). */
   delete(account: string): Promise<boolean>;
-  /** Every account of one profile ("NAME:…"), including any a crash left behind. */
-  accountsOf(profile: string): Promise<string[]>;
 }
 
 /** A store with nothing in it: reading a token cache's plaintext header needs no keychain. */
@@ -21,5 +22,4 @@ export const EMPTY_SECRET_STORE: SecretStore = {
   get: async () => null,
   set: async () => {},
   delete: async () => false,
-  accountsOf: async () => [],
 };

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isStale, withProfileLock, type LockHolder } from '../../src/cache/lock.js';
-import { CliError, NetworkError } from '../../src/errors.js';
+import { CliError, LockError } from '../../src/errors.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const childScript = fileURLToPath(new URL('../support/lock-child.mjs', import.meta.url));
@@ -121,7 +121,7 @@ describe('withProfileLock across processes', () => {
     expect(await readdir(join(dir, 'locks'))).toEqual([]);
   });
 
-  it('times out with LOCK_TIMEOUT (exit 6) while a live process holds the lock', async () => {
+  it('times out with LOCK_TIMEOUT (exit 8, not a network error) while a live process holds the lock past the bound', async () => {
     const holder = startChild('hold');
     await holder.locked;
     let ran = false;
@@ -133,16 +133,16 @@ describe('withProfileLock across processes', () => {
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     expect(ran).toBe(false);
-    expect(error).toBeInstanceOf(NetworkError);
-    expect(error).toMatchObject({ code: 'LOCK_TIMEOUT', exitCode: 6 });
-    expect(error.message).toContain('another tokenctl is refreshing the token for profile "erp"');
+    expect(error).toBeInstanceOf(LockError);
+    expect(error).toMatchObject({ code: 'LOCK_TIMEOUT', exitCode: 8 });
+    expect(error.message).toContain('another tokenctl is working on profile "erp"');
     expect(error.message).toContain(lockPath);
     expect(error.message).toContain(`pid ${holder.child.pid}`);
     expect(error.hint).toContain(`remove ${lockPath}`);
 
-    // The child's own timeout, end to end: exit status 6 from a second process.
+    // The child's own timeout, end to end: exit status 8 from a second process.
     const waiter = await startChild('critical', { timeoutMs: 200 }).finished;
-    expect(waiter.code).toBe(6);
+    expect(waiter.code).toBe(8);
     expect(waiter.stderr).toContain('LOCK_TIMEOUT');
   });
 });
@@ -199,7 +199,7 @@ describe('withProfileLock and lock files left behind', () => {
   it('LOCK_FAILED when the lock directory cannot be made', async () => {
     await writeFile(join(dir, 'not-a-dir'), '');
     const error = await rejection(withProfileLock(join(dir, 'not-a-dir', 'erp.lock'), { timeoutMs: 100 }, async () => undefined));
-    expect(error).toMatchObject({ code: 'LOCK_FAILED', exitCode: 6 });
+    expect(error).toMatchObject({ code: 'LOCK_FAILED', exitCode: 8 });
   });
 });
 

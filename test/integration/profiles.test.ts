@@ -181,11 +181,11 @@ describe('a client-secret profile in the OS keychain (oidc-provider, client_secr
     const refused = await cli(['remove', '-p', name]);
     expect(refused).toMatchObject({ code: 2, stdout: '' });
     expect(refused.stderr).toContain('--yes');
-    // A secret a crashed configure left behind, under the profile's name, goes too.
-    const orphan = spawnSync('secret-tool', ['store', '--label', 'orphan', 'service', 'tokenctl', 'account', `${name}:client-secret:orphan`, 'xdg:schema', 'org.freedesktop.Secret.Generic'], { env: { ...process.env, ...keyring.env }, input: 'left-behind' });
+    // A secret a crashed configure left behind (in the slot a rotation writes first) goes too.
+    const orphan = spawnSync('secret-tool', ['store', '--label', 'orphan', 'service', 'tokenctl', 'account', `${name}:client-secret:2`, 'xdg:schema', 'org.freedesktop.Secret.Generic'], { env: { ...process.env, ...keyring.env }, input: 'left-behind' });
     expect(orphan.status).toBe(0);
     expect((await cli(['remove', '-p', name, '--yes'])).code).toBe(0);
-    const lookup = spawnSync('secret-tool', ['lookup', 'service', 'tokenctl', 'account', `${name}:client-secret:orphan`], { env: { ...process.env, ...keyring.env }, encoding: 'utf8' });
+    const lookup = spawnSync('secret-tool', ['lookup', 'service', 'tokenctl', 'account', `${name}:client-secret:2`], { env: { ...process.env, ...keyring.env }, encoding: 'utf8' });
     expect(lookup.stdout).toBe('');
     expect(readdirSync(join(configDir, 'profiles'))).not.toContain(`${name}.json`);
     expect(readdirSync(join(configDir, 'cache'))).not.toContain(`${name}.json`);

@@ -112,7 +112,7 @@ describe.skipIf(skipReason !== undefined)(
 
 describe('keychain store failures', () => {
   const never = () => new Promise<never>(() => {});
-  const hanging: KeytarLike = { getPassword: never, setPassword: never, deletePassword: never, findCredentials: never };
+  const hanging: KeytarLike = { getPassword: never, setPassword: never, deletePassword: never };
 
   it.each([
     ['get', (s: SecretStore) => s.get('a')],

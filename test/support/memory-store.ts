@@ -14,6 +14,5 @@ export function createMemorySecretStore(): MemorySecretStore {
     get: async (account) => values.get(account) ?? null,
     set: async (account, value) => void values.set(account, value),
     delete: async (account) => values.delete(account),
-    accountsOf: async (profile) => [...values.keys()].filter((account) => account.startsWith(`${profile}:`)),
   };
 }

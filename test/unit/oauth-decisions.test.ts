@@ -99,13 +99,13 @@ describe('buildTokenRequest', () => {
     expect(() => buildTokenRequest({ clientId: 'c', audience: 'x', resources: ['api://x'] }, entra, secret)).toThrowError(expect.objectContaining({ code: 'ENTRA_AUDIENCE' }));
   });
   it('matches the auth method to the credential', () => {
-    const federated: ClientCredential = { kind: 'assertion-file', path: '/t', source: 't' };
+    const federated: ClientCredential = { kind: 'federated', path: '/t', source: 't' };
     expect(buildTokenRequest({ clientId: 'c', resources: ['api://x'] }, entra, federated).authMethod).toBe('private_key_jwt');
     expect(() => buildTokenRequest({ clientId: 'c', authMethod: 'client_secret_post' }, generic, federated)).toThrowError(expect.objectContaining({ code: 'AUTH_METHOD_MISMATCH' }));
     expect(() => buildTokenRequest({ clientId: 'c', authMethod: 'private_key_jwt' }, generic, secret)).toThrowError(expect.objectContaining({ code: 'AUTH_METHOD_MISMATCH' }));
   });
   it('assertion options: Entra PS256 to the token URL; generic RS256 to the issuer when known', () => {
-    const federated: ClientCredential = { kind: 'assertion-file', path: '/t', source: 't' };
+    const federated: ClientCredential = { kind: 'federated', path: '/t', source: 't' };
     expect(buildTokenRequest({ clientId: 'c', resources: ['api://x'] }, entra, federated).assertion).toEqual({
       algorithm: 'PS256',
       sendX5c: false,

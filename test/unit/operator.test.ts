@@ -103,7 +103,7 @@ describe('validate --curl', () => {
     expect(encoded).not.toContain('a:b+c');
   });
   it('a federated token is read from its file; quoting survives spaces and quotes', () => {
-    const command = curlCommand(buildTokenRequest({ clientId: 'c', scopes: ["it's read"] }, generic, { kind: 'assertion-file', path: '/var/run/token file', source: 't' }), {});
+    const command = curlCommand(buildTokenRequest({ clientId: 'c', scopes: ["it's read"] }, generic, { kind: 'federated', path: '/var/run/token file', source: 't' }), {});
     expect(command).toContain(`--data-urlencode client_assertion@<(tr -d '\\n' < '/var/run/token file')`);
     expect(command).toContain(`--data-urlencode 'scope=it'\\''s read'`);
   });

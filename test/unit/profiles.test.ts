@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseExpiryDate } from '../../src/commands/configure.js';
+import { parseExpiryDate } from '../../src/app/configure.js';
 import { checkProfileName, configLayout, configRoot, resolveProfileName } from '../../src/profiles/paths.js';
 import { parseProfile, PROFILE_SCHEMA_VERSION, serializeProfile, type Profile } from '../../src/profiles/profile.js';
 

@@ -169,7 +169,6 @@ describe('token cache', () => {
       get: () => Promise.reject(new Error('keychain touched')),
       set: () => Promise.reject(new Error('keychain touched')),
       delete: () => Promise.reject(new Error('keychain touched')),
-      accountsOf: () => Promise.reject(new Error('keychain touched')),
     };
     expect(await cache(untouchable).peek('erp')).toEqual({ key: KEY, expiresAt: TOKEN.expiresAt });
     expect(await cache(untouchable).peek('crm')).toBeUndefined();

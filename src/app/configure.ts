@@ -1,0 +1,260 @@
+import { readFile } from 'node:fs/promises';
+import type { CredentialKind, StoreKind } from '../choices.js';
+import { Code, SecretStoreError, UsageError } from '../errors.js';
+import { loadCertificateFromSettings, SECRET_ENV, type SecretKind, type SecretValues } from '../oauth/credential.js';
+import { planEndpoint } from '../oauth/endpoint.js';
+import type { TokenOutcome } from '../oauth/engine.js';
+import { buildTokenRequest } from '../oauth/request.js';
+import { credentialKind, mergeSettings, relativePaths, withAbsolutePaths, type RequestSettings } from '../oauth/settings.js';
+import { checkExpectations, mergeExpectations, tokenClaims, type ExpectationFailure, type Expectations } from '../profiles/expectations.js';
+import { cacheKeyAccount, nextSecretAccount, SECRET_KINDS, secretSlots } from '../profiles/accounts.js';
+import { resolveProfileName } from '../profiles/paths.js';
+import { relativePathProblem } from '../profiles/relative-paths.js';
+import { PROFILE_SCHEMA_VERSION, type Profile } from '../profiles/profile.js';
+import type { SecretStore } from '../secrets/store.js';
+import type { AppContext } from './context.js';
+import { readGivenSecrets, type SecretSources } from './secret-sources.js';
+import type { CachedToken } from '../cache/token-cache.js';
+import { openRepository, openTokenCache, profileCacheKey, storedSecretReader, toCache, withProfileWriteLock } from './session.js';
+
+export interface ConfigureFlowOptions {
+  profile: string | undefined;
+  settings: RequestSettings;
+  secrets: SecretSources;
+  store: StoreKind | undefined;
+  validate: boolean;
+  expectations: Expectations;
+  /** YYYY-MM-DD or an ISO date: when the client secret expires. */
+  secretExpires: string | undefined;
+}
+
+/** Asks the user for what is missing (a terminal only): the settings completed, and any secrets typed. */
+export type Interview = (settings: RequestSettings, existing: Profile | undefined, hasNewSecret: boolean) => Promise<{ settings: RequestSettings } & SecretValues>;
+
+export interface ConfigureResult {
+  profile: Profile;
+  authMethod: string;
+  /** The live request's outcome; undefined with --no-validate. */
+  outcome: TokenOutcome | undefined;
+  expectationFailures: ExpectationFailure[];
+}
+
+// ISO 8601 only: Date's lenient parser reads "5" as 2001-01-01 and rolls 2027-02-30 over to March.
+const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+export function parseExpiryDate(value: string): string {
+  const day = ISO_DATE.exec(value)?.[1];
+  const date = new Date(day === value ? `${value}T00:00:00Z` : value);
+  if (day === undefined || Number.isNaN(date.getTime()) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+    throw new UsageError(Code.DATE_INVALID, `--secret-expires must be a date such as 2027-03-31, not ${JSON.stringify(value)}`, {
+      hint: 'Entra ID shows a secret\'s expiry under Certificates & secrets.',
+    });
+  }
+  return date.toISOString();
+}
+
+/**
+ * The same checks a live request would make, without sending it: for --no-validate, where the
+ * values may rightly not work yet (seed: validation is not mandatory at design time).
+ */
+function checkLocally(settings: RequestSettings): string {
+  const plan = planEndpoint(settings);
+  const endpoint = 'discover' in plan ? { provider: 'generic' as const, tokenUrl: plan.issuerUrl, issuer: plan.issuer } : plan;
+  const placeholder = credentialKind(settings) === 'secret' ? { kind: 'secret' as const, secret: 'unchecked', source: 'none' } : { kind: 'federated' as const, path: '', source: 'none' };
+  return buildTokenRequest(settings, endpoint, placeholder).authMethod;
+}
+
+/** The secrets each kind of credential keeps in the store. */
+const SECRETS_OF: Record<CredentialKind, readonly SecretKind[]> = { secret: ['clientSecret'], certificate: ['certificatePassword', 'certificateKeyPassword'], federated: [] };
+
+/** The settings `after` sets differently from `before`: what this run changes. */
+function changedSettings(before: RequestSettings, after: RequestSettings): RequestSettings {
+  const changed = Object.entries(after).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(before[key as keyof RequestSettings]));
+  return Object.fromEntries(changed) as RequestSettings;
+}
+
+/**
+ * Creates or updates a profile: only the values given change, a stored secret is kept unless a new
+ * one is given, and unless --no-validate a live token request must succeed before anything is saved.
+ * The save itself reads the profile again under its lock and applies this run's changes to what it
+ * finds, so two configure runs at once both take effect and never leave a profile naming a secret
+ * the other one deleted.
+ */
+export async function configureProfile(options: ConfigureFlowOptions, context: AppContext, interview?: Interview): Promise<ConfigureResult> {
+  const name = resolveProfileName(options.profile, context.env);
+  // Checked before anything is asked, sent or stored: a typo here must not leave secrets behind.
+  const secretExpiresAt = options.secretExpires === undefined ? undefined : parseExpiryDate(options.secretExpires);
+  const { layout, reporter } = context;
+  const repo = openRepository(layout);
+  const existing = await repo.tryRead(name);
+  // Paths given now are saved absolute: the profile is used from cron, CI and other directories.
+  let settings = mergeSettings(withAbsolutePaths(options.settings, context.cwd), existing?.settings ?? {});
+  const given: SecretValues = Object.fromEntries(
+    Object.entries(await readGivenSecrets(options.secrets, { env: context.env, readSecret: context.readSecret, readFile: (path) => readFile(path) })).map(([kind, secret]) => [kind, secret.value]),
+  );
+  if (interview) {
+    const { settings: answered, ...answers } = await interview(settings, existing, given.clientSecret !== undefined);
+    settings = { ...answered, ...withAbsolutePaths(changedSettings(settings, answered), context.cwd) };
+    Object.assign(given, answers);
+  }
+  for (const value of Object.values(given)) if (value) reporter.conceal(value, settings.clientId);
+  const credential = credentialKind(settings);
+  for (const kind of SECRET_KINDS) if (!SECRETS_OF[credential].includes(kind)) delete given[kind];
+
+  const storeKind = options.store ?? existing?.store ?? 'keychain';
+  const store = await context.openStore(storeKind);
+  const previousStore = existing && existing.store !== storeKind ? await context.openStore(existing.store) : store;
+  // Secrets this run does not replace are kept (read from the old store if the store changes). The
+  // profile is read again if another configure replaced a secret since it was read.
+  const secrets: SecretValues = {};
+  for (let attempt = 1, source = existing; ; attempt++) {
+    const stored = source && source.credential === credential ? storedSecretReader(source, previousStore) : undefined;
+    try {
+      for (const kind of SECRETS_OF[credential]) {
+        const value = given[kind] ?? (await stored?.(kind));
+        if (value !== undefined) secrets[kind] = value;
+      }
+      break;
+    } catch (error) {
+      if (!(error instanceof SecretStoreError) || error.code !== Code.SECRET_MISSING.code || attempt >= 3) throw error;
+      const again = await repo.tryRead(name);
+      if (JSON.stringify(again?.secretAccounts) === JSON.stringify(source?.secretAccounts)) throw error;
+      source = again;
+    }
+  }
+  // Where the token comes from is checked before anything else is asked of the user.
+  planEndpoint(settings);
+  if (credential === 'secret' && secrets.clientSecret === undefined) {
+    throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, {
+      hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file; or use --certificate.`,
+    });
+  }
+  // A relative path kept from a profile an older tokenctl saved: it must be given again, in full.
+  const relative = relativePaths(settings);
+  if (relative.length > 0) {
+    const { message, fix } = relativePathProblem(name, relative, context.cwd);
+    throw new UsageError(Code.PROFILE_RELATIVE_PATH, message, { hint: fix });
+  }
+
+  const expectations = mergeExpectations(existing?.expectations ?? {}, options.expectations);
+  const plan: SavePlan = { name, existing, settings, credential, expectations, given, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
+  if (options.validate) {
+    const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
+    // The request uses exactly the secrets that will be saved, whatever else the environment holds.
+    const lookup = async (kind: SecretKind) => (secrets[kind] === undefined ? undefined : { value: secrets[kind], source: given[kind] === undefined ? 'the secret store' : 'this run' });
+    const prepared = await prepareTokenRequest(settings, lookup, context);
+    const outcome = await sendTokenRequest(prepared, context, { checkPermissions: true });
+    const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
+    const entry = toCache(outcome.token, new Date(context.now().getTime() - outcome.elapsedMs), secrets.clientSecret);
+    const profile = await withProfileWriteLock(layout, name, () => save(plan, context, entry));
+    return { profile, authMethod: prepared.request.authMethod, outcome, expectationFailures: failures };
+  }
+  const authMethod = checkLocally(settings);
+  if (credential === 'certificate') {
+    // Not sent, but opened: a wrong password, a key that does not match, or an expired certificate is still refused.
+    const { assessCertificate } = await import('../oauth/certificate.js');
+    const certificate = await loadCertificateFromSettings(settings, { password: secrets.certificatePassword, keyPassword: secrets.certificateKeyPassword }, (path) => readFile(path));
+    for (const warning of assessCertificate(certificate, context.now(), settings.thumbprint).warnings) reporter.warn(warning);
+  }
+  const profile = await withProfileWriteLock(layout, name, () => save(plan, context, undefined));
+  return { profile, authMethod, outcome: undefined, expectationFailures: [] };
+}
+
+/** What a configure run decided, before it saves. */
+interface SavePlan {
+  name: string;
+  /** The profile as it was when this run started. */
+  existing: Profile | undefined;
+  settings: RequestSettings;
+  credential: CredentialKind;
+  expectations: Expectations;
+  flagExpectations: Expectations;
+  /** Secrets given on this run. */
+  given: SecretValues;
+  /** The secrets the settings were validated with (given, or read from the existing profile). */
+  secrets: SecretValues;
+  storeKind: StoreKind;
+  store: SecretStore;
+  secretExpiresAt: string | undefined;
+  validate: boolean;
+}
+
+/**
+ * Saves under the profile's lock, from the profile as it is now: new secrets first, each into the
+ * slot the profile does not use, then the profile file that points at them, then whatever the old
+ * profile (or a crash) left in the other slots. `entry` is the validated token, cached only when the
+ * saved profile is exactly what was validated.
+ */
+async function save(plan: SavePlan, context: AppContext, entry: CachedToken | undefined): Promise<Profile> {
+  const { name, existing, given, storeKind, store } = plan;
+  const repo = openRepository(context.layout);
+  const current = await repo.tryRead(name);
+  // Another configure (or validate) saved the profile since this run read it: apply this run's
+  // changes on top of that, so neither run's changes are lost.
+  const changedMeanwhile = JSON.stringify(current ?? null) !== JSON.stringify(existing ?? null);
+  const settings = changedMeanwhile ? mergeSettings(changedSettings(existing?.settings ?? {}, plan.settings), current?.settings ?? {}) : plan.settings;
+  const expectations = changedMeanwhile ? mergeExpectations(current?.expectations ?? {}, plan.flagExpectations) : plan.expectations;
+  const credential = credentialKind(settings);
+  const baseStore = current && current.store !== storeKind ? await context.openStore(current.store) : store;
+  const keeps = current !== undefined && current.credential === credential;
+
+  const accounts: Profile['secretAccounts'] = {};
+  for (const kind of SECRETS_OF[credential]) {
+    const kept = keeps ? current.secretAccounts[kind] : undefined;
+    if (given[kind] === undefined && kept !== undefined && baseStore === store) {
+      accounts[kind] = kept;
+      continue;
+    }
+    // A new secret; or the current one moving to another store; or, when the profile was changed
+    // meanwhile into something this run did not read, the secret this run was given or validated.
+    const value = given[kind] ?? (kept !== undefined ? await storedSecretReader(current as Profile, baseStore)(kind) : plan.secrets[kind]);
+    if (value === undefined) continue;
+    accounts[kind] = nextSecretAccount(name, kind, baseStore === store ? current?.secretAccounts[kind] : undefined);
+    await store.set(accounts[kind], value);
+  }
+  if (credential === 'secret' && accounts.clientSecret === undefined) {
+    throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, { hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file.` });
+  }
+
+  const validated = plan.validate && !changedMeanwhile;
+  if (changedMeanwhile) {
+    context.reporter.warn(`profile ${name} was saved by another tokenctl while this one ran: this run's changes are saved on top of it${plan.validate ? `, unvalidated: check the result with tokenctl validate -p ${name}` : ''}`);
+  }
+  const now = context.now().toISOString();
+  const keepExpiry = current?.secretExpiresAt && credential === 'secret' && given.clientSecret === undefined;
+  const profile: Profile = {
+    schemaVersion: PROFILE_SCHEMA_VERSION,
+    name,
+    provider: settings.tenant ? 'entra' : 'generic',
+    settings,
+    store: storeKind,
+    credential,
+    secretAccounts: accounts,
+    expectations,
+    ...(plan.secretExpiresAt ? { secretExpiresAt: plan.secretExpiresAt } : keepExpiry ? { secretExpiresAt: current.secretExpiresAt } : {}),
+    createdAt: current?.createdAt ?? now,
+    updatedAt: now,
+    ...(validated ? { lastValidatedAt: now } : current?.lastValidatedAt ? { lastValidatedAt: current.lastValidatedAt } : {}),
+  };
+  await repo.write(profile);
+
+  // Only now, with the profile pointing at its new accounts, do the old ones go. (A slot a crashed
+  // run filled is overwritten by the next secret of its kind, and cleared by remove.)
+  const inUse = new Set(Object.values(profile.secretAccounts));
+  const named = Object.values(current?.secretAccounts ?? {});
+  if (baseStore === store) for (const account of named) if (!inUse.has(account)) await store.delete(account);
+  if (baseStore !== store) for (const account of new Set([...secretSlots(name), ...named, cacheKeyAccount(name)])) await baseStore.delete(account);
+
+  const cache = openTokenCache(context.layout, store, storeKind, context.env);
+  if (!plan.validate) {
+    await cache.delete(name);
+  } else if (validated && entry) {
+    try {
+      await cache.write(name, profileCacheKey(settings, credential), entry);
+    } catch (error) {
+      // The profile is saved; without a cached token the first `token -p` simply makes a request.
+      context.reporter.warn(`could not cache the token: ${(error as Error).message}`);
+    }
+  }
+  return profile;
+}

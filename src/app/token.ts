@@ -1,0 +1,149 @@
+import { readFile } from 'node:fs/promises';
+import { ProfileNotFoundError } from '../errors.js';
+import { matchesSecret } from '../cache/secret-check.js';
+import { isUsable } from '../cache/token-cache.js';
+import { mergeSettings, settingsFromEnvironment, timeoutMs as requestTimeoutMs, type RequestSettings } from '../oauth/settings.js';
+import type { TokenResult } from '../oauth/token-response.js';
+import { resolveProfileName } from '../profiles/paths.js';
+import { relativePathProblem } from '../profiles/relative-paths.js';
+import { secretExpiryNotice } from '../profiles/secret-expiry.js';
+import type { AppContext } from './context.js';
+import { checkOneCredential, readGivenSecrets, secretLookup, type SecretSources } from './secret-sources.js';
+import { checkProfilePaths, fromCache, lockBounds, lockPath, openProfileSession, profileRelativePaths, storedSecretReader, toCache, withConsistentSession, type ProfileSession } from './session.js';
+
+export interface TokenFlowOptions {
+  /** -p NAME; undefined when not given. */
+  profile: string | undefined;
+  settings: RequestSettings;
+  secrets: SecretSources;
+  minValiditySeconds: number;
+  refresh: boolean;
+  noCache: boolean;
+}
+
+export interface TokenFlowResult {
+  token: TokenResult;
+  /** Whether it came from the cache; undefined for a request without a profile (never cached). */
+  cached?: boolean;
+}
+
+/**
+ * A saved profile is used when one is named (-p, TOKENCTL_PROFILE), or when nothing on the command
+ * line or in the environment says where the token comes from; otherwise the request is profile-less.
+ */
+export function usesProfile(options: Pick<TokenFlowOptions, 'profile' | 'settings'>, env: Record<string, string | undefined>): boolean {
+  if (options.profile !== undefined || env.TOKENCTL_PROFILE) return true;
+  const endpoint = mergeSettings(options.settings, settingsFromEnvironment(env));
+  return !(endpoint.tenant || endpoint.tokenUrl || endpoint.issuer);
+}
+
+const readers = (context: AppContext) => ({ env: context.env, readSecret: context.readSecret, readFile: (path: string) => readFile(path) });
+
+/** The token for these options: from a profile (and its cache), or from a request without a profile. */
+export async function getToken(options: TokenFlowOptions, context: AppContext): Promise<TokenFlowResult> {
+  if (usesProfile(options, context.env)) {
+    const named = options.profile !== undefined || Boolean(context.env.TOKENCTL_PROFILE);
+    const name = resolveProfileName(options.profile, context.env);
+    const open = () => openProfileSession(name, options.settings, context);
+    const session = await open().catch((error: unknown) => {
+      if (named || !(error instanceof ProfileNotFoundError)) throw error;
+      throw new ProfileNotFoundError(error.entry, `${error.message}, and no token endpoint was given`, {
+        hint: 'Save one with tokenctl configure, name one with -p NAME, or request without a profile: tokenctl token --tenant … (Entra ID), --token-url … or --issuer ….',
+      });
+    });
+    return profileToken(session, open, options, context);
+  }
+  const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
+  const settings = mergeSettings(options.settings, settingsFromEnvironment(context.env));
+  checkOneCredential(settings, options.secrets);
+  const given = await readGivenSecrets(options.secrets, readers(context));
+  const prepared = await prepareTokenRequest(settings, secretLookup(given), context);
+  return { token: (await sendTokenRequest(prepared, context)).token };
+}
+
+/** A token just obtained, with the client secret that obtained it (for the cache's check), if any. */
+interface Fetched {
+  token: TokenResult;
+  secret: string | undefined;
+}
+
+/**
+ * The profile's token: from the cache while it has enough time left, else fetched under a
+ * per-profile lock so parallel callers make one request between them. Inside the lock the profile is
+ * read again, so the token is requested with a profile and secrets that belong together.
+ */
+async function profileToken(first: ProfileSession, open: () => Promise<ProfileSession>, options: TokenFlowOptions, context: AppContext): Promise<{ token: TokenResult; cached: boolean }> {
+  const { profile } = first;
+  const { reporter } = context;
+  const expiry = secretExpiryNotice(profile, context.now());
+  if (expiry) reporter.warn(expiry.message);
+  checkOneCredential(first.settings, options.secrets);
+  const given = await readGivenSecrets(options.secrets, readers(context));
+  for (const secret of Object.values(given)) reporter.conceal(secret.value, first.settings.clientId);
+
+  // A secret given on this run overrides the stored one: a cached token is used only if it was
+  // obtained with that very secret, so a wrong or new secret is never masked by the cache.
+  const override = (session: ProfileSession) => (session.profile.credential === 'secret' ? given.clientSecret : undefined);
+  let overrideNoted = false;
+  const cachedToken = async (session: ProfileSession) => {
+    const hit = await session.cache.read(profile.name, session.cacheKey);
+    if (!hit || !isUsable(hit, context.now(), options.minValiditySeconds)) return undefined;
+    const secret = override(session);
+    if (secret && !matchesSecret(hit.secretCheck, secret.value)) {
+      if (!overrideNoted) reporter.detail(`cached token not used: it was not obtained with the client secret from ${secret.source}`);
+      overrideNoted = true;
+      return undefined;
+    }
+    const relative = profileRelativePaths(session.profile, session.settings);
+    if (relative.length > 0) {
+      const { message, fix } = relativePathProblem(session.profile.name, relative, context.cwd);
+      reporter.warn(`${message}: the next request for a token will fail. ${fix}`);
+    }
+    return fromCache(hit, context.now());
+  };
+  const fetchToken = (current: ProfileSession) =>
+    withConsistentSession(
+      current,
+      open,
+      async (session): Promise<Fetched> => {
+        checkProfilePaths(session.profile, session.settings, context.cwd);
+        const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
+        const prepared = await prepareTokenRequest(session.settings, secretLookup(given, storedSecretReader(session.profile, session.store)), context);
+        const { credential } = prepared.request;
+        return { token: (await sendTokenRequest(prepared, context)).token, secret: credential.kind === 'secret' ? credential.secret : undefined };
+      },
+    );
+
+  if (options.noCache) return { token: (await fetchToken(first)).token, cached: false };
+  if (!options.refresh) {
+    const hit = await cachedToken(first);
+    if (hit) return { token: hit, cached: true };
+  }
+  const { withProfileLock } = await import('../cache/lock.js');
+  const lock = {
+    ...lockBounds(requestTimeoutMs(first.settings)),
+    profile: profile.name,
+    whileWaiting: async () => {
+      if (options.refresh) return undefined;
+      const hit = await cachedToken(first);
+      return hit && { token: hit, cached: true };
+    },
+  };
+  return withProfileLock(lockPath(context.layout, profile.name), lock, async () => {
+    // The profile as it is now: a configure may have changed it (and its secrets) meanwhile.
+    const session = await open();
+    // Another process may have refreshed the token while this one waited for the lock.
+    const hit = options.refresh ? undefined : await cachedToken(session);
+    if (hit) return { token: hit, cached: true };
+    const obtainedAt = context.now();
+    const { token, secret } = await fetchToken(session);
+    const entry = toCache(token, obtainedAt, secret);
+    try {
+      if (entry) await session.cache.write(profile.name, session.cacheKey, entry);
+    } catch (error) {
+      // The token is good; a cache that cannot be written only costs the next call a request.
+      reporter.warn(`could not cache the token: ${(error as Error).message}`);
+    }
+    return { token, cached: false };
+  });
+}

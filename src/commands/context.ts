@@ -1,0 +1,39 @@
+import { homedir } from 'node:os';
+import type { AppContext } from '../app/context.js';
+import { storeOpener } from '../app/stores.js';
+import { Code, UsageError } from '../errors.js';
+import type { PassphrasePurpose } from '../secrets/file-store.js';
+import type { GlobalOptions, Io } from '../output/io.js';
+import { ask, canPrompt, secretReader } from '../output/prompts.js';
+import { terminalReporter } from '../output/reporter.js';
+import { configLayout, configRoot } from '../profiles/paths.js';
+
+/** The file store's passphrase from the terminal; a new one is typed twice, as a typo would lock its secrets away for good. */
+async function askFilePassphrase(purpose: PassphrasePurpose): Promise<string> {
+  const notEmpty = (value: string) => (value.trim() === '' ? 'The passphrase must not be empty.' : true);
+  const message = purpose === 'create' ? 'New passphrase for the tokenctl secret files:' : 'Passphrase of the tokenctl secret file:';
+  const typed = await ask((p) => p.password({ message, mask: '*', validate: notEmpty }, { output: process.stderr }));
+  if (purpose === 'create') {
+    const again = await ask((p) => p.password({ message: 'The same passphrase again:', mask: '*' }, { output: process.stderr }));
+    if (again !== typed) {
+      throw new UsageError(Code.SECRET_FILE_PASSPHRASE_MISMATCH, 'the two passphrases differ: nothing was written', { hint: 'Run the command again and type the same passphrase twice.' });
+    }
+  }
+  return typed;
+}
+
+/** The edges every flow gets from a command: this process's environment, clock, terminal and files. */
+export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' | 'json'>): Promise<AppContext> {
+  const layout = configLayout(configRoot(io.env, process.platform, homedir()));
+  const askPassphrase = canPrompt(io) ? askFilePassphrase : undefined;
+  const reporter = await terminalReporter(io, options);
+  return {
+    env: io.env,
+    cwd: process.cwd(),
+    now: () => io.now(),
+    layout,
+    reporter,
+    readSecret: secretReader(io),
+    openStore: storeOpener({ secretsDir: layout.secretsDir, env: io.env, askPassphrase, conceal: (secret) => reporter.conceal(secret) }),
+  };
+}
