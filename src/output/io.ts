@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { fstatSync, writeSync } from 'node:fs';
+import { takeEnvironment } from '../environment.js';
 import { escapeControl, guardTerminalText } from '../escape.js';
 import { createScrubber, type Scrubber } from '../scrub.js';
 import { colorLevel, makeColor } from './color.js';
@@ -83,8 +84,9 @@ export function descriptorWriter(fd: 1 | 2, stream: () => NodeJS.WritableStream 
   };
 }
 
+/** The real process's edges; call once: it takes the secret variables out of the process environment. */
 export function processIo(colorFlag: boolean): Io {
-  const env = process.env;
+  const env = takeEnvironment(process.env);
   const scrubber = createScrubber();
   // Every byte a command writes passes here: known secrets are scrubbed by value, and no control
   // sequence but our own colours and spinner reaches the terminal or a log.
