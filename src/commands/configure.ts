@@ -1,4 +1,5 @@
 import type { ConfigureFlowOptions, ConfigureResult } from '../app/configure.js';
+import { CONFIGURE_FILE_STORE_ALTERNATIVE } from '../app/stores.js';
 import { warn, type GlobalOptions, type Io } from '../output/io.js';
 import { canPrompt } from '../output/prompts.js';
 import { keyClaims, tokenClaims } from '../profiles/expectations.js';
@@ -9,7 +10,7 @@ export interface ConfigureOptions extends GlobalOptions, ConfigureFlowOptions {}
 export async function configureCommand(options: ConfigureOptions, io: Io): Promise<void> {
   const { configureProfile } = await import('../app/configure.js');
   const interview = canPrompt(io) ? (await import('../output/configure-prompts.js')).promptForMissing : undefined;
-  printSummary(await configureProfile(options, await appContext(io, options), interview), io, options.json);
+  printSummary(await configureProfile(options, await appContext(io, options, CONFIGURE_FILE_STORE_ALTERNATIVE), interview), io, options.json);
 }
 
 function printSummary({ profile, authMethod, outcome, expectationFailures }: ConfigureResult, io: Io, json: boolean): void {

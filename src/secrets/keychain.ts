@@ -3,7 +3,7 @@ import type { CodeWithExit, ExitCode } from '../codes.js';
 import { Code, SecretStoreError, UsageError } from '../errors.js';
 import { startBusRelay, type BusRelay } from './bus-relay.js';
 import { KEYTAR_SCHEMA, openSecretService, problemOf, type SecretService, type ServiceProblem } from './secret-service.js';
-import { SECRET_SERVICE, type SecretStore } from './store.js';
+import { SECRET_SERVICE, type SecretStore, type StoreHealth } from './store.js';
 
 /** The part of keytar we use; tests inject a fake. */
 export interface KeytarLike {
@@ -101,7 +101,7 @@ function timeoutError(stage: string, timeoutMs: number, alternative: string): Se
 type Plan<T> = { answer: T } | { keytar: (k: KeytarLike) => Promise<T>; secret?: string };
 
 /** What `doctor` says about the keychain: whether it answers, and in which state. */
-export type KeychainHealth = { state: 'ok'; detail: string } | { state: 'unavailable' | 'locked' | 'access-denied' | 'error'; error: SecretStoreError };
+export type KeychainHealth = StoreHealth;
 
 export function healthOf(error: SecretStoreError): KeychainHealth {
   const state = error.entry === Code.SECRET_STORE_LOCKED ? 'locked' : error.entry === Code.SECRET_STORE_ACCESS_DENIED ? 'access-denied' : error.entry === Code.SECRET_STORE_ERROR ? 'error' : 'unavailable';
@@ -110,7 +110,7 @@ export function healthOf(error: SecretStoreError): KeychainHealth {
 
 export interface KeychainStore extends SecretStore {
   /** Whether secrets can be read and stored now, within the deadline, without any prompt. */
-  health(): Promise<KeychainHealth>;
+  health(): Promise<StoreHealth>;
 }
 
 export function createKeychainStore(options: KeychainStoreOptions = {}): KeychainStore {
@@ -258,18 +258,6 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
         // A locked item would be left behind silently: libsecret deletes only what it can see.
         if (found.locked.length > 0) await unlockOrFail(svc, lockedItems(found.locked), signal);
         return { keytar: (k) => k.deletePassword(SECRET_SERVICE, account) };
-      }),
-    // Accounts are item attributes: listed without reading (or decrypting) a single secret.
-    accountsOf: (profile) =>
-      run(async (svc, signal) => {
-        const found = await svc.search(attributes(), signal);
-        if (found.locked.length > 0) await unlockOrFail(svc, lockedItems(found.locked), signal);
-        const accounts: string[] = [];
-        for (const item of [...found.unlocked, ...found.locked]) {
-          const account = (await svc.attributesOf(item, signal)).account;
-          if (account?.startsWith(`${profile}:`)) accounts.push(account);
-        }
-        return { answer: accounts };
       }),
   };
 }

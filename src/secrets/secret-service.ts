@@ -89,8 +89,6 @@ export interface SecretService {
    * True when unlocked; false when the prompt was dismissed.
    */
   unlock(objects: string[], signal: AbortSignal): Promise<boolean>;
-  /** The attributes of an unlocked item (its account name), without its secret. */
-  attributesOf(item: string, signal: AbortSignal): Promise<Record<string, string>>;
   close(): void;
 }
 
@@ -158,9 +156,6 @@ export function openSecretService(env: Record<string, string | undefined>): Secr
       } finally {
         unsubscribe();
       }
-    },
-    async attributesOf(item, callSignal) {
-      return Object.fromEntries((await property(item, 'org.freedesktop.Secret.Item', 'Attributes', callSignal)) as [string, string][]);
     },
     close: () => bus.close(),
   };

@@ -76,13 +76,6 @@ describe.skipIf(skipReason !== undefined)(
       expect(await store.get('now-set')).toBe('value');
     });
 
-    it('lists accounts without reading their secrets', async () => {
-      await store.set('listed:client-secret', 'one');
-      await store.set('listed:cache-key', 'two');
-      await store.set('listed-not:client-secret', 'three');
-      expect((await store.accountsOf('listed')).sort()).toEqual(['listed:cache-key', 'listed:client-secret']);
-    });
-
     it('sets, gets, overwrites and deletes', async () => {
       await store.set('profile-a', 's3cret');
       expect(await store.get('profile-a')).toBe('s3cret');
