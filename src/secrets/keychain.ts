@@ -277,12 +277,15 @@ function portableKeychainStore(
   alternative: string,
   keytarCall: <T>(operation: (k: KeytarLike) => Promise<T>, signal: AbortSignal, secret?: string) => Promise<T>,
 ): KeychainStore {
+  // A keychain that missed its deadline once is not waited for again in this run.
+  let unanswered: SecretStoreError | undefined;
   const call = async <T>(operation: (k: KeytarLike) => Promise<T>, secret?: string): Promise<T> => {
+    if (unanswered) throw unanswered;
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       return await keytarCall(operation, signal, secret);
     } catch (error) {
-      if (signal.aborted) throw timeoutError('the keychain call did not finish', timeoutMs, alternative);
+      if (signal.aborted) throw (unanswered = timeoutError('the keychain call did not finish', timeoutMs, alternative));
       throw error;
     }
   };

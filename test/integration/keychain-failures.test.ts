@@ -30,7 +30,7 @@ const TIMEOUT_S = 2;
 // machine gets more, six processes started at once more still (the bug was: never). The measured
 // figures are printed.
 const LIMIT_MS = (TIMEOUT_S + 3) * 1000;
-const BUSY_LIMIT_MS = (TIMEOUT_S + 8) * 1000;
+const BUSY_LIMIT_MS = (TIMEOUT_S + 12) * 1000;
 const SECRET = 'keychain-canary-secret-9d2';
 
 let configDir: string;
@@ -161,11 +161,15 @@ describe.skipIf(skipReason !== undefined)('a keychain that fails ends every comm
     writeFileSync(join(bin, 'dbus-launch'), `#!/bin/sh\nenv > "${record}/$$"\nexit 1\n`, { mode: 0o755 });
     const env = { ...base(), DBUS_SESSION_BUS_ADDRESS: undefined, XDG_RUNTIME_DIR: noBusDir, DISPLAY: ':97', PATH: `${bin}:${process.env.PATH ?? ''}`, TOKENCTL_CLIENT_SECRET: SECRET, TOKENCTL_PASSPHRASE: `${SECRET}-passphrase`, TOKENCTL_CERTIFICATE_PASSWORD: `${SECRET}-cert` };
     try {
-      for (const args of [['token', '-p', 'nobus'], ['configure', '-p', 'launch', '--token-url', 'https://login.example.com/token', '--client-id', 'svc', '--no-validate'], ['doctor'], ['show', '-p', 'nobus']]) {
+      for (const args of [['configure', '-p', 'launch', '--token-url', 'https://login.example.com/token', '--client-id', 'svc', '--no-validate'], ['doctor'], ['show', '-p', 'nobus']]) {
         const run = await runCli(args, { env });
         expect(run.code, run.stderr).toBe(4);
         expect(run.stderr).toContain('No D-Bus session bus');
       }
+      // The override is the secret, so token -p needs no keychain: only its cache is not used.
+      const token = await runCli(['token', '-p', 'nobus'], { env });
+      expect(token.code, token.stderr).toBe(0);
+      expect(token.stderr).toContain('could not cache the token: No D-Bus session bus');
       for (const file of readdirSync(record)) expect(readFileSync(join(record, file), 'utf8')).not.toContain(SECRET);
     } finally {
       rmSync(bin, { recursive: true, force: true });

@@ -141,6 +141,14 @@ describe('keychain store failures', () => {
     expect(String((error as SecretStoreError).message) + (error as SecretStoreError).hint).not.toContain('hunter2');
   });
 
+  it('a keychain that missed its deadline is not waited for again: a cache read that gives up costs the run one deadline', async () => {
+    const store = createKeychainStore({ timeoutMs: 200, loadKeytar: async () => hanging, platform: 'darwin' });
+    await expect(store.get('cache-key')).rejects.toMatchObject({ code: 'SECRET_STORE_TIMEOUT' });
+    const started = Date.now();
+    await expect(store.get('client-secret')).rejects.toMatchObject({ code: 'SECRET_STORE_TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+
   it('times out when loading keytar itself hangs', async () => {
     const store = createKeychainStore({ timeoutMs: 50, loadKeytar: never, platform: 'darwin' });
     await expect(store.get('a')).rejects.toMatchObject({ code: 'SECRET_STORE_TIMEOUT', exitCode: 4 });
