@@ -9,8 +9,8 @@ export interface ConfigureOptions extends GlobalOptions, ConfigureFlowOptions {}
 
 export async function configureCommand(options: ConfigureOptions, io: Io): Promise<void> {
   const { configureProfile } = await import('../app/configure.js');
-  const interview = canPrompt(io) ? (await import('../output/configure-prompts.js')).promptForMissing : undefined;
-  printSummary(await configureProfile(options, await appContext(io, options, CONFIGURE_FILE_STORE_ALTERNATIVE), interview), io, options.json);
+  const interviewer = canPrompt(io) ? (await import('../output/configure-prompts.js')).terminalInterviewer(io) : undefined;
+  printSummary(await configureProfile(options, await appContext(io, options, CONFIGURE_FILE_STORE_ALTERNATIVE), interviewer), io, options.json);
 }
 
 function printSummary({ profile, authMethod, outcome, expectationFailures }: ConfigureResult, io: Io, json: boolean): void {

@@ -198,6 +198,9 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
 
   return {
     backend: `encrypted file (${dir})`,
+    prepare: async () => {
+      await getPassphrase();
+    },
     get: (account) =>
       serial(async () => {
         const loaded = await load(pathOf(account));

@@ -21,6 +21,8 @@ export interface SecretStore {
   delete(account: string): Promise<boolean>;
   /** Checks, within the store's deadline and without prompting, that it can be used (the keychain). */
   health?(): Promise<StoreHealth>;
+  /** Asks now for what the store will need later (the file store's passphrase), so no question comes after the answers. */
+  prepare?(): Promise<void>;
 }
 
 /** A store with nothing in it: reading a token cache's plaintext header needs no keychain. */
