@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { CredentialKind, StoreKind } from '../choices.js';
-import { Code, SecretStoreError, UsageError } from '../errors.js';
+import { CliError, Code, InterruptedError, SecretStoreError, UsageError } from '../errors.js';
 import { loadCertificateFromSettings, SECRET_ENV, type SecretKind, type SecretValues } from '../oauth/credential.js';
 import { planEndpoint } from '../oauth/endpoint.js';
 import type { TokenOutcome } from '../oauth/engine.js';
@@ -28,8 +28,21 @@ export interface ConfigureFlowOptions {
   secretExpires: string | undefined;
 }
 
-/** Asks the user for what is missing (a terminal only): the settings completed, and any secrets typed. */
-export type Interview = (settings: RequestSettings, existing: Profile | undefined, hasNewSecret: boolean) => Promise<{ settings: RequestSettings } & SecretValues>;
+/** The settings as answered, and any secrets typed. */
+export type Answers = { settings: RequestSettings } & SecretValues;
+
+/** The questions of an interactive configure (a terminal only); the flow decides when each is asked. */
+export interface Interviewer {
+  /** Before any other question: the keychain cannot be used. True keeps the secrets in the encrypted file store instead. */
+  offerFileStore(problem: SecretStoreError): Promise<boolean>;
+  /**
+   * What is missing; with `review` (configure -p on an existing profile, nothing else given) every
+   * value, the current one as default. `canKeepSecret`: an empty secret answer keeps the stored one.
+   */
+  interview(settings: RequestSettings, existing: Profile | undefined, options: { hasNewSecret: boolean; review: boolean; canKeepSecret: boolean }): Promise<Answers>;
+  /** The live validation failed with `failure`: one value asked again (the rest kept), or undefined to give up. */
+  fix(failure: CliError, settings: RequestSettings, canKeepSecret: boolean): Promise<Answers | undefined>;
+}
 
 export interface ConfigureResult {
   profile: Profile;
@@ -80,75 +93,114 @@ function changedSettings(before: RequestSettings, after: RequestSettings): Reque
  * finds, so two configure runs at once both take effect and never leave a profile naming a secret
  * the other one deleted.
  */
-export async function configureProfile(options: ConfigureFlowOptions, context: AppContext, interview?: Interview): Promise<ConfigureResult> {
+export async function configureProfile(options: ConfigureFlowOptions, context: AppContext, interviewer?: Interviewer): Promise<ConfigureResult> {
   const name = resolveProfileName(options.profile, context.env);
   // Checked before anything is asked, sent or stored: a typo here must not leave secrets behind.
   const secretExpiresAt = options.secretExpires === undefined ? undefined : parseExpiryDate(options.secretExpires);
   const { layout, reporter } = context;
   const repo = openRepository(layout);
   const existing = await repo.tryRead(name);
+
+  // The store is checked before the first question: answers are never asked for, then lost to a
+  // keychain that cannot take the secret. For a new profile a person at a terminal may choose the
+  // file store instead; a profile whose secrets are in the keychain needs the keychain back first.
+  let storeKind = options.store ?? existing?.store ?? 'keychain';
+  if (interviewer && storeKind === 'keychain') {
+    const health = await (await context.openStore('keychain')).health?.();
+    if (health && health.state !== 'ok') {
+      if (options.store === 'keychain' || existing?.store === 'keychain' || !(await interviewer.offerFileStore(health.error))) throw health.error;
+      storeKind = 'file';
+      await (await context.openStore('file')).prepare?.();
+    }
+  }
+
   // Paths given now are saved absolute: the profile is used from cron, CI and other directories.
   let settings = mergeSettings(withAbsolutePaths(options.settings, context.cwd), existing?.settings ?? {});
   const given: SecretValues = Object.fromEntries(
     Object.entries(await readGivenSecrets(options.secrets, { env: context.env, readSecret: context.readSecret, readFile: (path) => readFile(path) })).map(([kind, secret]) => [kind, secret.value]),
   );
-  if (interview) {
-    const { settings: answered, ...answers } = await interview(settings, existing, given.clientSecret !== undefined);
+  const canKeepSecret = Boolean(existing?.secretAccounts.clientSecret);
+  const applyAnswers = ({ settings: answered, ...answers }: Answers) => {
     settings = { ...answered, ...withAbsolutePaths(changedSettings(settings, answered), context.cwd) };
     Object.assign(given, answers);
+  };
+  if (interviewer) {
+    const review = existing !== undefined && Object.values(options.settings).every((value) => value === undefined);
+    applyAnswers(await interviewer.interview(settings, existing, { hasNewSecret: given.clientSecret !== undefined, review, canKeepSecret }));
   }
-  for (const value of Object.values(given)) if (value) reporter.conceal(value, settings.clientId);
-  const credential = credentialKind(settings);
-  for (const kind of SECRET_KINDS) if (!SECRETS_OF[credential].includes(kind)) delete given[kind];
 
-  const storeKind = options.store ?? existing?.store ?? 'keychain';
   const store = await context.openStore(storeKind);
   const previousStore = existing && existing.store !== storeKind ? await context.openStore(existing.store) : store;
-  // Secrets this run does not replace are kept (read from the old store if the store changes). The
-  // profile is read again if another configure replaced a secret since it was read.
-  const secrets: SecretValues = {};
-  for (let attempt = 1, source = existing; ; attempt++) {
-    const stored = source && source.credential === credential ? storedSecretReader(source, previousStore) : undefined;
-    try {
-      for (const kind of SECRETS_OF[credential]) {
-        const value = given[kind] ?? (await stored?.(kind));
-        if (value !== undefined) secrets[kind] = value;
+
+  /** The credential and the secrets to save, from what was given (or answered) and what is stored. */
+  const resolveSecrets = async () => {
+    for (const value of Object.values(given)) if (value) reporter.conceal(value, settings.clientId);
+    const credential = credentialKind(settings);
+    for (const kind of SECRET_KINDS) if (!SECRETS_OF[credential].includes(kind)) delete given[kind];
+    // Secrets this run does not replace are kept (read from the old store if the store changes). The
+    // profile is read again if another configure replaced a secret since it was read.
+    const values: SecretValues = {};
+    for (let attempt = 1, source = existing; ; attempt++) {
+      const stored = source && source.credential === credential ? storedSecretReader(source, previousStore) : undefined;
+      try {
+        for (const kind of SECRETS_OF[credential]) {
+          const value = given[kind] ?? (await stored?.(kind));
+          if (value !== undefined) values[kind] = value;
+        }
+        break;
+      } catch (error) {
+        if (!(error instanceof SecretStoreError) || error.code !== Code.SECRET_MISSING.code || attempt >= 3) throw error;
+        const again = await repo.tryRead(name);
+        if (JSON.stringify(again?.secretAccounts) === JSON.stringify(source?.secretAccounts)) throw error;
+        source = again;
       }
-      break;
-    } catch (error) {
-      if (!(error instanceof SecretStoreError) || error.code !== Code.SECRET_MISSING.code || attempt >= 3) throw error;
-      const again = await repo.tryRead(name);
-      if (JSON.stringify(again?.secretAccounts) === JSON.stringify(source?.secretAccounts)) throw error;
-      source = again;
     }
-  }
-  // Where the token comes from is checked before anything else is asked of the user.
-  planEndpoint(settings);
-  if (credential === 'secret' && secrets.clientSecret === undefined) {
-    throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, {
-      hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file; or use --certificate.`,
-    });
-  }
-  // A relative path kept from a profile an older tokenctl saved: it must be given again, in full.
-  const relative = relativePaths(settings);
-  if (relative.length > 0) {
-    const { message, fix } = relativePathProblem(name, relative, context.cwd);
-    throw new UsageError(Code.PROFILE_RELATIVE_PATH, message, { hint: fix });
-  }
+    // Where the token comes from is checked before anything else is asked of the user.
+    planEndpoint(settings);
+    if (credential === 'secret' && values.clientSecret === undefined) {
+      throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, {
+        hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file; or use --certificate.`,
+      });
+    }
+    // A relative path kept from a profile an older tokenctl saved: it must be given again, in full.
+    const relative = relativePaths(settings);
+    if (relative.length > 0) {
+      const { message, fix } = relativePathProblem(name, relative, context.cwd);
+      throw new UsageError(Code.PROFILE_RELATIVE_PATH, message, { hint: fix });
+    }
+    return { credential, values };
+  };
+  let { credential, values: secrets } = await resolveSecrets();
 
   const expectations = mergeExpectations(existing?.expectations ?? {}, options.expectations);
-  const plan: SavePlan = { name, existing, settings, credential, expectations, given, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
   if (options.validate) {
     const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
-    // The request uses exactly the secrets that will be saved, whatever else the environment holds.
-    const lookup = async (kind: SecretKind) => (secrets[kind] === undefined ? undefined : { value: secrets[kind], source: given[kind] === undefined ? 'the secret store' : 'this run' });
-    const prepared = await prepareTokenRequest(settings, lookup, context);
-    const outcome = await sendTokenRequest(prepared, context, { checkPermissions: true });
-    const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
-    const entry = toCache(outcome.token, new Date(context.now().getTime() - outcome.elapsedMs), secrets.clientSecret);
-    const profile = await withProfileWriteLock(layout, name, () => save(plan, context, entry));
-    return { profile, authMethod: prepared.request.authMethod, outcome, expectationFailures: failures };
+    for (;;) {
+      let attempt;
+      try {
+        // The request uses exactly the secrets that will be saved, whatever else the environment holds.
+        const lookup = async (kind: SecretKind) => (secrets[kind] === undefined ? undefined : { value: secrets[kind], source: given[kind] === undefined ? 'the secret store' : 'this run' });
+        const prepared = await prepareTokenRequest(settings, lookup, context);
+        attempt = { prepared, outcome: await sendTokenRequest(prepared, context, { checkPermissions: true }) };
+      } catch (error) {
+        // At a terminal, a failed validation is a question, not the end: every answer is kept and
+        // the user changes the value that was wrong. A store or Ctrl-C ends the run as always.
+        if (!interviewer || !(error instanceof CliError) || error instanceof SecretStoreError || error instanceof InterruptedError) throw error;
+        const change = await interviewer.fix(error, settings, canKeepSecret && given.clientSecret === undefined);
+        if (!change) throw new InterruptedError(Code.INTERRUPTED, `nothing was saved: profile ${name} did not validate`, { hint: error.hint ?? `Run tokenctl configure -p ${name} again, or with --no-validate to save values that do not work yet.` });
+        applyAnswers(change);
+        ({ credential, values: secrets } = await resolveSecrets());
+        continue;
+      }
+      const { prepared, outcome } = attempt;
+      const plan: SavePlan = { name, existing, settings, credential, expectations, given, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
+      const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
+      const entry = toCache(outcome.token, new Date(context.now().getTime() - outcome.elapsedMs), secrets.clientSecret);
+      const profile = await withProfileWriteLock(layout, name, () => save(plan, context, entry));
+      return { profile, authMethod: prepared.request.authMethod, outcome, expectationFailures: failures };
+    }
   }
+  const plan: SavePlan = { name, existing, settings, credential, expectations, given, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
   const authMethod = checkLocally(settings);
   if (credential === 'certificate') {
     // Not sent, but opened: a wrong password, a key that does not match, or an expired certificate is still refused.

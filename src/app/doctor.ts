@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
-import { CheckFailedError, CliError, Code } from '../errors.js';
+import { CheckFailedError, CliError, Code, SecretStoreError } from '../errors.js';
 import { checkConfig, checkKeychain, checkNetworkSettings, checkProfile, checkRuntime, type Check, type ProfileFacts } from '../doctor/checks.js';
 import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, loadCertificateFromSettings } from '../oauth/credential.js';
 import { relativePaths } from '../oauth/settings.js';
@@ -9,7 +9,6 @@ import { checkProfileName } from '../profiles/paths.js';
 import { relativePathProblem } from '../profiles/relative-paths.js';
 import type { Profile } from '../profiles/profile.js';
 import type { ProfileListEntry } from '../profiles/repository.js';
-import { createKeychainStore, keychainBackendName } from '../secrets/keychain.js';
 import { EMPTY_SECRET_STORE, PASSPHRASE_ENV, type SecretStore } from '../secrets/store.js';
 import { VERSION } from '../version.js';
 import type { AppContext } from './context.js';
@@ -21,8 +20,6 @@ export interface DoctorFlowOptions {
   /** Also compare this machine's clock with each identity provider's. */
   online: boolean;
 }
-
-const KEYCHAIN_PROBE_TIMEOUT_MS = 5_000;
 
 function readablePem(path: string): boolean {
   try {
@@ -40,15 +37,10 @@ function modeOf(path: string): number | undefined {
   }
 }
 
-async function probeKeychain(): Promise<{ backend: string; error?: CliError }> {
-  const backend = keychainBackendName(process.platform);
-  try {
-    await createKeychainStore({ timeoutMs: KEYCHAIN_PROBE_TIMEOUT_MS }).get('tokenctl-doctor:probe');
-    return { backend };
-  } catch (error) {
-    if (error instanceof CliError) return { backend, error };
-    throw error;
-  }
+/** The keychain's state (answers, unavailable, locked, access denied), within its deadline and without any prompt. */
+async function probeKeychain(keychain: SecretStore): Promise<{ backend: string; detail?: string; error?: SecretStoreError }> {
+  const health = (await keychain.health?.()) ?? { state: 'ok', detail: 'answers' };
+  return health.state === 'ok' ? { backend: keychain.backend, detail: health.detail } : { backend: keychain.backend, error: health.error };
 }
 
 /** The facts about one profile, each gathered without failing the whole report. */
@@ -59,6 +51,10 @@ async function profileFacts(profile: Profile, store: SecretStore | CliError, con
   const values: Record<string, string> = {};
   for (const [kind, account] of Object.entries(profile.secretAccounts)) {
     if (!account) continue;
+    if (store instanceof SecretStoreError) {
+      facts.secrets[kind] = { state: 'unreadable', code: store.code, detail: store.message, ...(store.hint ? { fix: store.hint } : {}) };
+      continue;
+    }
     if (store instanceof CliError) {
       facts.secrets[kind] = { state: 'unchecked', detail: store.message };
       continue;
@@ -68,7 +64,8 @@ async function profileFacts(profile: Profile, store: SecretStore | CliError, con
       facts.secrets[kind] = { state: value === null ? 'missing' : 'present' };
       if (value !== null) values[kind] = value;
     } catch (error) {
-      facts.secrets[kind] = { state: 'unchecked', detail: (error as Error).message };
+      if (!(error instanceof SecretStoreError)) throw error;
+      facts.secrets[kind] = { state: 'unreadable', code: error.code, detail: error.message, ...(error.hint ? { fix: error.hint } : {}) };
     }
   }
   if (profile.credential === 'certificate' && profile.settings.certificatePath) {
@@ -126,8 +123,14 @@ async function clockOffset(profile: Profile, context: AppContext): Promise<Profi
   }
 }
 
+export interface DoctorReport {
+  checks: Check[];
+  /** The first secret store that profiles need and cannot use: doctor then exits as other commands would. */
+  storeFailure: { code: string; message: string; hint?: string | undefined } | undefined;
+}
+
 /** Every check doctor makes, each a fact with its status and fix; nothing here fails the run. */
-export async function doctorChecks(options: DoctorFlowOptions, context: AppContext): Promise<Check[]> {
+export async function doctorChecks(options: DoctorFlowOptions, context: AppContext): Promise<DoctorReport> {
   const { layout } = context;
   const repo = openRepository(layout);
   // An unsafe profiles directory is one of the things doctor is run to find: reported, not thrown.
@@ -144,20 +147,26 @@ export async function doctorChecks(options: DoctorFlowOptions, context: AppConte
   // Exit 3 only when there is no such file at all; a broken one is in the report below.
   if (wanted !== undefined && !listProblem && !entries.some((entry) => entry.name === wanted)) await repo.read(wanted);
 
-  const keychain = await probeKeychain();
+  // The one keychain store of the run: one that missed its deadline is not waited for again.
+  const keychainStore = await context.openStore('keychain');
+  const keychain = await probeKeychain(keychainStore);
   const checks: Check[] = [
     checkRuntime(VERSION, process.version, platform(), arch()),
     ...checkConfig({ root: layout.root, mode: modeOf(layout.root), profiles: entries.map((e) => ({ name: e.name, ...(e.problem ? { problem: e.problem.message } : {}) })), platform: process.platform }),
     ...(listProblem ? [{ area: 'config', status: 'problem' as const, detail: listProblem.message, ...(listProblem.hint ? { fix: listProblem.hint } : {}) }] : []),
-    checkKeychain({ backend: keychain.backend, ...(keychain.error ? { error: keychain.error } : {}) }, profiles.some((p) => p.store === 'keychain')),
+    checkKeychain(keychain, profiles.some((p) => p.store === 'keychain')),
     ...checkNetworkSettings(context.env, readablePem),
   ];
+  let storeFailure: DoctorReport['storeFailure'] = profiles.some((p) => p.store === 'keychain') ? keychain.error : undefined;
   for (const profile of profiles) {
     let store: SecretStore | CliError;
     if (profile.store === 'keychain' && keychain.error) store = keychain.error;
     else if (profile.store === 'file' && !context.env[PASSPHRASE_ENV]) store = new CheckFailedError(Code.NO_PASSPHRASE, `${PASSPHRASE_ENV} is not set, so the encrypted file store was not opened`);
     else store = await context.openStore(profile.store);
-    checks.push(...checkProfile(await profileFacts(profile, store, context, options.online), context.now()));
+    const facts = await profileFacts(profile, store, context, options.online);
+    const unreadable = Object.values(facts.secrets).find((secret) => secret.state === 'unreadable');
+    if (unreadable?.code && !storeFailure) storeFailure = { code: unreadable.code, message: unreadable.detail ?? '', hint: unreadable.fix };
+    checks.push(...checkProfile(facts, context.now()));
   }
-  return checks;
+  return { checks, storeFailure };
 }

@@ -10,7 +10,19 @@ export interface StoreOpenerOptions {
   askPassphrase: ((purpose: PassphrasePurpose) => Promise<string>) | undefined;
   /** Told the passphrase once it is known, so nothing printed can show it. */
   conceal(secret: string): void;
+  /** Ends every keychain hint: the way around the keychain, in the options of the command at hand. */
+  keychainAlternative?: string | undefined;
+  /** A person at a desktop terminal can answer the keyring's own unlock prompt. */
+  mayPromptForKeyring?: boolean;
 }
+
+/** The way around the keychain for a command on saved profile `name`: move its secrets to the file store. */
+export function fileStoreAlternative(name: string): string {
+  return `or keep the secrets of profile ${name} in the encrypted file store instead: \`tokenctl configure -p ${name} --store file\` (giving its secret again, with ${PASSPHRASE_ENV} set)`;
+}
+
+/** For configure, which can choose the store itself. */
+export const CONFIGURE_FILE_STORE_ALTERNATIVE = `or run this command again with \`--store file\` to keep the secrets in the encrypted file store (passphrase from ${PASSPHRASE_ENV})`;
 
 /**
  * Decides which backend a store kind opens, once per kind and run: the OS keychain through keytar, or
@@ -24,7 +36,7 @@ export function storeOpener(options: StoreOpenerOptions): (kind: StoreKind) => P
       return createFileSecretStore({ dir: options.secretsDir, passphrase: (purpose) => passphrase(options, purpose) });
     }
     const { createKeychainStore } = await import('../secrets/keychain.js');
-    return createKeychainStore();
+    return createKeychainStore({ env: options.env, mayPrompt: options.mayPromptForKeyring ?? false, ...(options.keychainAlternative ? { alternative: options.keychainAlternative } : {}) });
   };
   return (kind) => {
     let store = opened.get(kind);

@@ -1,5 +1,6 @@
 import { CheckFailedError, Code } from '../errors.js';
 import type { ConfigureFlowOptions, ConfigureResult } from '../app/configure.js';
+import { CONFIGURE_FILE_STORE_ALTERNATIVE } from '../app/stores.js';
 import { warn, type GlobalOptions, type Io } from '../output/io.js';
 import { canPrompt } from '../output/prompts.js';
 import { keyClaims, tokenClaims } from '../profiles/expectations.js';
@@ -9,8 +10,8 @@ export interface ConfigureOptions extends GlobalOptions, ConfigureFlowOptions {}
 
 export async function configureCommand(options: ConfigureOptions, io: Io): Promise<void> {
   const { configureProfile } = await import('../app/configure.js');
-  const interview = canPrompt(io) ? (await import('../output/configure-prompts.js')).promptForMissing : undefined;
-  const result = await configureProfile(options, await appContext(io, options), interview);
+  const interviewer = canPrompt(io) ? (await import('../output/configure-prompts.js')).terminalInterviewer(io) : undefined;
+  const result = await configureProfile(options, await appContext(io, options, CONFIGURE_FILE_STORE_ALTERNATIVE), interviewer);
   printSummary(result, io, options.json);
   const { profile, expectationFailures } = result;
   if (expectationFailures.length) {

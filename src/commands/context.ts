@@ -1,12 +1,12 @@
 import { homedir } from 'node:os';
 import type { AppContext } from '../app/context.js';
-import { storeOpener } from '../app/stores.js';
+import { fileStoreAlternative, storeOpener } from '../app/stores.js';
 import { Code, UsageError } from '../errors.js';
 import type { PassphrasePurpose } from '../secrets/file-store.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 import { ask, canPrompt, secretReader } from '../output/prompts.js';
 import { terminalReporter } from '../output/reporter.js';
-import { configLayout, configRoot } from '../profiles/paths.js';
+import { configLayout, configRoot, resolveProfileName } from '../profiles/paths.js';
 
 /** The file store's passphrase from the terminal; a new one is typed twice, as a typo would lock its secrets away for good. */
 async function askFilePassphrase(purpose: PassphrasePurpose): Promise<string> {
@@ -23,7 +23,25 @@ async function askFilePassphrase(purpose: PassphrasePurpose): Promise<string> {
 }
 
 /** The edges every flow gets from a command: this process's environment, clock, terminal and files. */
-export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' | 'json'>): Promise<AppContext> {
+/** Whether a keyring's unlock prompt can reach a person: a terminal, and a desktop to show it on. */
+export function canShowKeyringPrompt(io: Io): boolean {
+  return canPrompt(io) && Boolean(io.env.DISPLAY || io.env.WAYLAND_DISPLAY);
+}
+
+/** The keychain hints' way around the keychain for a command on one saved profile (-p, else TOKENCTL_PROFILE). */
+export function profileAlternative(profile: string | undefined, io: Io): string | undefined {
+  try {
+    return fileStoreAlternative(resolveProfileName(profile, io.env));
+  } catch {
+    return undefined; // an invalid name is reported by the command itself
+  }
+}
+
+/**
+ * `keychainAlternative` ends every keychain hint with the way around the keychain that this command
+ * offers (e.g. `--store file` for configure).
+ */
+export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' | 'json'>, keychainAlternative?: string): Promise<AppContext> {
   const layout = configLayout(configRoot(io.env, process.platform, homedir()));
   const askPassphrase = canPrompt(io) ? askFilePassphrase : undefined;
   const reporter = await terminalReporter(io, options);
@@ -34,6 +52,13 @@ export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' 
     layout,
     reporter,
     readSecret: secretReader(io),
-    openStore: storeOpener({ secretsDir: layout.secretsDir, env: io.env, askPassphrase, conceal: (secret) => reporter.conceal(secret) }),
+    openStore: storeOpener({
+      secretsDir: layout.secretsDir,
+      env: io.env,
+      askPassphrase,
+      conceal: (secret) => reporter.conceal(secret),
+      keychainAlternative,
+      mayPromptForKeyring: canShowKeyringPrompt(io),
+    }),
   };
 }

@@ -33,9 +33,9 @@ const VERIFY_TIMEOUT_MS = 30_000;
 /** The profile's current token: from its cache while good for another 5 minutes, else fetched. */
 async function profileTokenText(name: string, io: Io, verbose: boolean): Promise<string> {
   const { getToken } = await import('../app/token.js');
-  const { appContext } = await import('./context.js');
+  const { appContext, profileAlternative } = await import('./context.js');
   const options = { profile: name, settings: {}, secrets: {}, minValiditySeconds: 300, refresh: false, noCache: false };
-  const { token } = await getToken(options, await appContext(io, { verbose, json: false }));
+  const { token } = await getToken(options, await appContext(io, { verbose, json: false }, profileAlternative(name, io)));
   return token.accessToken;
 }
 

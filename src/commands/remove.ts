@@ -1,7 +1,7 @@
 import { Code, UsageError } from '../errors.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 import { ask, canPrompt } from '../output/prompts.js';
-import { appContext } from './context.js';
+import { appContext, profileAlternative } from './context.js';
 
 export interface RemoveOptions extends GlobalOptions {
   profile: string | undefined;
@@ -11,7 +11,7 @@ export interface RemoveOptions extends GlobalOptions {
 
 export async function removeCommand(options: RemoveOptions, io: Io): Promise<void> {
   const { removalTargets, removeProfiles } = await import('../app/remove.js');
-  const context = await appContext(io, options);
+  const context = await appContext(io, options, options.all ? undefined : profileAlternative(options.profile, io));
   const targets = await removalTargets(options, context);
   const names = targets.map((t) => t.name);
   if (targets.length === 0) {

@@ -1,6 +1,6 @@
 import { escapeControl } from '../escape.js';
 import type { GlobalOptions, Io } from '../output/io.js';
-import { appContext } from './context.js';
+import { appContext, profileAlternative } from './context.js';
 
 export interface ShowOptions extends GlobalOptions {
   profile: string | undefined;
@@ -9,7 +9,7 @@ export interface ShowOptions extends GlobalOptions {
 /** One profile in full. Secrets appear only as "stored in …" or "missing", never as values. */
 export async function showCommand(options: ShowOptions, io: Io): Promise<void> {
   const { describeProfile } = await import('../app/inspect.js');
-  const { profile, authMethod, secrets, cachedToken: cached } = await describeProfile(options.profile, await appContext(io, options));
+  const { profile, authMethod, secrets, cachedToken: cached } = await describeProfile(options.profile, await appContext(io, options, profileAlternative(options.profile, io)));
   const doc = { ...profile, authMethod, secrets, cachedToken: cached };
   delete (doc as Partial<typeof doc>).secretAccounts;
   if (options.json) {

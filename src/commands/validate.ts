@@ -1,13 +1,13 @@
 import { CheckFailedError, Code } from '../errors.js';
 import type { ValidateFlowOptions } from '../app/validate.js';
 import type { GlobalOptions, Io } from '../output/io.js';
-import { appContext } from './context.js';
+import { appContext, profileAlternative } from './context.js';
 
 export interface ValidateOptions extends GlobalOptions, ValidateFlowOptions {}
 
 export async function validateCommand(options: ValidateOptions, io: Io): Promise<void> {
   const { validateProfile } = await import('../app/validate.js');
-  const result = await validateProfile(options, await appContext(io, options));
+  const result = await validateProfile(options, await appContext(io, options, profileAlternative(options.profile, io)));
   if ('curl' in result) {
     io.stdout.write(result.curl);
     return;

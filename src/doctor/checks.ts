@@ -51,8 +51,8 @@ export function checkConfig(facts: ConfigFacts): Check[] {
   return checks;
 }
 
-export function checkKeychain(result: { backend: string; error?: { message: string; hint?: string | undefined } }, usedByProfiles: boolean): Check {
-  if (!result.error) return { area: 'keychain', status: 'ok', detail: `${result.backend} answers` };
+export function checkKeychain(result: { backend: string; detail?: string | undefined; error?: { message: string; hint?: string | undefined } }, usedByProfiles: boolean): Check {
+  if (!result.error) return { area: 'keychain', status: 'ok', detail: `${result.backend} ${result.detail ?? 'answers'}` };
   return {
     area: 'keychain',
     // Without profiles that need it, a missing keychain only matters for the next `configure`.
@@ -101,8 +101,8 @@ export function checkNetworkSettings(env: Record<string, string | undefined>, ca
 
 export interface ProfileFacts {
   profile: Profile;
-  /** Per secret kind: where it is, "missing", or why it could not be checked. */
-  secrets: Record<string, { state: 'present' | 'missing' | 'unchecked'; detail?: string }>;
+  /** Per secret kind: stored, missing, unreadable (the store failed: its error code and fix), or not checked. */
+  secrets: Record<string, { state: 'present' | 'missing' | 'unreadable' | 'unchecked'; code?: string; detail?: string; fix?: string }>;
   certificate?: { subject: string; notAfter: Date; thumbprintSha1: string; thumbprintSha256: string; warnings: string[] } | { error: string; fix?: string | undefined };
   cachedTokenExpiresAt?: string | undefined;
   /** File paths the profile holds relative, as a problem with its fix. */
@@ -119,6 +119,7 @@ export function checkProfile(facts: ProfileFacts, now: Date): Check[] {
     const what = { clientSecret: 'client secret', certificatePassword: 'certificate password', certificateKeyPassword: 'certificate key password' }[kind] ?? kind;
     if (secret.state === 'present') checks.push({ area, status: 'ok', detail: `${what} stored in the ${profile.store === 'keychain' ? 'keychain' : 'encrypted file store'}` });
     else if (secret.state === 'missing') checks.push({ area, status: 'problem', detail: `${what} is missing from its store`, fix: `tokenctl configure -p ${profile.name} ${kind === 'clientSecret' ? '--client-secret-stdin' : kind === 'certificatePassword' ? '--certificate-password-stdin' : 'with TOKENCTL_CERTIFICATE_KEY_PASSWORD set'}` });
+    else if (secret.state === 'unreadable') checks.push({ area, status: 'problem', detail: `${what} cannot be read: ${secret.detail ?? 'the store is unavailable'}`, ...(secret.fix ? { fix: secret.fix } : {}) });
     else checks.push({ area, status: 'warning', detail: `${what} not checked: ${secret.detail ?? 'the store is unavailable'}` });
   }
   if (facts.relativePaths) checks.push({ area, status: 'problem', detail: facts.relativePaths.message, fix: facts.relativePaths.fix });

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { fstatSync, writeSync } from 'node:fs';
+import { takeEnvironment } from '../environment.js';
 import { escapeControl, guardTerminalText } from '../escape.js';
 import { createScrubber, type Scrubber } from '../scrub.js';
 import { colorLevel, colorMaker } from './color.js';
@@ -83,8 +84,9 @@ export function descriptorWriter(fd: 1 | 2, stream: () => NodeJS.WritableStream 
   };
 }
 
+/** The real process's edges; call once: it takes the secret variables out of the process environment. */
 export async function processIo(colorFlag: boolean): Promise<Io> {
-  const env = process.env;
+  const env = takeEnvironment(process.env);
   const scrubber = createScrubber();
   const streams = ([1, 2] as const).map((fd) => {
     const isTTY = isTerminal(fd);

@@ -226,6 +226,9 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
 
   return {
     backend: `encrypted file (${dir})`,
+    prepare: async () => {
+      await getPassphrase((await hasFiles(dir)) ? 'open' : 'create');
+    },
     get: (account) =>
       serial(async () => {
         const profile = profileOfAccount(account);

@@ -132,15 +132,15 @@ describe.skipIf(skipReason !== undefined)(`configure and remove on a terminal${s
     expect((await cli(['token', '-p', 'tty-fix', '--refresh'])).code).toBe(0);
   });
 
-  it('updating a profile keeps the stored secret when the secret prompt is left empty', async () => {
+  it('updating a profile with a flag asks only for the secret, and keeps the stored one when it is left empty', async () => {
     const { clientId, clientSecret } = idp.clients.clientSecretPost;
     const created = await cli(['configure', '-p', 'tty-update', '--token-url', idp.tokenEndpoint, '--client-id', clientId, '--auth-method', 'client_secret_post', '--client-secret-stdin'], `${clientSecret}\n`);
     expect(created.code, created.stderr).toBe(0);
     const before = readProfile('tty-update');
     const requests = idp.tokenRequests();
 
-    const t = tty(['configure', '-p', 'tty-update']);
-    // Everything else comes from the saved profile: the only question is the secret.
+    const t = tty(['configure', '-p', 'tty-update', '--client-id', clientId]);
+    // Everything else comes from the saved profile (or the flag): the only question is the secret.
     await t.waitFor('? Client secret (empty keeps the stored one)');
     t.type(KEYS.enter);
     await t.waitFor('saved profile tty-update');

@@ -60,12 +60,20 @@ describe.skipIf(skipReason !== undefined)(
       return result;
     }
 
-    it('loads keytar only on the first call', async () => {
+    it('loads keytar only once a bus has answered: never without one (GLib would autolaunch a bus)', async () => {
       const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('/keytar/'));
       expect(loaded()).toBe(false);
+      const noBus = createKeychainStore({ env: { DISPLAY: ':0' } });
+      await expect(noBus.get('never-set')).rejects.toMatchObject({ code: 'SECRET_STORE_NO_DBUS' });
+      await expect(noBus.set('never-set', 'value')).rejects.toMatchObject({ code: 'SECRET_STORE_NO_DBUS' });
+      expect(loaded()).toBe(false);
       expect(store.backend).toBe('OS keychain (Secret Service via libsecret)');
+      // A miss is the Secret Service's answer: libsecret is not asked.
       expect(await store.get('never-set')).toBeNull();
+      expect(await store.delete('never-set')).toBe(false);
+      await store.set('now-set', 'value');
       expect(loaded()).toBe(true);
+      expect(await store.get('now-set')).toBe('value');
     });
 
     it('sets, gets, overwrites and deletes', async () => {
@@ -110,6 +118,8 @@ describe.skipIf(skipReason !== undefined)(
   },
 );
 
+// keytar's own failures, on the platforms where keytar talks to the OS directly (on Linux the
+// Secret Service is asked first: test/integration/keychain-failures.test.ts).
 describe('keychain store failures', () => {
   const never = () => new Promise<never>(() => {});
   const hanging: KeytarLike = { getPassword: never, setPassword: never, deletePassword: never };
@@ -119,7 +129,7 @@ describe('keychain store failures', () => {
     ['set', (s: SecretStore) => s.set('a', 'hunter2-value')],
     ['delete', (s: SecretStore) => s.delete('a')],
   ])('%s gives up after the timeout', async (_name, run) => {
-    const store = createKeychainStore({ timeoutMs: 50, loadKeytar: async () => hanging });
+    const store = createKeychainStore({ timeoutMs: 50, loadKeytar: async () => hanging, platform: 'darwin' });
     const started = Date.now();
     const error = await run(store).then(
       () => undefined,
@@ -131,14 +141,22 @@ describe('keychain store failures', () => {
     expect(String((error as SecretStoreError).message) + (error as SecretStoreError).hint).not.toContain('hunter2');
   });
 
+  it('a keychain that missed its deadline is not waited for again: a cache read that gives up costs the run one deadline', async () => {
+    const store = createKeychainStore({ timeoutMs: 200, loadKeytar: async () => hanging, platform: 'darwin' });
+    await expect(store.get('cache-key')).rejects.toMatchObject({ code: 'SECRET_STORE_TIMEOUT' });
+    const started = Date.now();
+    await expect(store.get('client-secret')).rejects.toMatchObject({ code: 'SECRET_STORE_TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+
   it('times out when loading keytar itself hangs', async () => {
-    const store = createKeychainStore({ timeoutMs: 50, loadKeytar: never });
+    const store = createKeychainStore({ timeoutMs: 50, loadKeytar: never, platform: 'darwin' });
     await expect(store.get('a')).rejects.toMatchObject({ code: 'SECRET_STORE_TIMEOUT', exitCode: 4 });
   });
 
   it('reports a keytar that cannot be loaded as exit 4 with a fix', async () => {
     const missing = Object.assign(new Error("Cannot find module 'keytar'\nRequire stack:\n- /x.js"), { code: 'MODULE_NOT_FOUND' });
-    const store = createKeychainStore({ loadKeytar: () => Promise.reject(missing) });
+    const store = createKeychainStore({ loadKeytar: () => Promise.reject(missing), platform: 'darwin' });
     const error = await store.set('a', 'value').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecretStoreError);
     expect(error).toMatchObject({ code: 'SECRET_STORE_UNAVAILABLE', exitCode: 4 });
@@ -155,7 +173,7 @@ describe('keychain store failures', () => {
         throw new Error(`backend choked on ${password}`);
       },
     };
-    const store = createKeychainStore({ loadKeytar: async () => echoing });
+    const store = createKeychainStore({ loadKeytar: async () => echoing, platform: 'darwin' });
     const error = (await store.set('a', 'hunter2-value').catch((e: unknown) => e)) as SecretStoreError;
     expect(error).toBeInstanceOf(SecretStoreError);
     expect(error.message).toContain('[redacted]');

@@ -180,7 +180,7 @@ describe('paths in profiles', () => {
     expect(error.hint).toContain(`tokenctl configure -p erp --client-assertion-file ${join(dir, 'work', 'federated.jwt')}`);
     expect(idp.requests).toHaveLength(0);
 
-    const checks = await doctorChecks({ profile: 'erp', online: false }, context());
+    const { checks } = await doctorChecks({ profile: 'erp', online: false }, context());
     expect(checks).toContainEqual(expect.objectContaining({ area: 'profile erp', status: 'problem', detail: expect.stringContaining('relative path --client-assertion-file'), fix: expect.stringContaining('tokenctl configure -p erp --client-assertion-file /') }));
   });
 });

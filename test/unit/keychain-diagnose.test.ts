@@ -26,7 +26,7 @@ describe('diagnoseKeychainFailure', () => {
   });
 
   it('any failure while loading keytar counts as keytar unusable', () => {
-    const result = diagnoseKeychainFailure(new Error('Module did not load for some new reason'), 'linux', desktop, 'load');
+    const result = diagnoseKeychainFailure(new Error('Module did not load for some new reason'), 'linux', desktop, undefined, 'load');
     expect(result.code).toBe('SECRET_STORE_UNAVAILABLE');
     expect(result.message).toContain('some new reason');
   });
@@ -68,7 +68,6 @@ describe('diagnoseKeychainFailure', () => {
     ['locked collection', 'Cannot create an item in a locked collection'],
     ['prompt dismissed', 'Prompt dismissed'],
     // What a headless gnome-keyring answers when the login keyring was never created.
-    ['no default keyring', 'Object does not exist at path “/org/freedesktop/secrets/collection/login”'],
   ])('locked keyring on Linux (%s): unlock it', (_name, message) => {
     // Even without a bus address in env: the error proves a bus was reached.
     const result = diagnoseKeychainFailure(new Error(message), 'linux', headless);
@@ -76,6 +75,29 @@ describe('diagnoseKeychainFailure', () => {
     expect(result.hint).toContain('Unlock');
     expect(result.hint).toContain('gnome-keyring-daemon --unlock');
     expect(result.hint).toContain('--store file');
+  });
+
+  it('no default keyring (what a headless gnome-keyring answers when none was created): create and unlock one', () => {
+    const result = diagnoseKeychainFailure(new Error('Object does not exist at path “/org/freedesktop/secrets/collection/login”'), 'linux', headless);
+    expect(result).toMatchObject({ code: 'SECRET_STORE_LOCKED', exitCode: 4 });
+    expect(result.message).toContain('no default keyring');
+    expect(result.hint).toContain('gnome-keyring-daemon --unlock');
+  });
+
+  it.each([
+    ['Secret Service policy', 'linux', 'org.freedesktop.DBus.Error.AccessDenied: Rejected send message'],
+    ['macOS', 'darwin', 'The user name or passphrase you entered is not correct. (errSecAuthFailed -25293)'],
+    ['Windows', 'win32', 'Access is denied.'],
+  ] as const)('access denied (%s) is its own state, not "locked" or "missing"', (_name, platform, message) => {
+    const result = diagnoseKeychainFailure(new Error(message), platform, desktop);
+    expect(result).toMatchObject({ code: 'SECRET_STORE_ACCESS_DENIED', exitCode: 4 });
+    expect(result.message).toContain('refused access');
+    expect(result.hint).toContain('--store file');
+  });
+
+  it('the hint ends with the way around the keychain that the command at hand offers', () => {
+    const result = diagnoseKeychainFailure(new Error('Prompt dismissed'), 'linux', desktop, 'or run `tokenctl configure -p erp --store file`');
+    expect(result.hint).toMatch(/; or run `tokenctl configure -p erp --store file`\.$/);
   });
 
   it('locked keychain on macOS: security unlock-keychain', () => {

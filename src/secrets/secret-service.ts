@@ -1,0 +1,162 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DbusError, openBus, unixSocketOf, type DbusValue, type MethodCall } from './dbus.js';
+
+/**
+ * Questions to the Secret Service (freedesktop.org's keyring API) that need no secret and no prompt:
+ * is anybody there, is the keyring locked, which items exist. They run over tokenctl's own
+ * asynchronous D-Bus connection before libsecret is given a call that could block forever.
+ */
+
+const SERVICE = 'org.freedesktop.secrets';
+const SERVICE_PATH = '/org/freedesktop/secrets';
+const PROPERTIES = 'org.freedesktop.DBus.Properties';
+/** keytar's libsecret schema; libsecret adds it to every search as the attribute xdg:schema. */
+export const KEYTAR_SCHEMA = 'org.freedesktop.Secret.Generic';
+
+/** Why the Secret Service cannot be used; each has its own message and fix. */
+export type ServiceProblem =
+  | { kind: 'no-bus'; detail: string }
+  | { kind: 'no-service'; detail: string }
+  /** `objects`: what an unlock prompt would unlock. */
+  | { kind: 'locked'; detail: string; objects?: string[] }
+  | { kind: 'no-default-keyring' }
+  | { kind: 'access-denied'; detail: string }
+  | { kind: 'failed'; detail: string };
+
+export class ServiceProblemError extends Error {
+  constructor(readonly problem: ServiceProblem) {
+    super('detail' in problem ? problem.detail : problem.kind);
+  }
+}
+
+/**
+ * The session bus libsecret would use: DBUS_SESSION_BUS_ADDRESS, else the systemd user bus at
+ * $XDG_RUNTIME_DIR/bus, as GLib does. Never autolaunch: GLib would spawn `dbus-launch` with this
+ * process's whole environment.
+ */
+export function sessionBusAddress(env: Record<string, string | undefined>, isSocket: (path: string) => boolean = socketExists): string | undefined {
+  const address = env.DBUS_SESSION_BUS_ADDRESS;
+  if (address) return address;
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime && isSocket(join(runtime, 'bus'))) return `unix:path=${join(runtime, 'bus')}`;
+  return undefined;
+}
+
+function socketExists(path: string): boolean {
+  try {
+    return statSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** Maps a D-Bus error reply to what it means for the keyring. */
+export function problemOf(error: unknown): ServiceProblem {
+  if (error instanceof ServiceProblemError) return error.problem;
+  const detail = error instanceof DbusError ? `${error.name}: ${error.message}` : (error as Error).message;
+  const name = error instanceof DbusError ? error.name : '';
+  if (name === 'org.freedesktop.DBus.Error.ServiceUnknown' || name === 'org.freedesktop.DBus.Error.NameHasNoOwner' || name === 'org.freedesktop.DBus.Error.Spawn.ChildExited') {
+    return { kind: 'no-service', detail };
+  }
+  if (name === 'org.freedesktop.DBus.Error.AccessDenied' || name === 'org.freedesktop.DBus.Error.AuthFailed' || name === 'org.freedesktop.Secret.Error.AccessDenied') {
+    return { kind: 'access-denied', detail };
+  }
+  if (name === 'org.freedesktop.Secret.Error.IsLocked') return { kind: 'locked', detail };
+  if (name.startsWith('org.freedesktop.DBus.Error.') && /NoServer|Disconnected|NoNetwork|FileNotFound/.test(name)) return { kind: 'no-bus', detail };
+  if (!name) return { kind: 'no-bus', detail };
+  return { kind: 'failed', detail };
+}
+
+export interface ItemSearch {
+  unlocked: string[];
+  locked: string[];
+}
+
+/** One connection to the Secret Service's bus; every question takes the caller's deadline. */
+export interface SecretService {
+  /** The bus address libsecret is to use (the same bus this connection reached). */
+  readonly address: string;
+  readonly socketPath: string;
+  /** Settles when the bus has answered Hello; questions may be asked before. */
+  readonly ready: Promise<void>;
+  search(attributes: Record<string, string>, signal: AbortSignal): Promise<ItemSearch>;
+  /** The default collection (where keytar stores), or a problem: none yet, or locked. */
+  defaultCollectionProblem(signal: AbortSignal): Promise<ServiceProblem | undefined>;
+  /**
+   * Asks the Secret Service to unlock `objects`, showing its own unlock prompt when it needs one
+   * (on the desktop, not in this terminal), and waits for the person's answer within `signal`.
+   * True when unlocked; false when the prompt was dismissed.
+   */
+  unlock(objects: string[], signal: AbortSignal): Promise<boolean>;
+  close(): void;
+}
+
+/** Opens the connection and returns at once; a bus that cannot be reached fails the first question. */
+export function openSecretService(env: Record<string, string | undefined>): SecretService {
+  const address = sessionBusAddress(env);
+  if (!address) {
+    throw new ServiceProblemError({ kind: 'no-bus', detail: `DBUS_SESSION_BUS_ADDRESS is not set${env.XDG_RUNTIME_DIR ? ` and ${join(env.XDG_RUNTIME_DIR, 'bus')} is not a socket` : ''}` });
+  }
+  const socket = unixSocketOf(address);
+  if (!socket) throw new ServiceProblemError({ kind: 'no-bus', detail: `DBUS_SESSION_BUS_ADDRESS names no unix socket (${address.slice(0, 120)})` });
+  const bus = openBus(socket.path);
+  const unreachable = (error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    return new ServiceProblemError({ kind: 'no-bus', detail: `cannot connect to ${address.slice(0, 120)}${code ? ` (${code})` : `: ${(error as Error).message}`}` });
+  };
+  const ready = bus.ready.catch((error: unknown) => {
+    throw unreachable(error);
+  });
+  ready.catch(() => {});
+  const ask = async (call: Omit<MethodCall, 'destination'>, callSignal: AbortSignal): Promise<DbusValue[]> => {
+    try {
+      return await bus.call({ destination: SERVICE, ...call }, callSignal);
+    } catch (error) {
+      if (callSignal.aborted) throw error;
+      // A connection that never came up is "no bus", not whatever the first question ran into.
+      await ready;
+      throw new ServiceProblemError(problemOf(error));
+    }
+  };
+  const property = async (path: string, iface: string, name: string, callSignal: AbortSignal) => {
+    const [variant] = await ask({ path, interface: PROPERTIES, member: 'Get', signature: 'ss', body: [iface, name] }, callSignal);
+    return (variant as { value: DbusValue }).value;
+  };
+  return {
+    address,
+    socketPath: socket.path,
+    ready,
+    async search(attributes, callSignal) {
+      const body = [Object.entries(attributes)];
+      const [unlocked, locked] = await ask({ path: SERVICE_PATH, interface: 'org.freedesktop.Secret.Service', member: 'SearchItems', signature: 'a{ss}', body }, callSignal);
+      return { unlocked: unlocked as string[], locked: locked as string[] };
+    },
+    async defaultCollectionProblem(callSignal) {
+      const [path] = await ask({ path: SERVICE_PATH, interface: 'org.freedesktop.Secret.Service', member: 'ReadAlias', signature: 's', body: ['default'] }, callSignal);
+      if (path === '/') return { kind: 'no-default-keyring' };
+      const locked = await property(path as string, 'org.freedesktop.Secret.Collection', 'Locked', callSignal);
+      return locked ? { kind: 'locked', detail: `the default keyring ${String(path)} is locked`, objects: [path as string] } : undefined;
+    },
+    async unlock(objects, callSignal) {
+      const [, prompt] = await ask({ path: SERVICE_PATH, interface: 'org.freedesktop.Secret.Service', member: 'Unlock', signature: 'ao', body: [objects] }, callSignal);
+      if (prompt === '/') return true;
+      const rule = `type='signal',interface='org.freedesktop.Secret.Prompt',member='Completed',path='${String(prompt)}'`;
+      await bus.call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's', body: [rule] }, callSignal);
+      let unsubscribe = () => {};
+      const completed = new Promise<boolean>((resolve) => {
+        unsubscribe = bus.onSignal((message) => {
+          if (message.path === prompt && message.member === 'Completed') resolve(message.body[0] !== true);
+        });
+      });
+      try {
+        await ask({ path: prompt as string, interface: 'org.freedesktop.Secret.Prompt', member: 'Prompt', signature: 's', body: [''] }, callSignal);
+        const aborted = new Promise<never>((_, reject) => callSignal.addEventListener('abort', () => reject(callSignal.reason), { once: true }));
+        return await Promise.race([completed, aborted]);
+      } finally {
+        unsubscribe();
+      }
+    },
+    close: () => bus.close(),
+  };
+}
