@@ -5,6 +5,7 @@ import type { GlobalOptions, Io } from './output/io.js';
 import { VERSION } from './version.js';
 import type { DecodeOptions } from './commands/decode.js';
 import type { TokenOptions } from './commands/token.js';
+import type { ExecOptions } from './commands/exec.js';
 import type { ConfigureOptions } from './commands/configure.js';
 import type { Expectations } from './profiles/expectations.js';
 import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type Cloud } from './choices.js';
@@ -22,10 +23,13 @@ Exit codes:
   7    a check failed (expectation, signature, token expired under --require-valid)
   8    the profile's lock was held by another tokenctl past its bound, or cannot be taken
        (waiting for a live one that is fetching the token is not an error)
+  126  exec: the command cannot be run (127: no such command); otherwise exec exits with the command's status
   130  interrupted (Ctrl-C at a prompt): nothing was written
 
 Environment:
   NO_COLOR, FORCE_COLOR   turn colour off or on (colour is used only on a terminal)
+  GITHUB_ACTIONS, TF_BUILD  under GitHub Actions or Azure Pipelines, a token is registered with the
+                          log masker (on stderr) before it is printed or handed to a command
 `;
 
 const DECODE_EXAMPLES = `
@@ -57,6 +61,23 @@ Examples:
   In a pipeline: only the token on stdout, nothing at all when it fails:
   $ TOKEN=$(tokenctl token --issuer https://idp.example.com --client-id svc --scope read) || exit $?
   $ curl -H "$(tokenctl token ... -o header)" https://api.example.com/orders
+
+  As a kubectl credential plugin (users[].user.exec in the kubeconfig; see tokenctl exec too):
+  $ tokenctl token -p aks -o kubectl       prints an ExecCredential in the apiVersion kubectl asks for
+`;
+
+const EXEC_EXAMPLES = `
+Examples:
+  $ tokenctl exec -p erp -- ./deploy.sh                  the token in ACCESS_TOKEN, never in argv
+  $ tokenctl exec -p erp --env API_TOKEN -- python sync.py
+  $ tokenctl exec -p erp --env API_TOKEN --env API_TOKEN_EXPIRES=expires_at -- make release
+  $ tokenctl exec -p erp -- sh -c 'curl -sf -H "Authorization: Bearer $ACCESS_TOKEN" https://api.example.com/orders'
+
+Fields for --env VAR=FIELD: access_token (the default), token_type, expires_in, expires_at, scope.
+The command gets stdin, stdout and stderr as they are, and the signals tokenctl receives; tokenctl
+exits with its status (128+N when signal N ended it). When no token can be had, tokenctl exits with
+its own code and the command never starts. TOKENCTL_CLIENT_SECRET and tokenctl's other secret
+variables are removed from the command's environment.
 `;
 
 /** Reads the options that shape error output before commander has parsed anything. */
@@ -227,10 +248,13 @@ function commanderToUsageError(error: CommanderError, argv: readonly string[]): 
   if (error.code === 'commander.help') {
     return new UsageError(Code.NO_COMMAND, 'no command given', { hint: 'Run tokenctl --help to see the commands.' });
   }
+  if (command === 'exec' && error.code === 'commander.unknownOption') {
+    return new UsageError(code, error.message.replace(/^error: /, ''), { hint: "Put -- between tokenctl's options and the command: tokenctl exec -p NAME -- COMMAND ARGS…" });
+  }
   return new UsageError(code, error.message.replace(/^error: /, ''), { hint: `Run ${helpCommand} for the options.` });
 }
 
-const COMMAND_NAMES = ['decode', 'token', 'configure', 'validate', 'remove', 'list', 'show', 'doctor', 'completion'] as const;
+const COMMAND_NAMES = ['decode', 'token', 'exec', 'configure', 'validate', 'remove', 'list', 'show', 'doctor', 'completion'] as const;
 
 /**
  * The command this argv runs, when it names one whose options are all it needs: commander would
@@ -250,7 +274,7 @@ export function commandToBuild(argv: readonly string[]): string | undefined {
  * The whole command line as a commander program; also the source of the shell completion scripts.
  * With `only`, just that command is built (see commandToBuild).
  */
-export function buildProgram(io: Io, only?: string): Command {
+export function buildProgram(io: Io, only?: string, outcome: { status?: number } = {}): Command {
   const builds = (name: (typeof COMMAND_NAMES)[number]) => only === undefined || only === name;
   const program = new Command('tokenctl')
     .description('OAuth 2.0 client-credentials tokens for machines, and an offline JWT explainer.')
@@ -322,7 +346,7 @@ export function buildProgram(io: Io, only?: string): Command {
       .option('--min-validity <seconds>', 'reuse a cached token only while it has this long left (default 300)', parseSeconds, 300)
       .option('--refresh', 'fetch a new token even if the cached one is still good')
       .option('--no-cache', 'neither read nor write the token cache')
-      .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)').choices(OUTPUT_FORMATS).default('raw'))
+      .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …), env (export ACCESS_TOKEN=…) or kubectl (an ExecCredential)').choices(OUTPUT_FORMATS).default('raw'))
       .addHelpText('after', TOKEN_EXAMPLES)
       .action(async (flags) => {
         const options: TokenOptions = {
@@ -337,6 +361,39 @@ export function buildProgram(io: Io, only?: string): Command {
         };
         const { tokenCommand } = await import('./commands/token.js');
         await tokenCommand(options, io);
+      });
+  }
+
+  if (builds('exec')) {
+    addRequestOptions(
+      program
+        .command('exec')
+        .summary("run a command with a profile's token in its environment")
+        .description('Run COMMAND with the access token in its environment (ACCESS_TOKEN unless --env says otherwise), never in its arguments. Put -- before the command.')
+        .argument('<command...>', 'the command and its arguments, after --'),
+    )
+      .option(PROFILE_OPTION, `use a saved profile; ${PROFILE_HELP}`)
+      .option('--env <var[=field]>', 'put the access token (or FIELD of it) in VAR; repeatable', collect)
+      .option('--min-validity <seconds>', 'reuse a cached token only while it has this long left (default 300)', parseSeconds, 300)
+      .option('--refresh', 'fetch a new token even if the cached one is still good')
+      .option('--no-cache', 'neither read nor write the token cache')
+      .addHelpText('after', EXEC_EXAMPLES)
+      .action(async (words, flags) => {
+        const [name, ...args] = words as [string, ...string[]];
+        const options: ExecOptions = {
+          ...globals(),
+          profile: flags.profile,
+          settings: requestSettingsFrom(flags),
+          secrets: secretSourcesFrom(flags),
+          minValiditySeconds: flags.minValidity,
+          refresh: Boolean(flags.refresh),
+          noCache: !flags.cache,
+          env: flags.env ?? [],
+          command: name,
+          args,
+        };
+        const { execCommand } = await import('./commands/exec.js');
+        outcome.status = await execCommand(options, io);
       });
   }
 
@@ -480,13 +537,16 @@ Examples:
   return program;
 }
 
-export async function runCli(argv: string[], io: Io): Promise<void> {
-  const program = buildProgram(io, commandToBuild(argv));
+/** Runs the command line; resolves to an exit status when the command has one of its own (exec). */
+export async function runCli(argv: string[], io: Io): Promise<number | undefined> {
+  const outcome: { status?: number } = {};
+  const program = buildProgram(io, commandToBuild(argv), outcome);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    if (error.exitCode === 0) return;
+    if (error.exitCode === 0) return undefined;
     throw commanderToUsageError(error, argv);
   }
+  return outcome.status;
 }

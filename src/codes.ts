@@ -15,6 +15,8 @@ export const ExitCode = {
   network: 6,
   checkFailed: 7,
   lock: 8,
+  commandNotExecutable: 126,
+  commandNotFound: 127,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -80,6 +82,11 @@ export const Code = catalogue({
   ENTRA_AUDIENCE: [usage, '--audience was given for Entra ID, which takes --resource instead.'],
   PARAM_RESERVED: [usage, 'An extra --param would override a parameter tokenctl sets itself.'],
   AUTH_METHOD_MISMATCH: [usage, 'The --auth-method does not fit the credential given.'],
+  ENV_NAME_INVALID: [usage, 'exec --env names something that is not an environment variable name.'],
+  ENV_FIELD_UNKNOWN: [usage, 'exec --env VAR=FIELD names a field the token does not have.'],
+  ENV_NAME_REPEATED: [usage, 'exec --env names the same variable twice.'],
+  EXEC_INFO_INVALID: [usage, 'KUBERNETES_EXEC_INFO (set by kubectl) is not an ExecCredential.'],
+  EXEC_CREDENTIAL_VERSION_UNSUPPORTED: [usage, 'kubectl asks for an ExecCredential apiVersion other than v1 or v1beta1.'],
   ASSERTION_LIFETIME_INVALID: [usage, 'The --assertion-lifetime is out of range.'],
   ASSERTION_FILE_EMPTY: [usage, 'The federated client assertion file is empty.'],
   THUMBPRINT_INVALID: [usage, 'The --thumbprint is not a SHA-1 or SHA-256 hex fingerprint.'],
@@ -203,6 +210,10 @@ export const Code = catalogue({
   // The profile lock (exit 8)
   LOCK_TIMEOUT: [lock, 'Another tokenctl held the profile lock past the time a live holder is allowed.'],
   LOCK_FAILED: [lock, 'The profile lock could not be taken: the locks directory cannot be used.'],
+  // exec could not start its command (exit 126, 127, as shells report it)
+  COMMAND_NOT_EXECUTABLE: [ExitCode.commandNotExecutable, 'exec: the command exists but cannot be run (permission denied).'],
+  COMMAND_FAILED_TO_START: [ExitCode.commandNotExecutable, 'exec: the command could not be started.'],
+  COMMAND_NOT_FOUND: [ExitCode.commandNotFound, 'exec: there is no such command.'],
 
   // Interrupted (exit 130), and bugs (exit 1)
   INTERRUPTED: [ExitCode.interrupted, 'Ctrl-C at a prompt; nothing was written.'],
