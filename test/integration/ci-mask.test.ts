@@ -40,7 +40,7 @@ describe('CI log masking', () => {
     expect(failed.code).toBe(6);
     expect(failed.stdout).toBe('');
     expect(failed.stderr).not.toContain('::add-mask::');
-  });
+  }, 60_000);
 
   it('TOKEN=$(tokenctl token) in a GitHub Actions step: the variable holds the token, the mask goes to the log', async () => {
     const script = `TOKEN=$("${process.execPath}" "${BIN}" ${args().map((a) => `'${a}'`).join(' ')}) || exit $?; printf 'captured=%s' "$TOKEN"`;

@@ -91,7 +91,7 @@ describe('tokenctl exec', () => {
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toMatch(/"password" is not a token field/);
     expect(existsSync(marker)).toBe(false);
-  });
+  }, 90_000);
 
   it('127 for a command that does not exist, 126 for one that cannot be run', async () => {
     const notFound = await runCli(['exec', '-p', 'erp', '--', 'tokenctl-no-such-command'], { env: baseEnv() });
