@@ -201,7 +201,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate",
-          "description": "client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)",
+          "description": "client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)",
           "value": {
             "kind": "file"
           }
@@ -215,11 +215,11 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate-password-stdin",
-          "description": "read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+          "description": "read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
         },
         {
           "long": "--certificate-alias",
-          "description": "which entry of a PKCS#12 file holding several",
+          "description": "which entry of a PKCS#12 or JKS store holding several",
           "value": {
             "kind": "text"
           }
@@ -456,7 +456,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate",
-          "description": "client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)",
+          "description": "client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)",
           "value": {
             "kind": "file"
           }
@@ -470,11 +470,11 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate-password-stdin",
-          "description": "read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+          "description": "read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
         },
         {
           "long": "--certificate-alias",
-          "description": "which entry of a PKCS#12 file holding several",
+          "description": "which entry of a PKCS#12 or JKS store holding several",
           "value": {
             "kind": "text"
           }
@@ -647,6 +647,72 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
       ]
     },
     {
+      "name": "git-credential",
+      "description": "git credential helper: a profile's token as the password for https remotes",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "use a saved profile; profile name (default: TOKENCTL_PROFILE, else \"default\")",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--host",
+          "description": "answer only for this host (name or name:port); repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--username",
+          "description": "the username to answer with (default: the one git sent, else \"tokenctl\")",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--min-validity",
+          "description": "reuse a cached token only while it has this long left (default 300)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": [
+        {
+          "name": "operation",
+          "value": {
+            "kind": "text"
+          }
+        }
+      ]
+    },
+    {
       "name": "configure",
       "description": "create or update a profile: validated live, secrets in the OS keychain",
       "options": [
@@ -718,7 +784,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate",
-          "description": "client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)",
+          "description": "client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)",
           "value": {
             "kind": "file"
           }
@@ -732,11 +798,11 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate-password-stdin",
-          "description": "read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+          "description": "read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
         },
         {
           "long": "--certificate-alias",
-          "description": "which entry of a PKCS#12 file holding several",
+          "description": "which entry of a PKCS#12 or JKS store holding several",
           "value": {
             "kind": "text"
           }

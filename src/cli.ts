@@ -6,6 +6,7 @@ import { VERSION } from './version.js';
 import type { DecodeOptions } from './commands/decode.js';
 import type { TokenOptions } from './commands/token.js';
 import type { ExecOptions } from './commands/exec.js';
+import type { GitCredentialOptions } from './commands/git-credential.js';
 import type { ConfigureOptions } from './commands/configure.js';
 import type { Expectations } from './profiles/expectations.js';
 import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type Cloud } from './choices.js';
@@ -50,7 +51,7 @@ Examples:
   $ TOKENCTL_CLIENT_SECRET=... tokenctl token --tenant contoso.onmicrosoft.com \\
       --client-id 2974926a-0818-407b-a86c-b7616ce3a81a --resource api://cdc128ef-09ca-46ca-a349-57c0c248cad7
 
-  Entra ID with a certificate (PEM or .pfx; password in TOKENCTL_CERTIFICATE_PASSWORD):
+  Entra ID with a certificate (PEM, .pfx or .jks; password in TOKENCTL_CERTIFICATE_PASSWORD):
   $ tokenctl token --tenant 9660ad26-896d-4438-a013-e3ee23b57b7c --client-id 2974926a-... \\
       --certificate ./erp-client.pfx --resource https://graph.microsoft.com
 
@@ -115,10 +116,10 @@ function addRequestOptions<Args extends any[], Opts extends OptionValues, Global
     .option('--client-id <id>', 'client ID (Entra ID: Application (client) ID; default AZURE_CLIENT_ID)')
     .option('--client-secret-stdin', 'read the client secret from stdin (a masked prompt on a terminal)')
     .option('--client-secret-file <path>', 'read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)')
-    .option('--certificate <path>', 'client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)')
+    .option('--certificate <path>', 'client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)')
     .option('--private-key <path>', 'PEM private key, when not in the --certificate file')
-    .option('--certificate-password-stdin', 'read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)')
-    .option('--certificate-alias <name>', 'which entry of a PKCS#12 file holding several')
+    .option('--certificate-password-stdin', 'read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)')
+    .option('--certificate-alias <name>', 'which entry of a PKCS#12 or JKS store holding several')
     .option('--thumbprint <hex>', 'fail unless the certificate has this SHA-1 thumbprint (40 hex, colons allowed)')
     .addOption(new Option('--assertion-alg <alg>', 'client assertion algorithm (Entra default PS256 with x5t#S256; RS256 uses x5t)').choices(ASSERTION_ALGORITHMS))
     .option('--send-x5c', 'include the certificate chain in the assertion (Entra subject name + issuer auth)')
@@ -254,7 +255,7 @@ function commanderToUsageError(error: CommanderError, argv: readonly string[]): 
   return new UsageError(code, error.message.replace(/^error: /, ''), { hint: `Run ${helpCommand} for the options.` });
 }
 
-const COMMAND_NAMES = ['decode', 'token', 'exec', 'configure', 'validate', 'remove', 'list', 'show', 'doctor', 'completion'] as const;
+const COMMAND_NAMES = ['decode', 'token', 'exec', 'git-credential', 'configure', 'validate', 'remove', 'list', 'show', 'doctor', 'completion'] as const;
 
 /**
  * The command this argv runs, when it names one whose options are all it needs: commander would
@@ -394,6 +395,42 @@ export function buildProgram(io: Io, only?: string, outcome: { status?: number }
         };
         const { execCommand } = await import('./commands/exec.js');
         outcome.status = await execCommand(options, io);
+      });
+  }
+
+  if (builds('git-credential')) {
+    program
+      .command('git-credential')
+      .summary("git credential helper: a profile's token as the password for https remotes")
+      .description("Speak git's credential-helper protocol: for get, answer with the profile's access token as the password (for hosts that take an OAuth token, such as Azure DevOps with an Entra ID service principal); store and erase change nothing. Only https remotes get a token (plain http only on loopback).")
+      .argument('<operation>', 'get, store or erase: git passes it')
+      .option(PROFILE_OPTION, `use a saved profile; ${PROFILE_HELP}`)
+      .option('--host <name>', 'answer only for this host (name or name:port); repeatable', collect)
+      .option('--username <name>', 'the username to answer with (default: the one git sent, else "tokenctl")')
+      .option('--min-validity <seconds>', 'reuse a cached token only while it has this long left (default 300)', parseSeconds, 300)
+      .addHelpText('after', `
+Examples:
+  $ git config --global credential.https://dev.azure.com.helper '!tokenctl git-credential -p ado'
+  $ git clone https://dev.azure.com/contoso/erp/_git/erp
+
+  Try it the way git calls it:
+  $ printf 'protocol=https\\nhost=dev.azure.com\\n\\n' | tokenctl git-credential -p ado get
+`)
+      .action(async (operation, flags) => {
+        const options: GitCredentialOptions = {
+          ...globals(),
+          profile: flags.profile,
+          settings: {},
+          secrets: {},
+          minValiditySeconds: flags.minValidity,
+          refresh: false,
+          noCache: false,
+          operation,
+          username: flags.username,
+          hosts: flags.host ?? [],
+        };
+        const { gitCredentialCommand } = await import('./commands/git-credential.js');
+        await gitCredentialCommand(options, io);
       });
   }
 

@@ -1,8 +1,8 @@
 import type { TokenFlowOptions } from '../app/token.js';
 import { detectCi, maskCommands } from '../integrations/ci-mask.js';
-import { childEnvironment } from '../integrations/child-env.js';
+import { childEnvironment } from '../process/child-env.js';
 import { envBindings, tokenVariables } from '../integrations/exec-env.js';
-import { runCommand } from '../integrations/run-command.js';
+import { runCommand } from '../process/run-command.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 import { appContext } from './context.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { detectCi, maskCommands } from '../../src/integrations/ci-mask.js';
-import { childEnvironment } from '../../src/integrations/child-env.js';
+import { childEnvironment } from '../../src/process/child-env.js';
 import { execCredential, requestedExecCredentialVersion } from '../../src/integrations/exec-credential.js';
 import { envBindings, parseEnvBinding, tokenVariables } from '../../src/integrations/exec-env.js';
-import { exitStatus } from '../../src/integrations/run-command.js';
+import { exitStatus } from '../../src/process/run-command.js';
 import type { TokenResult } from '../../src/oauth/token-response.js';
 
 const token: TokenResult = {
