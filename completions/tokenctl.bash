@@ -35,6 +35,8 @@ _tokenctl_takes_value() {
   case $1 in
     decode) case $2 in --file|--claim|--leeway|--jwks|--key|--expect-aud|--expect-iss|--expect-role|--expect-scope|--ca-file|-p|--profile) return 0 ;; esac ;;
     token) case $2 in --tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|-p|--profile|--min-validity|-o|--output) return 0 ;; esac ;;
+    exec) case $2 in --tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|-p|--profile|--env|--min-validity) return 0 ;; esac ;;
+    git-credential) case $2 in -p|--profile|--host|--username|--min-validity) return 0 ;; esac ;;
     configure) case $2 in -p|--profile|--tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|--expect-aud|--expect-iss|--expect-role|--expect-scope|--store|--secret-expires) return 0 ;; esac ;;
     validate) case $2 in -p|--profile|--expect-aud|--expect-iss|--expect-role|--expect-scope) return 0 ;; esac ;;
     remove) case $2 in -p|--profile) return 0 ;; esac ;;
@@ -51,7 +53,7 @@ _tokenctl_complete() {
   case $1 in
     '')
       case $2 in
-        '') if [[ $cur != -* && $3 == 0 ]]; then _tokenctl_words "$cur" decode token configure validate remove list show doctor completion
+        '') if [[ $cur != -* && $3 == 0 ]]; then _tokenctl_words "$cur" decode token exec git-credential configure validate remove list show doctor completion
           else _tokenctl_words "$cur" -V --version --json --no-color -v --verbose -h --help
           fi ;;
       esac ;;
@@ -69,7 +71,21 @@ _tokenctl_complete() {
         --assertion-alg) _tokenctl_words "$cur" PS256 RS256 ;;
         --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post private_key_jwt ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
-        -o|--output) _tokenctl_words "$cur" raw json header env ;;
+        -o|--output) _tokenctl_words "$cur" raw json header env kubectl ;;
+      esac ;;
+    exec)
+      case $2 in
+        '') _tokenctl_words "$cur" --tenant --cloud --authority-host --token-url --issuer --client-id --client-secret-stdin --client-secret-file --certificate --private-key --certificate-password-stdin --certificate-alias --thumbprint --assertion-alg --send-x5c --assertion-lifetime --assertion-audience --client-assertion-file --auth-method --scope --resource --audience --param --timeout --proxy --ca-file -p --profile --env --min-validity --refresh --no-cache -h --help -V --version --json --no-color -v --verbose ;;
+        --cloud) _tokenctl_words "$cur" public usgov china ;;
+        --client-secret-file|--certificate|--private-key|--client-assertion-file|--ca-file) _tokenctl_files "$cur" ;;
+        --assertion-alg) _tokenctl_words "$cur" PS256 RS256 ;;
+        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post private_key_jwt ;;
+        -p|--profile) _tokenctl_profiles "$cur" ;;
+      esac ;;
+    git-credential)
+      case $2 in
+        '') _tokenctl_words "$cur" -p --profile --host --username --min-validity -h --help -V --version --json --no-color -v --verbose ;;
+        -p|--profile) _tokenctl_profiles "$cur" ;;
       esac ;;
     configure)
       case $2 in

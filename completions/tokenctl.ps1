@@ -222,7 +222,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate",
-          "description": "client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)",
+          "description": "client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)",
           "value": {
             "kind": "file"
           }
@@ -236,11 +236,11 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate-password-stdin",
-          "description": "read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+          "description": "read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
         },
         {
           "long": "--certificate-alias",
-          "description": "which entry of a PKCS#12 file holding several",
+          "description": "which entry of a PKCS#12 or JKS store holding several",
           "value": {
             "kind": "text"
           }
@@ -375,14 +375,15 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         {
           "short": "-o",
           "long": "--output",
-          "description": "raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)",
+          "description": "raw (the token alone), json, header (Authorization: Bearer …), env (export ACCESS_TOKEN=…) or kubectl (an ExecCredential)",
           "value": {
             "kind": "choice",
             "choices": [
               "raw",
               "json",
               "header",
-              "env"
+              "env",
+              "kubectl"
             ]
           }
         },
@@ -411,6 +412,326 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         }
       ],
       "arguments": []
+    },
+    {
+      "name": "exec",
+      "description": "run a command with a profile's token in its environment",
+      "options": [
+        {
+          "long": "--tenant",
+          "description": "Entra ID tenant: the Directory (tenant) ID or a verified domain",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--cloud",
+          "description": "Entra ID cloud (default public)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "public",
+              "usgov",
+              "china"
+            ]
+          }
+        },
+        {
+          "long": "--authority-host",
+          "description": "Entra ID authority host, for other clouds (AZURE_AUTHORITY_HOST)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--token-url",
+          "description": "token endpoint of any OAuth 2.0 server",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--issuer",
+          "description": "issuer of any OpenID/OAuth server: the token endpoint is discovered",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-id",
+          "description": "client ID (Entra ID: Application (client) ID; default AZURE_CLIENT_ID)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-secret-stdin",
+          "description": "read the client secret from stdin (a masked prompt on a terminal)"
+        },
+        {
+          "long": "--client-secret-file",
+          "description": "read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--certificate",
+          "description": "client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--private-key",
+          "description": "PEM private key, when not in the --certificate file",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--certificate-password-stdin",
+          "description": "read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+        },
+        {
+          "long": "--certificate-alias",
+          "description": "which entry of a PKCS#12 or JKS store holding several",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--thumbprint",
+          "description": "fail unless the certificate has this SHA-1 thumbprint (40 hex, colons allowed)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--assertion-alg",
+          "description": "client assertion algorithm (Entra default PS256 with x5t#S256; RS256 uses x5t)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "PS256",
+              "RS256"
+            ]
+          }
+        },
+        {
+          "long": "--send-x5c",
+          "description": "include the certificate chain in the assertion (Entra subject name + issuer auth)"
+        },
+        {
+          "long": "--assertion-lifetime",
+          "description": "client assertion lifetime, at most 600 (default 300)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--assertion-audience",
+          "description": "generic servers: token-endpoint, issuer, or a URL (default: the issuer when known, else the token endpoint)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-assertion-file",
+          "description": "federated token to authenticate with, re-read for every request (default AZURE_FEDERATED_TOKEN_FILE)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--auth-method",
+          "description": "how the client authenticates",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "client_secret_basic",
+              "client_secret_post",
+              "private_key_jwt"
+            ]
+          }
+        },
+        {
+          "long": "--scope",
+          "description": "scope to request; repeatable or space-separated",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--resource",
+          "description": "Entra ID: the API (sent as scope URI/.default); others: RFC 8707 resource; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--audience",
+          "description": "audience parameter (Auth0-style servers)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--param",
+          "description": "extra body parameter; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--timeout",
+          "description": "bound on the whole command, retries included (default 30)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--proxy",
+          "description": "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--ca-file",
+          "description": "also trust this CA certificate (NODE_EXTRA_CA_CERTS works too)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "use a saved profile; profile name (default: TOKENCTL_PROFILE, else \"default\")",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--env",
+          "description": "put the access token (or FIELD of it) in VAR; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--min-validity",
+          "description": "reuse a cached token only while it has this long left (default 300)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--refresh",
+          "description": "fetch a new token even if the cached one is still good"
+        },
+        {
+          "long": "--no-cache",
+          "description": "neither read nor write the token cache"
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": [
+        {
+          "name": "command",
+          "value": {
+            "kind": "text"
+          }
+        }
+      ]
+    },
+    {
+      "name": "git-credential",
+      "description": "git credential helper: a profile's token as the password for https remotes",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "use a saved profile; profile name (default: TOKENCTL_PROFILE, else \"default\")",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--host",
+          "description": "answer only for this host (name or name:port); repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--username",
+          "description": "the username to answer with (default: the one git sent, else \"tokenctl\")",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--min-validity",
+          "description": "reuse a cached token only while it has this long left (default 300)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": [
+        {
+          "name": "operation",
+          "value": {
+            "kind": "text"
+          }
+        }
+      ]
     },
     {
       "name": "configure",
@@ -484,7 +805,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate",
-          "description": "client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)",
+          "description": "client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)",
           "value": {
             "kind": "file"
           }
@@ -498,11 +819,11 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--certificate-password-stdin",
-          "description": "read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+          "description": "read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
         },
         {
           "long": "--certificate-alias",
-          "description": "which entry of a PKCS#12 file holding several",
+          "description": "which entry of a PKCS#12 or JKS store holding several",
           "value": {
             "kind": "text"
           }

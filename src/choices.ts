@@ -15,7 +15,7 @@ export type Cloud = keyof typeof CLOUDS;
 export const ASSERTION_ALGORITHMS = ['PS256', 'RS256'] as const;
 export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
 
-export const OUTPUT_FORMATS = ['raw', 'json', 'header', 'env'] as const;
+export const OUTPUT_FORMATS = ['raw', 'json', 'header', 'env', 'kubectl'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** How a client proves itself: one word for each, in profiles, requests and cache keys alike. */

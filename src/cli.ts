@@ -5,6 +5,8 @@ import type { GlobalOptions, Io } from './output/io.js';
 import { VERSION } from './version.js';
 import type { DecodeOptions } from './commands/decode.js';
 import type { TokenOptions } from './commands/token.js';
+import type { ExecOptions } from './commands/exec.js';
+import type { GitCredentialOptions } from './commands/git-credential.js';
 import type { ConfigureOptions } from './commands/configure.js';
 import type { Expectations } from './profiles/expectations.js';
 import { SECONDS_RANGES, ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type Cloud } from './choices.js';
@@ -22,11 +24,14 @@ Exit codes:
   7    a check failed (expectation, signature, token expired under --require-valid)
   8    the profile's lock was held by another tokenctl past its bound, or cannot be taken
        (waiting for a live one that is fetching the token is not an error)
+  126  exec: the command cannot be run (127: no such command); otherwise exec exits with the command's status
   130  interrupted (Ctrl-C at a prompt): nothing was written
 
 Environment:
   NO_COLOR, FORCE_COLOR   turn colour off or on (colour is used only on a terminal)
   TOKENCTL_ALLOWED_HOSTS  hosts credentials may be sent to, e.g. login.microsoftonline.com,*.corp.example
+  GITHUB_ACTIONS, TF_BUILD  under GitHub Actions or Azure Pipelines, a token is registered with the
+                          log masker (on stderr) before it is printed or handed to a command
 `;
 
 const DECODE_EXAMPLES = `
@@ -47,7 +52,7 @@ Examples:
   $ TOKENCTL_CLIENT_SECRET=... tokenctl token --tenant contoso.onmicrosoft.com \\
       --client-id 2974926a-0818-407b-a86c-b7616ce3a81a --resource api://cdc128ef-09ca-46ca-a349-57c0c248cad7
 
-  Entra ID with a certificate (PEM or .pfx; password in TOKENCTL_CERTIFICATE_PASSWORD):
+  Entra ID with a certificate (PEM, .pfx or .jks; password in TOKENCTL_CERTIFICATE_PASSWORD):
   $ tokenctl token --tenant 9660ad26-896d-4438-a013-e3ee23b57b7c --client-id 2974926a-... \\
       --certificate ./erp-client.pfx --resource https://graph.microsoft.com
 
@@ -58,6 +63,23 @@ Examples:
   In a pipeline: only the token on stdout, nothing at all when it fails:
   $ TOKEN=$(tokenctl token --issuer https://idp.example.com --client-id svc --scope read) || exit $?
   $ curl -H "$(tokenctl token ... -o header)" https://api.example.com/orders
+
+  As a kubectl credential plugin (users[].user.exec in the kubeconfig; see tokenctl exec too):
+  $ tokenctl token -p aks -o kubectl       prints an ExecCredential in the apiVersion kubectl asks for
+`;
+
+const EXEC_EXAMPLES = `
+Examples:
+  $ tokenctl exec -p erp -- ./deploy.sh                  the token in ACCESS_TOKEN, never in argv
+  $ tokenctl exec -p erp --env API_TOKEN -- python sync.py
+  $ tokenctl exec -p erp --env API_TOKEN --env API_TOKEN_EXPIRES=expires_at -- make release
+  $ tokenctl exec -p erp -- sh -c 'curl -sf -H "Authorization: Bearer $ACCESS_TOKEN" https://api.example.com/orders'
+
+Fields for --env VAR=FIELD: access_token (the default), token_type, expires_in, expires_at, scope.
+The command gets stdin, stdout and stderr as they are, and the signals tokenctl receives; tokenctl
+exits with its status (128+N when signal N ended it). When no token can be had, tokenctl exits with
+its own code and the command never starts. TOKENCTL_CLIENT_SECRET and tokenctl's other secret
+variables are removed from the command's environment.
 `;
 
 /** Reads the options that shape error output before commander has parsed anything. */
@@ -81,6 +103,8 @@ function seconds({ min, max }: { min: number; max: number }): (value: string) =>
 }
 
 
+const MIN_VALIDITY_HELP = 'reuse a cached token only while it has this long left, at most a day (default 300)';
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function collectParam(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {
@@ -101,10 +125,10 @@ function addRequestOptions<Args extends any[], Opts extends OptionValues, Global
     .option('--client-id <id>', 'client ID (Entra ID: Application (client) ID; default AZURE_CLIENT_ID)')
     .option('--client-secret-stdin', 'read the client secret from stdin (a masked prompt on a terminal)')
     .option('--client-secret-file <path>', 'read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)')
-    .option('--certificate <path>', 'client certificate: PEM (with its key, or see --private-key) or PKCS#12 (.pfx/.p12)')
+    .option('--certificate <path>', 'client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)')
     .option('--private-key <path>', 'PEM private key, when not in the --certificate file')
-    .option('--certificate-password-stdin', 'read the PKCS#12 or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)')
-    .option('--certificate-alias <name>', 'which entry of a PKCS#12 file holding several')
+    .option('--certificate-password-stdin', 'read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)')
+    .option('--certificate-alias <name>', 'which entry of a PKCS#12 or JKS store holding several')
     .option('--thumbprint <hex>', 'fail unless the certificate has this SHA-1 thumbprint (40 hex, colons allowed)')
     .addOption(new Option('--assertion-alg <alg>', 'client assertion algorithm (Entra default PS256 with x5t#S256; RS256 uses x5t)').choices(ASSERTION_ALGORITHMS))
     .option('--send-x5c', 'include the certificate chain in the assertion (Entra subject name + issuer auth)')
@@ -234,10 +258,13 @@ function commanderToUsageError(error: CommanderError, argv: readonly string[]): 
   if (error.code === 'commander.help') {
     return new UsageError(Code.NO_COMMAND, 'no command given', { hint: 'Run tokenctl --help to see the commands.' });
   }
+  if (command === 'exec' && error.code === 'commander.unknownOption') {
+    return new UsageError(code, error.message.replace(/^error: /, ''), { hint: "Put -- between tokenctl's options and the command: tokenctl exec -p NAME -- COMMAND ARGS…" });
+  }
   return new UsageError(code, error.message.replace(/^error: /, ''), { hint: `Run ${helpCommand} for the options.` });
 }
 
-const COMMAND_NAMES = ['decode', 'token', 'configure', 'validate', 'remove', 'list', 'show', 'doctor', 'completion'] as const;
+const COMMAND_NAMES = ['decode', 'token', 'exec', 'git-credential', 'configure', 'validate', 'remove', 'list', 'show', 'doctor', 'completion'] as const;
 
 /**
  * The command this argv runs, when it names one whose options are all it needs: commander would
@@ -257,7 +284,7 @@ export function commandToBuild(argv: readonly string[]): string | undefined {
  * The whole command line as a commander program; also the source of the shell completion scripts.
  * With `only`, just that command is built (see commandToBuild).
  */
-export function buildProgram(io: Io, only?: string): Command {
+export function buildProgram(io: Io, only?: string, outcome: { status?: number } = {}): Command {
   const builds = (name: (typeof COMMAND_NAMES)[number]) => only === undefined || only === name;
   const program = new Command('tokenctl')
     .description('OAuth 2.0 client-credentials tokens for machines, and an offline JWT explainer.')
@@ -332,10 +359,10 @@ export function buildProgram(io: Io, only?: string): Command {
         .description('Request an access token with the client-credentials grant and print it on stdout. Nothing is printed on stdout when it fails.'),
     )
       .option(PROFILE_OPTION, `use a saved profile; ${PROFILE_HELP}`)
-      .option('--min-validity <seconds>', 'reuse a cached token only while it has this long left, at most a day (default 300)', seconds(SECONDS_RANGES.clockTolerance), 300)
+      .option('--min-validity <seconds>', MIN_VALIDITY_HELP, seconds(SECONDS_RANGES.clockTolerance), 300)
       .option('--refresh', 'fetch a new token even if the cached one is still good')
       .option('--no-cache', 'neither read nor write the token cache')
-      .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …) or env (export ACCESS_TOKEN=…)').choices(OUTPUT_FORMATS).default('raw'))
+      .addOption(new Option('-o, --output <format>', 'raw (the token alone), json, header (Authorization: Bearer …), env (export ACCESS_TOKEN=…) or kubectl (an ExecCredential)').choices(OUTPUT_FORMATS).default('raw'))
       .addHelpText('after', TOKEN_EXAMPLES)
       .action(async (flags) => {
         const options: TokenOptions = {
@@ -350,6 +377,75 @@ export function buildProgram(io: Io, only?: string): Command {
         };
         const { tokenCommand } = await import('./commands/token.js');
         await tokenCommand(options, io);
+      });
+  }
+
+  if (builds('exec')) {
+    addRequestOptions(
+      program
+        .command('exec')
+        .summary("run a command with a profile's token in its environment")
+        .description('Run COMMAND with the access token in its environment (ACCESS_TOKEN unless --env says otherwise), never in its arguments. Put -- before the command.')
+        .argument('<command...>', 'the command and its arguments, after --'),
+    )
+      .option(PROFILE_OPTION, `use a saved profile; ${PROFILE_HELP}`)
+      .option('--env <var[=field]>', 'put the access token (or FIELD of it) in VAR; repeatable', collect)
+      .option('--min-validity <seconds>', MIN_VALIDITY_HELP, seconds(SECONDS_RANGES.clockTolerance), 300)
+      .option('--refresh', 'fetch a new token even if the cached one is still good')
+      .option('--no-cache', 'neither read nor write the token cache')
+      .addHelpText('after', EXEC_EXAMPLES)
+      .action(async (words, flags) => {
+        const [name, ...args] = words as [string, ...string[]];
+        const options: ExecOptions = {
+          ...globals(),
+          profile: flags.profile,
+          settings: requestSettingsFrom(flags),
+          secrets: secretSourcesFrom(flags),
+          minValiditySeconds: flags.minValidity,
+          refresh: Boolean(flags.refresh),
+          noCache: !flags.cache,
+          env: flags.env ?? [],
+          command: name,
+          args,
+        };
+        const { execCommand } = await import('./commands/exec.js');
+        outcome.status = await execCommand(options, io);
+      });
+  }
+
+  if (builds('git-credential')) {
+    program
+      .command('git-credential')
+      .summary("git credential helper: a profile's token as the password for https remotes")
+      .description("Speak git's credential-helper protocol: for get, answer with the profile's access token as the password (for hosts that take an OAuth token, such as Azure DevOps with an Entra ID service principal); store and erase change nothing. Only https remotes get a token (plain http only on loopback).")
+      .argument('<operation>', 'get, store or erase: git passes it')
+      .option(PROFILE_OPTION, `use a saved profile; ${PROFILE_HELP}`)
+      .option('--host <name>', 'answer only for this host (name or name:port); repeatable', collect)
+      .option('--username <name>', 'the username to answer with (default: the one git sent, else "tokenctl")')
+      .option('--min-validity <seconds>', MIN_VALIDITY_HELP, seconds(SECONDS_RANGES.clockTolerance), 300)
+      .addHelpText('after', `
+Examples:
+  $ git config --global credential.https://dev.azure.com.helper '!tokenctl git-credential -p ado'
+  $ git clone https://dev.azure.com/contoso/erp/_git/erp
+
+  Try it the way git calls it:
+  $ printf 'protocol=https\\nhost=dev.azure.com\\n\\n' | tokenctl git-credential -p ado get
+`)
+      .action(async (operation, flags) => {
+        const options: GitCredentialOptions = {
+          ...globals(),
+          profile: flags.profile,
+          settings: {},
+          secrets: {},
+          minValiditySeconds: flags.minValidity,
+          refresh: false,
+          noCache: false,
+          operation,
+          username: flags.username,
+          hosts: flags.host ?? [],
+        };
+        const { gitCredentialCommand } = await import('./commands/git-credential.js');
+        await gitCredentialCommand(options, io);
       });
   }
 
@@ -493,13 +589,16 @@ Examples:
   return program;
 }
 
-export async function runCli(argv: string[], io: Io): Promise<void> {
-  const program = buildProgram(io, commandToBuild(argv));
+/** Runs the command line; resolves to an exit status when the command has one of its own (exec). */
+export async function runCli(argv: string[], io: Io): Promise<number | undefined> {
+  const outcome: { status?: number } = {};
+  const program = buildProgram(io, commandToBuild(argv), outcome);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    if (error.exitCode === 0) return;
+    if (error.exitCode === 0) return undefined;
     throw commanderToUsageError(error, argv);
   }
+  return outcome.status;
 }

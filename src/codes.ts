@@ -15,6 +15,8 @@ export const ExitCode = {
   network: 6,
   checkFailed: 7,
   lock: 8,
+  commandNotExecutable: 126,
+  commandNotFound: 127,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -86,6 +88,14 @@ export const Code = catalogue({
   PARAM_RESERVED: [usage, 'An extra --param would override a parameter tokenctl sets itself.'],
   AUTH_METHOD_MISMATCH: [usage, 'The --auth-method does not fit the credential given.'],
   TIMEOUT_INVALID: [usage, 'The timeout (--timeout or the profile\'s timeoutSeconds) is not a whole number of seconds from 1 to 3600.'],
+  ENV_NAME_INVALID: [usage, 'exec --env names something that is not an environment variable name.'],
+  ENV_FIELD_UNKNOWN: [usage, 'exec --env VAR=FIELD names a field the token does not have.'],
+  ENV_NAME_REPEATED: [usage, 'exec --env names the same variable twice.'],
+  EXEC_INFO_INVALID: [usage, 'KUBERNETES_EXEC_INFO (set by kubectl) is not an ExecCredential.'],
+  GIT_CREDENTIAL_INTERACTIVE: [usage, 'git-credential was run on a terminal; git runs it and writes the request on stdin.'],
+  GIT_CREDENTIAL_INPUT_TOO_LARGE: [usage, 'git-credential got more on stdin than a request from git.'],
+  GIT_USERNAME_INVALID: [usage, 'The git-credential --username holds a line break or NUL.'],
+  EXEC_CREDENTIAL_VERSION_UNSUPPORTED: [usage, 'kubectl asks for an ExecCredential apiVersion other than v1 or v1beta1.'],
   ASSERTION_LIFETIME_INVALID: [usage, 'The --assertion-lifetime is out of range.'],
   ASSERTION_FILE_EMPTY: [usage, 'The federated client assertion file is empty.'],
   THUMBPRINT_INVALID: [usage, 'The --thumbprint is not a SHA-1 or SHA-256 hex fingerprint.'],
@@ -93,10 +103,11 @@ export const Code = catalogue({
   THUMBPRINT_WITHOUT_CERTIFICATE: [usage, '--thumbprint was given without a certificate.'],
   CERTIFICATE_NOT_FOUND: [usage, 'The certificate file does not exist.'],
   CERTIFICATE_INVALID: [usage, 'The certificate file is not a PEM, DER or PKCS#12 certificate.'],
-  CERTIFICATE_JKS: [usage, 'A Java keystore (JKS or JCEKS), which must be converted to PKCS#12 first.'],
+  CERTIFICATE_JKS: [usage, 'A Java keystore tokenctl cannot read (JCEKS, BKS), which must be converted to PKCS#12 first.'],
+  CERTIFICATE_JKS_UNSUPPORTED: [usage, 'A JKS key entry protected in a way that cannot be read.'],
   CERTIFICATE_PKCS12_UNSUPPORTED: [usage, 'A PKCS#12 file using an algorithm that cannot be read.'],
-  CERTIFICATE_PASSWORD: [usage, 'The PKCS#12 password is missing or wrong.'],
-  CERTIFICATE_KEY_PASSWORD: [usage, "The PKCS#12 key's own password is missing or wrong."],
+  CERTIFICATE_PASSWORD: [usage, 'The PKCS#12 or JKS store password is missing or wrong.'],
+  CERTIFICATE_KEY_PASSWORD: [usage, "The PKCS#12 or JKS key's own password is missing or wrong."],
   CERTIFICATE_KEY_PASSPHRASE: [usage, "The PEM private key's passphrase is missing or wrong."],
   CERTIFICATE_KEY_ENCRYPTED: [usage, 'The private key is encrypted in a form that cannot be opened.'],
   CERTIFICATE_NO_KEY: [usage, 'The certificate comes without its private key.'],
@@ -226,6 +237,10 @@ export const Code = catalogue({
   // The profile lock (exit 8)
   LOCK_TIMEOUT: [lock, 'Another tokenctl held the profile lock past the time a live holder is allowed.'],
   LOCK_FAILED: [lock, 'The profile lock could not be taken: the locks directory cannot be used.'],
+  // exec could not start its command (exit 126, 127, as shells report it)
+  COMMAND_NOT_EXECUTABLE: [ExitCode.commandNotExecutable, 'exec: the command exists but cannot be run (permission denied).'],
+  COMMAND_FAILED_TO_START: [ExitCode.commandNotExecutable, 'exec: the command could not be started.'],
+  COMMAND_NOT_FOUND: [ExitCode.commandNotFound, 'exec: there is no such command.'],
 
   // Interrupted (exit 130), and bugs (exit 1)
   INTERRUPTED: [ExitCode.interrupted, 'Ctrl-C at a prompt; nothing was written.'],

@@ -69,6 +69,7 @@ type Network = typeof ExitCode.network;
 type CheckFailed = typeof ExitCode.checkFailed;
 type Lock = typeof ExitCode.lock;
 type Interrupted = typeof ExitCode.interrupted;
+type CommandLaunch = typeof ExitCode.commandNotExecutable | typeof ExitCode.commandNotFound;
 
 /** Bad flags or input: unknown option, malformed URL, JWT or certificate, a value missing. */
 export class UsageError extends CliError {
@@ -137,6 +138,15 @@ export class InterruptedError extends CliError {
   declare readonly entry: CodeWithExit<Interrupted>;
   declare readonly exitCode: Interrupted;
   constructor(entry: CodeWithExit<Interrupted>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
+}
+
+/** `exec` could not start its command: 127 when there is no such command, 126 when it cannot be run (as shells do). */
+export class CommandLaunchError extends CliError {
+  declare readonly entry: CodeWithExit<CommandLaunch>;
+  declare readonly exitCode: CommandLaunch;
+  constructor(entry: CodeWithExit<CommandLaunch>, message: string, options?: CliErrorOptions) {
     super(entry, message, options);
   }
 }

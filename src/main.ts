@@ -7,7 +7,8 @@ export async function run(argv: string[]): Promise<void> {
   const globals = sniffGlobalOptions(argv);
   const io = await processIo(globals.color);
   try {
-    await runCli(argv, io);
+    const status = await runCli(argv, io);
+    if (status !== undefined) process.exitCode = status;
   } catch (error) {
     const { renderFailure } = await import('./output/errors.js');
     const failure = renderFailure(error, { ...globals, color: io.stderr.color });

@@ -28,7 +28,7 @@ export interface StoredCertificate {
 }
 
 export interface StoreContents {
-  format: 'pem' | 'der' | 'pkcs12';
+  format: 'pem' | 'der' | 'pkcs12' | 'jks';
   keys: StoredKey[];
   certificates: StoredCertificate[];
 }

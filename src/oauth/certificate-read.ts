@@ -10,10 +10,21 @@ import {
   type StoreContents,
   type StoredCertificate,
 } from './certificate-common.js';
+import { readJks } from './certificate-jks.js';
 import { readPkcs12 } from './certificate-pkcs12.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 const JAVA_KEYSTORES: Record<string, string> = { feedfeed: 'JKS', cececece: 'JCEKS' };
+
+/**
+ * The Java keystore type of a file: JKS and JCEKS by their magic numbers; BouncyCastle's BKS (and
+ * UBER) by their header, a version (1 or 2) and the length of the 20-byte salt that follows.
+ */
+function javaKeystoreType(data: Buffer): string | undefined {
+  const magic = JAVA_KEYSTORES[data.subarray(0, 4).toString('hex')];
+  if (magic !== undefined) return magic;
+  return data.length > 8 && /^0000000[12]00000014$/.test(data.subarray(0, 8).toString('hex')) ? 'BKS' : undefined;
+}
 
 interface PemBlock {
   label: string;
@@ -28,10 +39,12 @@ function pemBlocks(text: string): PemBlock[] {
 function javaKeystoreError(file: InputFile, type: string): UsageError {
   const source = shellQuote(file.path);
   const target = shellQuote(`${file.path.replace(/\.[^./\\]*$/, '')}.p12`);
+  // keytool reads BKS only with the BouncyCastle provider on its path.
+  const provider = type === 'BKS' ? ' -providerpath bcprov.jar -provider org.bouncycastle.jce.provider.BouncyCastleProvider' : '';
   return certificateError(
     Code.CERTIFICATE_JKS,
-    `${file.path} is a Java ${type} keystore; tokenctl reads PKCS#12 (.p12/.pfx) and PEM`,
-    `Convert it with keytool (it asks for the passwords): keytool -importkeystore -srckeystore ${source} -srcstoretype ${type} -destkeystore ${target} -deststoretype PKCS12; then pass ${target} as --certificate.`,
+    `${file.path} is a Java ${type} keystore; tokenctl reads JKS, PKCS#12 (.p12/.pfx) and PEM`,
+    `Convert it with keytool (it asks for the passwords): keytool -importkeystore -srckeystore ${source} -srcstoretype ${type}${provider} -destkeystore ${target} -deststoretype PKCS12; then pass ${target} as --certificate.`,
   );
 }
 
@@ -88,12 +101,13 @@ function readBinary(file: InputFile, passwords: Passwords): StoreContents {
  * (keytool's default since Java 9), and a .pem may be anything. PEM keys are left alone when the
  * key comes from its own file.
  */
-export function readCertificateFile(file: InputFile, passwords: Passwords, separateKey: boolean): StoreContents {
+export function readCertificateFile(file: InputFile, passwords: Passwords, separateKey: boolean, alias?: string): StoreContents {
   const { data } = file;
   if (data.length === 0) {
     throw certificateError(Code.CERTIFICATE_INVALID, `${file.path} is empty`, 'Point --certificate at the certificate file, a PEM certificate or a PKCS#12 store (.pfx/.p12).');
   }
-  const javaType = JAVA_KEYSTORES[data.subarray(0, 4).toString('hex')];
+  const javaType = javaKeystoreType(data);
+  if (javaType === 'JKS') return readJks(file, passwords, alias, separateKey);
   if (javaType !== undefined) throw javaKeystoreError(file, javaType);
   const text = data.toString('latin1');
   if (text.includes('-----BEGIN ')) {

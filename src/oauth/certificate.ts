@@ -93,7 +93,7 @@ function chooseEntry(entries: Entry[], alias: string | undefined, file: InputFil
 }
 
 function noKey(contents: StoreContents, file: InputFile): UsageError {
-  if (contents.format === 'pkcs12') {
+  if (contents.format === 'pkcs12' || contents.format === 'jks') {
     const count = contents.certificates.length;
     return certificateError(
       Code.CERTIFICATE_STORE_NO_KEY,
@@ -157,7 +157,7 @@ function describe(privateKey: KeyObject, chain: [X509Certificate, ...X509Certifi
  */
 export function loadClientCertificate(source: CertificateSource): ClientCertificate {
   const file = source.certificate;
-  const contents = readCertificateFile(file, { password: source.password, keyPassword: source.keyPassword }, source.privateKey !== undefined);
+  const contents = readCertificateFile(file, { password: source.password, keyPassword: source.keyPassword }, source.privateKey !== undefined, source.alias);
   if (contents.certificates.length === 0) {
     throw certificateError(Code.CERTIFICATE_NOT_FOUND, `${file.path} holds no certificate`, '--certificate takes the certificate (-----BEGIN CERTIFICATE-----, .cer) or a PKCS#12 store (.pfx/.p12); a separate key goes in --private-key.');
   }

@@ -17,7 +17,7 @@ export function tokenDocument(token: TokenResult, extra: Record<string, unknown>
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** What `token` prints on stdout: the token and nothing else unless another format is asked for. */
-export function formatToken(token: TokenResult, format: OutputFormat, extra: Record<string, unknown> = {}): string {
+export function formatToken(token: TokenResult, format: Exclude<OutputFormat, 'kubectl'>, extra: Record<string, unknown> = {}): string {
   switch (format) {
     case 'raw':
       return `${token.accessToken}\n`;

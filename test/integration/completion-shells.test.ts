@@ -125,7 +125,7 @@ for (const { shell, complete, completeAwkward, macOS } of SHELLS) {
       ['tokenctl token --auth-method=c', ['client_secret_basic', 'client_secret_post']],
       ['tokenctl configure --cloud ', ['china', 'public', 'usgov']],
       ['tokenctl token --assertion-alg ', ['PS256', 'RS256']],
-      ['tokenctl token -o ', ['env', 'header', 'json', 'raw']],
+      ['tokenctl token -o ', ['env', 'header', 'json', 'kubectl', 'raw']],
       ['tokenctl configure --store ', ['file', 'keychain']],
       ['tokenctl completion ', ['bash', 'fish', 'powershell', 'zsh']],
     ])('completes the enumerated values: %s', async (line, expected) => {

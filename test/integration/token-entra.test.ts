@@ -173,15 +173,15 @@ describe('Entra ID with a certificate', () => {
     expect(emulator.requests.at(-1)?.assertion?.header.x5c).toHaveLength(1);
   });
 
-  it('an expired certificate is refused locally; a JKS keystore gets the keytool command', async () => {
+  it('an expired certificate is refused locally; a JCEKS keystore gets the keytool command', async () => {
     const expired = makeCertificate({ commonName: 'old', expired: true });
     const expiredPath = join(dir, 'expired.pem');
     writeFileSync(expiredPath, expired.certPem + expired.keyPem);
     const result = await runCli(certArgs('--certificate', expiredPath));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/expired/);
-    const jks = join(dir, 'client.jks');
-    writeFileSync(jks, makeJavaKeystoreHeader('JKS'));
+    const jks = join(dir, 'client.jceks');
+    writeFileSync(jks, makeJavaKeystoreHeader('JCEKS'));
     const jksResult = await runCli(certArgs('--certificate', jks));
     expect(jksResult.code).toBe(2);
     expect(jksResult.stderr).toContain('keytool -importkeystore');

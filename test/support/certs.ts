@@ -155,7 +155,11 @@ function dataContentInfo(der: string): forge.asn1.Asn1 {
   ]);
 }
 
-/** The first bytes of a Java KeyStore (magic, version 2, no entries): enough for format detection. */
-export function makeJavaKeystoreHeader(type: 'JKS' | 'JCEKS'): Buffer {
+/**
+ * The first bytes of a Java keystore, enough for format detection: JKS and JCEKS (magic, version 2,
+ * no entries); BouncyCastle's BKS (version 2, a 20-byte salt, an iteration count).
+ */
+export function makeJavaKeystoreHeader(type: 'JKS' | 'JCEKS' | 'BKS'): Buffer {
+  if (type === 'BKS') return Buffer.concat([Buffer.from('0000000200000014', 'hex'), randomBytes(20), Buffer.from('00000400', 'hex'), randomBytes(16)]);
   return Buffer.concat([Buffer.from(type === 'JKS' ? 'feedfeed' : 'cececece', 'hex'), Buffer.from('0000000200000000', 'hex'), randomBytes(20)]);
 }

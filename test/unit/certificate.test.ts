@@ -212,14 +212,21 @@ describe('loadClientCertificate: failures', () => {
   });
 
   it.each([
-    ['JKS', 'keystore.jks', 'keystore.p12'],
-    ['JCEKS', 'my store.jceks', "'my store.p12'"],
-  ] as const)('recognises a %s keystore and gives the keytool command', (type, path, target) => {
+    ['JCEKS', 'my store.jceks', "'my store.p12'", ''],
+    ['BKS', 'truststore.bks', 'truststore.p12', ' -providerpath bcprov.jar -provider org.bouncycastle.jce.provider.BouncyCastleProvider'],
+  ] as const)('recognises a %s keystore, which it cannot read, and gives the keytool command', (type, path, target, provider) => {
     const error = failure({ certificate: file(path, makeJavaKeystoreHeader(type)), password: STORE_PASSWORD });
     expect(error.code).toBe('CERTIFICATE_JKS');
     expect(error.message).toContain(`${path} is a Java ${type} keystore`);
     const source = path.includes(' ') ? `'${path}'` : path;
-    expect(error.hint).toContain(`keytool -importkeystore -srckeystore ${source} -srcstoretype ${type} -destkeystore ${target} -deststoretype PKCS12`);
+    expect(error.hint).toContain(`keytool -importkeystore -srckeystore ${source} -srcstoretype ${type}${provider} -destkeystore ${target} -deststoretype PKCS12`);
+  });
+
+  it('reads JKS (keytool-made stores are tested in test/integration/jks.test.ts); a damaged one is named as such', () => {
+    expect(failure({ certificate: file('keystore.jks', makeJavaKeystoreHeader('JKS')) })).toMatchObject({ code: 'CERTIFICATE_PASSWORD', message: 'keystore.jks is a Java keystore (JKS), protected by a password, and none was given' });
+    expect(failure({ certificate: file('keystore.jks', makeJavaKeystoreHeader('JKS')), password: STORE_PASSWORD })).toMatchObject({ code: 'CERTIFICATE_PASSWORD', message: 'the password does not open keystore.jks' });
+    const truncated = Buffer.from('feedfeed0000000200000001000000010005616c696173', 'hex');
+    expect(failure({ certificate: file('cut.jks', truncated), password: STORE_PASSWORD })).toMatchObject({ code: 'CERTIFICATE_INVALID', message: expect.stringContaining('cut.jks looks like a Java keystore (JKS) but cannot be read') });
   });
 
   it('asks for the store password, and names a wrong one', () => {
