@@ -69,7 +69,7 @@ _tokenctl_complete() {
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--certificate|--private-key|--client-assertion-file|--ca-file) _tokenctl_files "$cur" ;;
         --assertion-alg) _tokenctl_words "$cur" PS256 RS256 ;;
-        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post private_key_jwt ;;
+        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post private_key_jwt none ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
         -o|--output) _tokenctl_words "$cur" raw json header env kubectl ;;
       esac ;;
@@ -94,7 +94,7 @@ _tokenctl_complete() {
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--certificate|--private-key|--client-assertion-file|--ca-file) _tokenctl_files "$cur" ;;
         --assertion-alg) _tokenctl_words "$cur" PS256 RS256 ;;
-        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post private_key_jwt ;;
+        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post private_key_jwt none ;;
         --store) _tokenctl_words "$cur" keychain file ;;
       esac ;;
     validate)

@@ -551,7 +551,8 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
             "choices": [
               "client_secret_basic",
               "client_secret_post",
-              "private_key_jwt"
+              "private_key_jwt",
+              "none"
             ]
           }
         },
@@ -879,7 +880,8 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
             "choices": [
               "client_secret_basic",
               "client_secret_post",
-              "private_key_jwt"
+              "private_key_jwt",
+              "none"
             ]
           }
         },

@@ -2,7 +2,7 @@
  * The values of tokenctl's enumerated options, in one module that imports nothing: the CLI lists them
  * for --help, validation and completions without loading the code that acts on them.
  */
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 export const CLOUDS = {
@@ -36,3 +36,7 @@ export const SECONDS_RANGES = {
   /** --leeway and --min-validity: a day. */
   clockTolerance: { min: 0, max: 86_400 },
 } as const;
+
+/** How a profile gets its tokens: as the app itself, or on behalf of a user who signs in. */
+export const GRANTS = ['client_credentials', 'authorization_code', 'device_code'] as const;
+export type ProfileGrant = (typeof GRANTS)[number];

@@ -15,6 +15,7 @@ export const ExitCode = {
   network: 6,
   checkFailed: 7,
   lock: 8,
+  loginRequired: 9,
   commandNotExecutable: 126,
   commandNotFound: 127,
   interrupted: 130,
@@ -28,6 +29,7 @@ const rejected = ExitCode.idpRejected;
 const network = ExitCode.network;
 const check = ExitCode.checkFailed;
 const lock = ExitCode.lock;
+const login = ExitCode.loginRequired;
 
 /** One catalogue entry: pass it to an error's constructor. */
 export interface CodeEntry<E extends ExitCode = ExitCode> {
@@ -146,7 +148,14 @@ export const Code = catalogue({
   KEY_INVALID: [usage, 'The --key given cannot be read as a public key.'],
   JWKS_FILE_INVALID: [usage, 'The --jwks file is not a JWKS.'],
   ISSUER_NOT_FETCHABLE: [usage, 'The token\'s iss has a query or fragment, so its keys are not discovered: nothing is fetched.'],
-  NO_ISSUER: [usage, 'Signature verification needs an issuer or a key, and none is known.'],
+  NO_ISSUER: [usage, 'Signature verification (or discover) needs an issuer or a key, and none is known.'],
+  PROFILE_NOT_SIGN_IN: [usage, 'A user sign-in command (login, logout) on a client-credentials profile.'],
+  PUBLIC_CLIENT_CREDENTIALS: [usage, 'A public client (no credential) with the client-credentials grant, which needs one.'],
+  ENDPOINT_NOT_ADVERTISED: [usage, "The issuer's metadata does not name an endpoint the command needs."],
+  ENDPOINT_UNKNOWN: [usage, 'An endpoint the command needs is neither given nor discoverable (Entra ID has no revocation or introspection).'],
+  REDIRECT_PORT_IN_USE: [usage, 'The loopback port for the sign-in redirect is taken or not allowed.'],
+  TOKEN_MISSING: [usage, 'introspect, revoke or userinfo was given no token and no profile to take one from.'],
+  ID_TOKEN_UNVERIFIABLE: [usage, 'An ID token arrived, but the issuer and its keys to verify it are not known.'],
 
   // Profiles (exit 3)
   PROFILE_NOT_FOUND: [profileNotFound, 'There is no profile with that name.'],
@@ -198,6 +207,14 @@ export const Code = catalogue({
   ACCESS_DENIED: [rejected, 'A policy or rule on the server denied this client the token (access_denied; Okta access policies).'],
   TOKEN_ENDPOINT_WRONG: [rejected, 'The URL is not a token endpoint: 404/405, or an API asking for a Bearer token.'],
   PARAMETER_MISSING: [rejected, 'The server says a required parameter is missing (Entra AADSTS900144).'],
+  REDIRECT_URI_MISMATCH: [rejected, 'The redirect URI is not registered for the client (Entra AADSTS50011; invalid_request about redirect_uri).'],
+  CONSENT_REQUIRED: [rejected, 'Nobody has consented to the permissions the client asks for (Entra AADSTS65001; consent_required).'],
+  PKCE_MISMATCH: [rejected, 'The PKCE code verifier does not match the authorization request (Entra AADSTS501481, 50148).'],
+  SIGN_IN_CANCELLED: [rejected, 'The user cancelled or declined the sign-in (access_denied; Entra AADSTS65004).'],
+  INTERACTION_REQUIRED: [rejected, 'The server needs the user to sign in interactively (login_required, interaction_required).'],
+  PUBLIC_CLIENT_SECRET_SENT: [rejected, 'A secret was sent for a client registered as public (Entra AADSTS700025).'],
+  CODE_INVALID: [rejected, 'The authorization code expired, was used already, or belongs to another client (invalid_grant; Entra AADSTS54005, 70008).'],
+  DEVICE_CODE_EXPIRED: [rejected, 'The device code expired before the user entered it (expired_token; Entra AADSTS70020).'],
 
   // Network and unusable answers (exit 6)
   NETWORK_ERROR: [network, 'The server could not be reached.'],
@@ -221,6 +238,16 @@ export const Code = catalogue({
   DISCOVERY_INVALID: [network, 'The issuer metadata is not usable.'],
   DISCOVERY_ISSUER_MISMATCH: [network, 'The issuer metadata names a different issuer.'],
   JWKS_INVALID: [network, 'The JWKS fetched from the issuer is not a JWKS.'],
+  TOKEN_RESPONSE_INVALID: [network, 'A refresh_token or id_token in the answer is empty or not a string.'],
+  DEVICE_RESPONSE_INVALID: [network, 'The device authorization answer lacks a usable device code, user code, URI or time.'],
+  INTROSPECTION_INVALID: [network, 'The introspection answer is not an RFC 7662 response.'],
+  INTROSPECTION_UNAUTHORIZED: [network, 'The introspection endpoint refused the client without an OAuth error.'],
+  USERINFO_INVALID: [network, 'The userinfo answer is not a JSON object with sub.'],
+  USERINFO_SIGNED: [network, 'The userinfo answer is a signed or encrypted JWT, which tokenctl does not read.'],
+  USERINFO_TOKEN_REFUSED: [network, 'The userinfo endpoint refused the access token (invalid_token).'],
+  USERINFO_INSUFFICIENT_SCOPE: [network, 'The access token lacks the scope userinfo needs (insufficient_scope).'],
+  LOGIN_TIMEOUT: [network, 'The sign-in was not completed within --timeout.'],
+  LOOPBACK_FAILED: [network, 'The loopback listener for the sign-in redirect could not start.'],
 
   // Checks the user asked for (exit 7)
   EXPECTATION_FAILED: [check, 'The token does not meet an expectation (--expect-*).'],
@@ -233,10 +260,24 @@ export const Code = catalogue({
   ISSUER_MISMATCH: [check, 'The token was issued by someone other than the expected issuer.'],
   DOCTOR_PROBLEMS: [check, 'doctor found problems.'],
   NO_PASSPHRASE: [check, 'doctor: the file store has no passphrase available.'],
+  DISCOVERY_CHECK_FAILED: [check, 'discover: a check of the metadata failed (https, issuer, required fields, PKCE).'],
+  STATE_MISMATCH: [check, 'The sign-in callback carries another state: another attempt, or forged.'],
+  CALLBACK_INVALID: [check, 'The sign-in callback has neither code nor error, or repeats a parameter.'],
+  CALLBACK_ISSUER_MISMATCH: [check, 'The sign-in callback names another issuer (RFC 9207 mix-up).'],
+  ID_TOKEN_SIGNATURE: [check, "The ID token's signature does not verify with the issuer's keys, or uses an algorithm not accepted."],
+  ID_TOKEN_ISSUER: [check, 'The ID token comes from another issuer.'],
+  ID_TOKEN_AUDIENCE: [check, 'The ID token was issued to another client (aud, azp).'],
+  ID_TOKEN_NONCE: [check, "The ID token's nonce is not the one this sign-in sent: a replay."],
+  ID_TOKEN_EXPIRED: [check, 'The ID token has expired.'],
+  ID_TOKEN_INVALID: [check, 'The ID token is not a valid signed JWT with the claims OpenID Connect requires.'],
 
   // The profile lock (exit 8)
   LOCK_TIMEOUT: [lock, 'Another tokenctl held the profile lock past the time a live holder is allowed.'],
   LOCK_FAILED: [lock, 'The profile lock could not be taken: the locks directory cannot be used.'],
+
+  // A user must sign in again (exit 9)
+  LOGIN_REQUIRED: [login, "A sign-in profile has no usable token left (never signed in, logged out, or the refresh token is dead): run tokenctl login."],
+
   // exec could not start its command (exit 126, 127, as shells report it)
   COMMAND_NOT_EXECUTABLE: [ExitCode.commandNotExecutable, 'exec: the command exists but cannot be run (permission denied).'],
   COMMAND_FAILED_TO_START: [ExitCode.commandNotExecutable, 'exec: the command could not be started.'],

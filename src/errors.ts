@@ -70,6 +70,7 @@ type CheckFailed = typeof ExitCode.checkFailed;
 type Lock = typeof ExitCode.lock;
 type Interrupted = typeof ExitCode.interrupted;
 type CommandLaunch = typeof ExitCode.commandNotExecutable | typeof ExitCode.commandNotFound;
+type LoginRequired = typeof ExitCode.loginRequired;
 
 /** Bad flags or input: unknown option, malformed URL, JWT or certificate, a value missing. */
 export class UsageError extends CliError {
@@ -102,6 +103,15 @@ export class IdpRejectedError extends CliError {
   declare readonly entry: CodeWithExit<IdpRejected>;
   declare readonly exitCode: IdpRejected;
   constructor(entry: CodeWithExit<IdpRejected>, message: string, options?: CliErrorOptions) {
+    super(entry, message, options);
+  }
+}
+
+/** A user sign-in profile has no usable token left: only an interactive `login` can get one. */
+export class LoginRequiredError extends CliError {
+  declare readonly entry: CodeWithExit<LoginRequired>;
+  declare readonly exitCode: LoginRequired;
+  constructor(entry: CodeWithExit<LoginRequired>, message: string, options?: CliErrorOptions) {
     super(entry, message, options);
   }
 }

@@ -6,7 +6,9 @@ export type ClientCredential =
   | { kind: 'secret'; secret: string; source: string }
   | { kind: 'certificate'; certificate: ClientCertificate; source: string }
   /** A federated token (workload identity) that some other system keeps fresh: re-read for every request. */
-  | { kind: 'federated'; path: string; source: string };
+  | { kind: 'federated'; path: string; source: string }
+  /** A public client (a CLI on a user's machine): it proves nothing, PKCE protects its codes. */
+  | { kind: 'none'; source: string };
 
 export interface AssertionOptions {
   algorithm: AssertionAlgorithm;
@@ -94,6 +96,8 @@ export async function clientAuthentication(
 ): Promise<{ headers: Record<string, string>; form: Array<[string, string]> }> {
   const { clientId, credential } = request;
   switch (credential.kind) {
+    case 'none':
+      return { headers: {}, form: [['client_id', clientId]] };
     case 'secret':
       return request.authMethod === 'client_secret_basic'
         ? { headers: { authorization: basicAuthorization(clientId, credential.secret) }, form: [] }

@@ -23,7 +23,9 @@ export function curlCommand(request: TokenRequest, transport: { caFile?: string 
   // The secret never becomes an argument of curl (or of anything but the shell's own printf builtin,
   // which starts no process): curl reads it from a file descriptor, where the process list cannot.
   const secretVar = `"$${SECRET_ENV}"`;
-  if (credential.kind === 'secret') {
+  if (credential.kind === 'none') {
+    args.push(`--data-urlencode ${shellQuote(`client_id=${clientId}`)}`);
+  } else if (credential.kind === 'secret') {
     comments.push(
       `# Set the client secret first, without echoing it: read -rs ${SECRET_ENV} && export ${SECRET_ENV}`,
       '# Run it in bash or zsh: <( ) hands the secret to curl through a file descriptor, never on its command line.',

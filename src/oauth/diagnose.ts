@@ -20,7 +20,17 @@ export interface RequestContext {
   thumbprint?: string | undefined;
   /** The secret looks like a GUID: probably the secret's ID pasted instead of its value. */
   secretLooksLikeGuid?: boolean;
+  /** The grant asked for; client_credentials when not said. */
+  grant?: Grant | undefined;
+  /** The redirect URI sent with an authorization code, for a redirect mismatch. */
+  redirectUri?: string | undefined;
+  /** The profile, so a hint can name the command to run. */
+  profile?: string | undefined;
+  /** No client secret or certificate was sent: a public client. */
+  publicClient?: boolean | undefined;
 }
+
+export type Grant = 'client_credentials' | 'authorization_code' | 'refresh_token' | 'device_code';
 
 /** An answer that refused the request, as data. */
 export interface Refusal {
@@ -81,6 +91,8 @@ function otherMethodHint(context: RequestContext, vendor: Vendor): string {
       return `Check the client ID and secret. If they are right, the server may expect HTTP Basic authentication: try --auth-method client_secret_basic.${supported}${place}`;
     case 'private_key_jwt':
       return `Check that the public key or certificate is registered for this client, and the assertion audience (--assertion-audience token-endpoint|issuer|URL).${supported}${place}`;
+    case 'none':
+      return `The client sent no credential: check the client ID, and whether the server registered it as a public client.${supported}${place}`;
   }
 }
 
@@ -224,6 +236,8 @@ function byChallenge(refusal: Refusal, context: RequestContext, vendor: Vendor):
 
 /** What a refusal means: the catalogue code and the next step, in the terms of the product that answered. */
 export function diagnoseRefusal(refusal: Refusal, context: RequestContext): Diagnosis {
+  const signIn = signInDiagnosis(refusal, context);
+  if (signIn) return signIn;
   const vendor = context.provider === 'entra' ? 'entra' : detectVendor(context.tokenUrl, refusal);
   for (const code of refusal.aadsts) {
     const entra = entraDiagnosis(code, context);
@@ -252,4 +266,131 @@ export function diagnoseRefusal(refusal: Refusal, context: RequestContext): Diag
   }
   if (refusal.error === 'invalid_scope' && vendor === 'entra') return { code: Code.SCOPE_INVALID, hint: ONE_DEFAULT_SCOPE };
   return byWords(refusal, context, vendor) ?? byErrorCode(refusal, context, vendor);
+}
+
+const loginCommand = (context: RequestContext) => `tokenctl login${context.profile ? ` -p ${context.profile}` : ''}`;
+const configureCommand = (context: RequestContext) => `tokenctl configure${context.profile ? ` -p ${context.profile}` : ''}`;
+const REDIRECT_WORDS = /redirect_uri|redirect uri/i;
+const PKCE_WORDS = /code_verifier|code_challenge|pkce/i;
+
+function redirectMismatch(context: RequestContext): Diagnosis {
+  const sent = context.redirectUri ? ` tokenctl sent ${context.redirectUri}.` : '';
+  return {
+    code: Code.REDIRECT_URI_MISMATCH,
+    hint:
+      context.provider === 'entra'
+        ? `The redirect URI is not registered for this app.${sent} In the app registration, under Authentication, add http://localhost to "Mobile and desktop applications" (any port is accepted there), or register the exact URI under "Web" and fix the port with tokenctl configure --redirect-port N.`
+        : `The redirect URI is not registered for this client.${sent} Register it on the server exactly (scheme, host, port, path), or pin the port with tokenctl configure --redirect-port N (and --redirect-host localhost if the server wants that name).`,
+  };
+}
+
+function pkceMismatch(context: RequestContext): Diagnosis {
+  return {
+    code: Code.PKCE_MISMATCH,
+    hint: `The PKCE code verifier did not match the code challenge of the authorization request: the code belongs to another sign-in attempt. Run ${loginCommand(context)} again, and let one login finish before starting another.`,
+  };
+}
+
+function signInAgain(code: Diagnosis['code'], context: RequestContext, what: string): Diagnosis {
+  return { code, hint: `${what} Sign in again: ${loginCommand(context)}` };
+}
+
+/** The sign-in failures (a user grant, or an error only a sign-in meets): AADSTS codes first, then the OAuth error. */
+function signInDiagnosis(refusal: Refusal, context: RequestContext): Diagnosis | undefined {
+  const userGrant = context.grant !== undefined && context.grant !== 'client_credentials';
+  const description = refusal.description ?? '';
+  for (const code of refusal.aadsts) {
+    switch (code) {
+      case 7000218:
+        if (!userGrant) break;
+        return {
+          code: Code.CREDENTIAL_NOT_SENT,
+          hint: `The app is a confidential client but no secret was sent. Either allow public client flows in the app registration (Authentication, "Allow public client flows": Yes), or give the profile a secret: ${configureCommand(context)} --client-secret-stdin.`,
+        };
+      case 700025:
+        return {
+          code: Code.PUBLIC_CLIENT_SECRET_SENT,
+          hint: `The app is registered as a public client, so it must not send a secret or assertion. Remove the credential from the profile (${configureCommand(context)} --public-client), or register the app as a confidential (Web) client.`,
+        };
+      case 50011:
+      case 500113:
+        return redirectMismatch(context);
+      case 65001:
+        return {
+          code: Code.CONSENT_REQUIRED,
+          hint: 'Nobody has consented to this app\'s permissions yet. Sign in with --prompt consent to consent for yourself, or ask an admin to grant admin consent (app registration, API permissions, "Grant admin consent").',
+        };
+      case 65004:
+        return signInAgain(Code.SIGN_IN_CANCELLED, context, 'The user declined to consent to the permissions the app asked for.');
+      case 50148:
+      case 501481:
+        return pkceMismatch(context);
+      case 54005:
+        return signInAgain(Code.CODE_INVALID, context, 'The authorization code was already used: each code works once.');
+      case 70008:
+        return signInAgain(context.grant === 'refresh_token' ? Code.GRANT_INVALID : Code.CODE_INVALID, context, `The ${context.grant === 'refresh_token' ? 'refresh token' : 'authorization code'} has expired.`);
+      case 700082:
+        return signInAgain(Code.GRANT_INVALID, context, 'The refresh token expired after a long time without use.');
+      case 50173:
+      case 50078:
+      case 50076:
+      case 50079:
+        return signInAgain(Code.INTERACTION_REQUIRED, context, 'The session needs a fresh sign-in (a password change, a revoked session, or multi-factor authentication the policy now requires).');
+      case 9002327:
+        return {
+          code: Code.REDIRECT_URI_MISMATCH,
+          hint: 'The app is registered as a single-page application, whose codes only a browser can redeem: add http://localhost under "Mobile and desktop applications" in Authentication instead.',
+        };
+      case 70016:
+        return { code: Code.IDP_REJECTED, hint: 'The user has not entered the code yet.' };
+      case 70019:
+      case 70020:
+        return signInAgain(Code.DEVICE_CODE_EXPIRED, context, 'The device code expired before the user entered it.');
+    }
+  }
+  switch (refusal.error) {
+    case 'consent_required':
+      return { code: Code.CONSENT_REQUIRED, hint: `The user has not consented to this client's scopes. Run ${loginCommand(context)} --prompt consent.` };
+    case 'login_required':
+    case 'interaction_required':
+    case 'account_selection_required':
+      return { code: Code.INTERACTION_REQUIRED, hint: `The server needs the user to sign in interactively: run ${loginCommand(context)} without --prompt none.` };
+    case 'access_denied':
+    case 'authorization_declined':
+      return signInAgain(Code.SIGN_IN_CANCELLED, context, 'The sign-in was cancelled or denied (by the user, or by a policy of the server).');
+    case 'expired_token':
+      return signInAgain(Code.DEVICE_CODE_EXPIRED, context, 'The device code expired before the user entered it.');
+    case 'authorization_pending':
+    case 'slow_down':
+      return { code: Code.IDP_REJECTED };
+  }
+  if (!userGrant) return undefined;
+  switch (refusal.error) {
+    case 'invalid_client':
+      if (!context.publicClient) return undefined;
+      return {
+        code: Code.CREDENTIAL_NOT_SENT,
+        hint: `The server expects this client to authenticate. Give the profile its secret (${configureCommand(context)} --client-secret-stdin), or register the client as public (token_endpoint_auth_method none).`,
+      };
+    case 'invalid_request':
+      if (REDIRECT_WORDS.test(description)) return redirectMismatch(context);
+      if (PKCE_WORDS.test(description)) return pkceMismatch(context);
+      return undefined;
+    case 'unauthorized_client':
+    case 'unsupported_grant_type':
+      return { code: Code.GRANT_NOT_ALLOWED, hint: `This client may not use the ${context.grant} grant: enable it for the client on the server.` };
+    case 'invalid_grant':
+      switch (context.grant) {
+        case 'authorization_code':
+          if (REDIRECT_WORDS.test(description)) return redirectMismatch(context);
+          if (PKCE_WORDS.test(description)) return pkceMismatch(context);
+          return signInAgain(Code.CODE_INVALID, context, 'The authorization code was refused: it expired, was already used, or was issued for another client or redirect URI.');
+        case 'refresh_token':
+          return signInAgain(Code.GRANT_INVALID, context, 'The refresh token is no longer valid: it expired, was revoked (logout, a password change, an admin), or was already used once and rotated.');
+        default:
+          return signInAgain(Code.DEVICE_CODE_EXPIRED, context, 'The device code is no longer valid.');
+      }
+    default:
+      return undefined;
+  }
 }

@@ -88,8 +88,17 @@ function parseContext(request: TokenRequest, requestedAt: Date, concealed: reado
     authMethodsSupported: endpoint.provider === 'generic' ? endpoint.authMethodsSupported : undefined,
     thumbprint: credential.kind === 'certificate' ? credential.certificate.thumbprintSha1 : undefined,
     secretLooksLikeGuid: credential.kind === 'secret' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(credential.secret),
+    grant: request.grant?.kind,
+    redirectUri: request.grant?.redirectUri,
+    profile: request.grant?.profile,
+    publicClient: credential.kind === 'none',
   };
   return { ...context, requestedAt, secrets: concealed };
+}
+
+/** The credentials a user grant carries in its form: scrubbed from anything shown, like a client secret. */
+function grantSecrets(request: TokenRequest): string[] {
+  return (request.grant?.form ?? []).filter(([name]) => ['code', 'code_verifier', 'refresh_token', 'device_code'].includes(name)).map(([, value]) => value);
 }
 
 /**
@@ -101,7 +110,8 @@ export async function requestToken(request: TokenRequest, deps: EngineDeps): Pro
   const deadline = started + request.timeoutMs;
   for (let attempt = 1; ; attempt++) {
     const auth = await clientAuthentication(request, deps);
-    const sent = sentCredentials(auth);
+    // A code, its verifier or a refresh token echoed back must not come out either.
+    const sent = [...sentCredentials(auth), ...grantSecrets(request)];
     for (const value of sent) deps.conceal(value);
     if (attempt === 1) deps.sending?.();
     const concealed = sent.flatMap((value) => secretForms(value, request.clientId));
@@ -132,7 +142,10 @@ export async function requestToken(request: TokenRequest, deps: EngineDeps): Pro
       deps.trace({ type: 'network-error', attempt, message: failure?.message ?? '', elapsedMs });
     }
 
-    const retryable = response !== undefined || (failure !== undefined && !NOT_RETRIED.has(failure.entry));
+    // A code works once and a refresh token may rotate when used: after an answer that may have been
+    // lost on the way back, sending it again would spend it for nothing. Only a 429 is surely unspent.
+    const spendsGrant = request.grant !== undefined && request.grant.kind !== 'device_code';
+    const retryable = spendsGrant ? response?.status === 429 : response !== undefined || (failure !== undefined && !NOT_RETRIED.has(failure.entry));
     const decision = retryable
       ? decideRetry({ attempt, status: response?.status, retryAfter: response?.headers['retry-after'], nowMs: receivedAt.getTime(), deadlineMs: deadline, random: deps.random })
       : { retry: false as const, reason: 'not retried' };

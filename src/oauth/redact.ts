@@ -1,10 +1,13 @@
 import { escapeControl } from '../escape.js';
 import { REDACTED, scrubText } from '../scrub.js';
 
+/** Form fields that are credentials by themselves: a secret, a code and its verifier, a token. */
+const SECRET_FIELDS = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'device_code', 'token', 'password']);
+
 /** Form fields that carry credentials; the assertion's header and claims are fine to show, its signature is not. */
 export function redactForm(form: Array<[string, string]>): Array<[string, string]> {
   return form.map(([name, value]) => {
-    if (name === 'client_secret') return [name, REDACTED];
+    if (SECRET_FIELDS.has(name)) return [name, REDACTED];
     if (name === 'client_assertion') {
       const [header, payload] = value.split('.');
       return [name, `${header}.${payload}.${REDACTED}`];
@@ -19,7 +22,7 @@ export function redactHeaders(headers: Record<string, string>): Record<string, s
   );
 }
 
-const TOKEN_FIELDS = new Set(['access_token', 'refresh_token', 'id_token']);
+const TOKEN_FIELDS = new Set(['access_token', 'refresh_token', 'id_token', 'device_code']);
 
 /** A token response with its tokens replaced by their length, for --verbose. */
 export function redactTokenResponse(body: unknown): unknown {

@@ -1,6 +1,7 @@
 import { Code, UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import type { AssertionOptions, ClientCredential } from './client-auth.js';
+import type { Grant } from './diagnose.js';
 import type { Endpoint } from './endpoint.js';
 import type { AuthMethod } from '../choices.js';
 import { DEFAULTS, timeoutMs, type RequestSettings } from './settings.js';
@@ -17,6 +18,16 @@ export interface TokenRequest {
   timeoutMs: number;
   /** Things worth saying on stderr: nothing is wrong yet, but something may be. */
   warnings: string[];
+  /** For a user sign-in grant: what its diagnoses need to name the fix. */
+  grant?: UserGrant | undefined;
+}
+
+/** A grant on behalf of a user: its whole form (client authentication aside), decided by the sign-in flow. */
+export interface UserGrant {
+  kind: Exclude<Grant, 'client_credentials'>;
+  form: Array<[string, string]>;
+  redirectUri?: string | undefined;
+  profile?: string | undefined;
 }
 
 const RESERVED_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'scope', 'resource', 'audience']);
@@ -84,6 +95,12 @@ export function entraScope(settings: RequestSettings): string {
 
 function chooseAuthMethod(settings: RequestSettings, endpoint: Endpoint, credential: ClientCredential): AuthMethod {
   const requested = settings.authMethod;
+  if (credential.kind === 'none') return 'none';
+  if (requested === 'none') {
+    throw new UsageError(Code.AUTH_METHOD_MISMATCH, '--auth-method none is for public clients, but a client credential was given', {
+      hint: 'A public client sends no secret or certificate: leave the credential out (configure --public-client).',
+    });
+  }
   if (credential.kind !== 'secret') {
     if (requested && requested !== 'private_key_jwt') {
       throw new UsageError(Code.AUTH_METHOD_MISMATCH, `--auth-method ${requested} needs a client secret, but the credential is ${credential.kind === 'certificate' ? 'a certificate' : 'a federated token file'}`, {
@@ -129,12 +146,7 @@ function lifetime(settings: RequestSettings): number {
   return seconds;
 }
 
-/** Pure: every decision about the request, and every refusal that can be made before sending it. */
-export function buildTokenRequest(settings: RequestSettings, endpoint: Endpoint, credential: ClientCredential): TokenRequest {
-  const clientId = settings.clientId?.trim();
-  if (!clientId) {
-    throw new UsageError(Code.CLIENT_ID_MISSING, 'no client ID given', { hint: 'Pass --client-id (in Entra ID: the Application (client) ID), or set AZURE_CLIENT_ID.' });
-  }
+function clientCredentialsForm(settings: RequestSettings, endpoint: Endpoint): Array<[string, string]> {
   const form: Array<[string, string]> = [['grant_type', 'client_credentials']];
   if (endpoint.provider === 'entra') {
     if (settings.audience) {
@@ -153,7 +165,19 @@ export function buildTokenRequest(settings: RequestSettings, endpoint: Endpoint,
     }
     form.push([name, value]);
   }
+  return form;
+}
 
+/**
+ * Pure: every decision about the request, and every refusal that can be made before sending it. The
+ * grant is client credentials unless a user grant (code, refresh, device code) is given.
+ */
+export function buildTokenRequest(settings: RequestSettings, endpoint: Endpoint, credential: ClientCredential, grant?: UserGrant): TokenRequest {
+  const clientId = settings.clientId?.trim();
+  if (!clientId) {
+    throw new UsageError(Code.CLIENT_ID_MISSING, 'no client ID given', { hint: 'Pass --client-id (in Entra ID: the Application (client) ID), or set AZURE_CLIENT_ID.' });
+  }
+  const form = grant ? grant.form : clientCredentialsForm(settings, endpoint);
   const authMethod = chooseAuthMethod(settings, endpoint, credential);
   const warnings: string[] = [];
   if (endpoint.provider === 'generic' && endpoint.authMethodsSupported && !endpoint.authMethodsSupported.includes(authMethod)) {
@@ -173,5 +197,6 @@ export function buildTokenRequest(settings: RequestSettings, endpoint: Endpoint,
     },
     timeoutMs: timeoutMs(settings),
     warnings,
+    ...(grant ? { grant } : {}),
   };
 }

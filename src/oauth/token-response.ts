@@ -10,6 +10,10 @@ export interface TokenResult {
   expiresIn: number | undefined;
   expiresAt: Date | undefined;
   scope: string | undefined;
+  /** User sign-in grants only: kept in the secret store, never printed. */
+  refreshToken?: string | undefined;
+  /** User sign-in grants only: verified before it is believed. */
+  idToken?: string | undefined;
   warnings: string[];
 }
 
@@ -112,8 +116,22 @@ function successResult(body: Record<string, unknown>, context: ParseContext): To
     expiresIn,
     expiresAt: expiresIn === undefined ? undefined : expiryDate(context.requestedAt, expiresIn),
     scope: typeof body.scope === 'string' ? body.scope : undefined,
+    ...optionalToken(body, 'refresh_token', 'refreshToken', host),
+    ...optionalToken(body, 'id_token', 'idToken', host),
     warnings,
   };
+}
+
+/** refresh_token and id_token are optional, but when present they must be usable strings. */
+function optionalToken<K extends 'refreshToken' | 'idToken'>(body: Record<string, unknown>, field: string, key: K, host: string): Partial<Record<K, string>> {
+  const value = body[field];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new NetworkError(Code.TOKEN_RESPONSE_INVALID, `the ${field} from ${host} is ${typeof value === 'string' ? 'empty' : `a ${typeof value}, not a string`}`, {
+      hint: 'Report this to whoever runs the identity provider (RFC 6749 §5.1).',
+    });
+  }
+  return { [key]: value } as Partial<Record<K, string>>;
 }
 
 /** The first line of a string from the server, scrubbed and escaped; undefined for anything else. */
@@ -180,7 +198,8 @@ function refusalDetails(response: RawResponse, body: Record<string, unknown> | u
   };
 }
 
-function refusalError(response: RawResponse, body: Record<string, unknown> | undefined, context: ParseContext): IdpRejectedError {
+/** A refusal (RFC 6749 §5.2 or not) as an error carrying its diagnosis and the server's facts; every endpoint uses it. */
+export function refusalError(response: RawResponse, body: Record<string, unknown> | undefined, context: ParseContext): IdpRejectedError {
   // Everything the server says may echo what it was sent, or carry terminal escapes: all of it is
   // scrubbed of the credentials and escaped (refusalDetails) before it becomes part of a message.
   const details = refusalDetails(response, body, context);
