@@ -37,11 +37,17 @@ _tokenctl_takes_value() {
     token) case $2 in --tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|-p|--profile|--min-validity|-o|--output) return 0 ;; esac ;;
     exec) case $2 in --tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|-p|--profile|--env|--min-validity) return 0 ;; esac ;;
     git-credential) case $2 in -p|--profile|--host|--username|--min-validity) return 0 ;; esac ;;
-    configure) case $2 in -p|--profile|--tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|--expect-aud|--expect-iss|--expect-role|--expect-scope|--store|--secret-expires) return 0 ;; esac ;;
+    configure) case $2 in -p|--profile|--tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|--expect-aud|--expect-iss|--expect-role|--expect-scope|--grant|--redirect-port|--redirect-host|--authorize-url|--device-authorization-url|--revocation-url|--introspection-url|--userinfo-url|--store|--secret-expires) return 0 ;; esac ;;
     validate) case $2 in -p|--profile|--expect-aud|--expect-iss|--expect-role|--expect-scope) return 0 ;; esac ;;
     remove) case $2 in -p|--profile) return 0 ;; esac ;;
     show) case $2 in -p|--profile) return 0 ;; esac ;;
     doctor) case $2 in -p|--profile) return 0 ;; esac ;;
+    discover) case $2 in --issuer|--tenant|--cloud|--authority-host|-p|--profile|--timeout|--proxy|--ca-file) return 0 ;; esac ;;
+    login) case $2 in -p|--profile|--prompt|--login-hint|--param|--timeout) return 0 ;; esac ;;
+    logout) case $2 in -p|--profile) return 0 ;; esac ;;
+    userinfo) case $2 in -p|--profile|--issuer|--tenant|--cloud|--client-id|--client-secret-file|--auth-method|--timeout|--proxy|--ca-file|--revocation-url|--introspection-url|--userinfo-url|--token-type-hint) return 0 ;; esac ;;
+    introspect) case $2 in -p|--profile|--issuer|--tenant|--cloud|--client-id|--client-secret-file|--auth-method|--timeout|--proxy|--ca-file|--revocation-url|--introspection-url|--userinfo-url|--token-type-hint) return 0 ;; esac ;;
+    revoke) case $2 in -p|--profile|--issuer|--tenant|--cloud|--client-id|--client-secret-file|--auth-method|--timeout|--proxy|--ca-file|--revocation-url|--introspection-url|--userinfo-url|--token-type-hint) return 0 ;; esac ;;
   esac
   return 1
 }
@@ -53,13 +59,13 @@ _tokenctl_complete() {
   case $1 in
     '')
       case $2 in
-        '') if [[ $cur != -* && $3 == 0 ]]; then _tokenctl_words "$cur" decode token exec git-credential configure validate remove list show doctor completion
+        '') if [[ $cur != -* && $3 == 0 ]]; then _tokenctl_words "$cur" decode token exec git-credential configure validate remove list show doctor discover login logout userinfo introspect revoke completion
           else _tokenctl_words "$cur" -V --version --json --no-color -v --verbose -h --help
           fi ;;
       esac ;;
     decode)
       case $2 in
-        '') _tokenctl_words "$cur" --file --claim --require-valid --leeway --verify --jwks --key --expect-aud --expect-iss --expect-role --expect-scope --ca-file -p --profile -h --help -V --version --json --no-color -v --verbose ;;
+        '') _tokenctl_words "$cur" --file --claim --require-valid --leeway --verify --jwks --key --expect-aud --expect-iss --expect-role --expect-scope --ca-file -p --profile --id-token -h --help -V --version --json --no-color -v --verbose ;;
         --file|--jwks|--key|--ca-file) _tokenctl_files "$cur" ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
       esac ;;
@@ -79,7 +85,7 @@ _tokenctl_complete() {
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--certificate|--private-key|--client-assertion-file|--ca-file) _tokenctl_files "$cur" ;;
         --assertion-alg) _tokenctl_words "$cur" PS256 RS256 ;;
-        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post private_key_jwt ;;
+        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post private_key_jwt none ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
       esac ;;
     git-credential)
@@ -89,12 +95,14 @@ _tokenctl_complete() {
       esac ;;
     configure)
       case $2 in
-        '') _tokenctl_words "$cur" -p --profile --tenant --cloud --authority-host --token-url --issuer --client-id --client-secret-stdin --client-secret-file --certificate --private-key --certificate-password-stdin --certificate-alias --thumbprint --assertion-alg --send-x5c --assertion-lifetime --assertion-audience --client-assertion-file --auth-method --scope --resource --audience --param --timeout --proxy --ca-file --expect-aud --expect-iss --expect-role --expect-scope --store --no-validate --secret-expires -h --help -V --version --json --no-color -v --verbose ;;
+        '') _tokenctl_words "$cur" -p --profile --tenant --cloud --authority-host --token-url --issuer --client-id --client-secret-stdin --client-secret-file --certificate --private-key --certificate-password-stdin --certificate-alias --thumbprint --assertion-alg --send-x5c --assertion-lifetime --assertion-audience --client-assertion-file --auth-method --scope --resource --audience --param --timeout --proxy --ca-file --expect-aud --expect-iss --expect-role --expect-scope --grant --redirect-port --redirect-host --authorize-url --device-authorization-url --public-client --revocation-url --introspection-url --userinfo-url --store --no-validate --secret-expires -h --help -V --version --json --no-color -v --verbose ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--certificate|--private-key|--client-assertion-file|--ca-file) _tokenctl_files "$cur" ;;
         --assertion-alg) _tokenctl_words "$cur" PS256 RS256 ;;
         --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post private_key_jwt none ;;
+        --grant) _tokenctl_words "$cur" client_credentials authorization_code device_code ;;
+        --redirect-host) _tokenctl_words "$cur" 127.0.0.1 localhost ;;
         --store) _tokenctl_words "$cur" keychain file ;;
       esac ;;
     validate)
@@ -120,6 +128,50 @@ _tokenctl_complete() {
       case $2 in
         '') _tokenctl_words "$cur" -p --profile --online -h --help -V --version --json --no-color -v --verbose ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
+      esac ;;
+    discover)
+      case $2 in
+        '') _tokenctl_words "$cur" --issuer --tenant --cloud --authority-host -p --profile --timeout --proxy --ca-file -h --help -V --version --json --no-color -v --verbose ;;
+        --cloud) _tokenctl_words "$cur" public usgov china ;;
+        -p|--profile) _tokenctl_profiles "$cur" ;;
+        --ca-file) _tokenctl_files "$cur" ;;
+      esac ;;
+    login)
+      case $2 in
+        '') _tokenctl_words "$cur" -p --profile --device --no-browser --prompt --login-hint --param --timeout --client-secret-stdin -h --help -V --version --json --no-color -v --verbose ;;
+        -p|--profile) _tokenctl_profiles "$cur" ;;
+      esac ;;
+    logout)
+      case $2 in
+        '') _tokenctl_words "$cur" -p --profile --client-secret-stdin -h --help -V --version --json --no-color -v --verbose ;;
+        -p|--profile) _tokenctl_profiles "$cur" ;;
+      esac ;;
+    userinfo)
+      case $2 in
+        '') _tokenctl_words "$cur" -p --profile --issuer --tenant --cloud --client-id --client-secret-stdin --client-secret-file --auth-method --timeout --proxy --ca-file --revocation-url --introspection-url --userinfo-url --token-type-hint -h --help -V --version --json --no-color -v --verbose ;;
+        -p|--profile) _tokenctl_profiles "$cur" ;;
+        --cloud) _tokenctl_words "$cur" public usgov china ;;
+        --client-secret-file|--ca-file) _tokenctl_files "$cur" ;;
+        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post none ;;
+        --token-type-hint) _tokenctl_words "$cur" access_token refresh_token ;;
+      esac ;;
+    introspect)
+      case $2 in
+        '') _tokenctl_words "$cur" -p --profile --issuer --tenant --cloud --client-id --client-secret-stdin --client-secret-file --auth-method --timeout --proxy --ca-file --revocation-url --introspection-url --userinfo-url --token-type-hint -h --help -V --version --json --no-color -v --verbose ;;
+        -p|--profile) _tokenctl_profiles "$cur" ;;
+        --cloud) _tokenctl_words "$cur" public usgov china ;;
+        --client-secret-file|--ca-file) _tokenctl_files "$cur" ;;
+        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post none ;;
+        --token-type-hint) _tokenctl_words "$cur" access_token refresh_token ;;
+      esac ;;
+    revoke)
+      case $2 in
+        '') _tokenctl_words "$cur" -p --profile --issuer --tenant --cloud --client-id --client-secret-stdin --client-secret-file --auth-method --timeout --proxy --ca-file --revocation-url --introspection-url --userinfo-url --token-type-hint -h --help -V --version --json --no-color -v --verbose ;;
+        -p|--profile) _tokenctl_profiles "$cur" ;;
+        --cloud) _tokenctl_words "$cur" public usgov china ;;
+        --client-secret-file|--ca-file) _tokenctl_files "$cur" ;;
+        --auth-method) _tokenctl_words "$cur" client_secret_basic client_secret_post none ;;
+        --token-type-hint) _tokenctl_words "$cur" access_token refresh_token ;;
       esac ;;
     completion)
       case $2 in

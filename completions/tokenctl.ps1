@@ -126,6 +126,10 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
           }
         },
         {
+          "long": "--id-token",
+          "description": "with -p: the profile's ID token (who signed in) instead of its access token"
+        },
+        {
           "short": "-h",
           "long": "--help",
           "description": "show help"
@@ -296,7 +300,8 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
             "choices": [
               "client_secret_basic",
               "client_secret_post",
-              "private_key_jwt"
+              "private_key_jwt",
+              "none"
             ]
           }
         },
@@ -586,7 +591,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--timeout",
-          "description": "bound on the whole command, retries included (default 30)",
+          "description": "bound on the whole command, retries included, 1 to 3600 (default 30)",
           "value": {
             "kind": "text"
           }
@@ -622,7 +627,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--min-validity",
-          "description": "reuse a cached token only while it has this long left (default 300)",
+          "description": "reuse a cached token only while it has this long left, at most a day (default 300)",
           "value": {
             "kind": "text"
           }
@@ -696,7 +701,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--min-validity",
-          "description": "reuse a cached token only while it has this long left (default 300)",
+          "description": "reuse a cached token only while it has this long left, at most a day (default 300)",
           "value": {
             "kind": "text"
           }
@@ -958,6 +963,75 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         {
           "long": "--expect-scope",
           "description": "the token must carry this scope; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--grant",
+          "description": "how tokens are obtained: as the app (client_credentials, the default) or for a user who signs in",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "client_credentials",
+              "authorization_code",
+              "device_code"
+            ]
+          }
+        },
+        {
+          "long": "--redirect-port",
+          "description": "fixed loopback port for the sign-in redirect, when the server wants the exact registered URI (default: any free port)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--redirect-host",
+          "description": "host name in the redirect URI (default 127.0.0.1)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "127.0.0.1",
+              "localhost"
+            ]
+          }
+        },
+        {
+          "long": "--authorize-url",
+          "description": "authorization endpoint, for a server without metadata (default: from --issuer, or Entra v2)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--device-authorization-url",
+          "description": "RFC 8628 device authorization endpoint (default: from --issuer, or Entra v2)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--public-client",
+          "description": "the client has no secret (a sign-in profile; PKCE protects the code)"
+        },
+        {
+          "long": "--revocation-url",
+          "description": "RFC 7009 revocation endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--introspection-url",
+          "description": "RFC 7662 introspection endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--userinfo-url",
+          "description": "OpenID Connect userinfo endpoint (default: from the issuer metadata)",
           "value": {
             "kind": "text"
           }
@@ -1236,6 +1310,680 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         }
       ],
       "arguments": []
+    },
+    {
+      "name": "discover",
+      "description": "show an authorization server's endpoints and capabilities, and check its metadata",
+      "options": [
+        {
+          "long": "--issuer",
+          "description": "the issuer, exactly as the server names itself",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--tenant",
+          "description": "an Entra ID tenant (its v2.0 issuer)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--cloud",
+          "description": "Entra ID cloud (default public)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "public",
+              "usgov",
+              "china"
+            ]
+          }
+        },
+        {
+          "long": "--authority-host",
+          "description": "Entra ID authority host, for other clouds",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "the profile's issuer or tenant",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--timeout",
+          "description": "bound on the whole command, 1 to 3600 (default 30)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--proxy",
+          "description": "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--ca-file",
+          "description": "also trust this CA certificate",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "login",
+      "description": "sign a user in (browser with PKCE, or --device) and keep the tokens with the profile",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "the sign-in profile (default: TOKENCTL_PROFILE, else \"default\")",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--device",
+          "description": "use the device flow: show a code to enter on any device (SSH, containers)"
+        },
+        {
+          "long": "--no-browser",
+          "description": "print the sign-in URL (on stderr) instead of opening a browser"
+        },
+        {
+          "long": "--prompt",
+          "description": "the prompt parameter: login, consent, select_account, none",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--login-hint",
+          "description": "the account to sign in with (login_hint)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--param",
+          "description": "extra authorization request parameter; repeatable",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--timeout",
+          "description": "bound on the whole sign-in, the user's part included, 1 to 3600 (default 300)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-secret-stdin",
+          "description": "a confidential client: read its secret from stdin (default: the stored one)"
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "logout",
+      "description": "revoke a sign-in profile's tokens (RFC 7009) and forget them; the profile stays",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "the sign-in profile",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--client-secret-stdin",
+          "description": "a confidential client: read its secret from stdin (default: the stored one)"
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": []
+    },
+    {
+      "name": "userinfo",
+      "description": "what the userinfo endpoint says about the signed-in user (the profile's access token)",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "use this profile's server, client and (without TOKEN) current token",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--issuer",
+          "description": "the server, by its issuer (endpoints from its metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--tenant",
+          "description": "an Entra ID tenant",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--cloud",
+          "description": "Entra ID cloud (default public)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "public",
+              "usgov",
+              "china"
+            ]
+          }
+        },
+        {
+          "long": "--client-id",
+          "description": "the client to authenticate as",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-secret-stdin",
+          "description": "read the client secret from stdin"
+        },
+        {
+          "long": "--client-secret-file",
+          "description": "read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--auth-method",
+          "description": "how the client authenticates (none: a public client)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "client_secret_basic",
+              "client_secret_post",
+              "none"
+            ]
+          }
+        },
+        {
+          "long": "--timeout",
+          "description": "bound on the request, 1 to 3600 (default 30)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--proxy",
+          "description": "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--ca-file",
+          "description": "also trust this CA certificate",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--revocation-url",
+          "description": "RFC 7009 revocation endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--introspection-url",
+          "description": "RFC 7662 introspection endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--userinfo-url",
+          "description": "OpenID Connect userinfo endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--token-type-hint",
+          "description": "ignored: userinfo takes an access token",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "access_token",
+              "refresh_token"
+            ]
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": [
+        {
+          "name": "token",
+          "value": {
+            "kind": "text"
+          }
+        }
+      ]
+    },
+    {
+      "name": "introspect",
+      "description": "ask the server whether a token is active, and what it says about it (RFC 7662)",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "use this profile's server, client and (without TOKEN) current token",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--issuer",
+          "description": "the server, by its issuer (endpoints from its metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--tenant",
+          "description": "an Entra ID tenant",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--cloud",
+          "description": "Entra ID cloud (default public)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "public",
+              "usgov",
+              "china"
+            ]
+          }
+        },
+        {
+          "long": "--client-id",
+          "description": "the client to authenticate as",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-secret-stdin",
+          "description": "read the client secret from stdin"
+        },
+        {
+          "long": "--client-secret-file",
+          "description": "read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--auth-method",
+          "description": "how the client authenticates (none: a public client)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "client_secret_basic",
+              "client_secret_post",
+              "none"
+            ]
+          }
+        },
+        {
+          "long": "--timeout",
+          "description": "bound on the request, 1 to 3600 (default 30)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--proxy",
+          "description": "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--ca-file",
+          "description": "also trust this CA certificate",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--revocation-url",
+          "description": "RFC 7009 revocation endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--introspection-url",
+          "description": "RFC 7662 introspection endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--userinfo-url",
+          "description": "OpenID Connect userinfo endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--token-type-hint",
+          "description": "what the token is: access_token or refresh_token",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "access_token",
+              "refresh_token"
+            ]
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": [
+        {
+          "name": "token",
+          "value": {
+            "kind": "text"
+          }
+        }
+      ]
+    },
+    {
+      "name": "revoke",
+      "description": "revoke a token at the server (RFC 7009)",
+      "options": [
+        {
+          "short": "-p",
+          "long": "--profile",
+          "description": "use this profile's server, client and (without TOKEN) current token",
+          "value": {
+            "kind": "profile"
+          }
+        },
+        {
+          "long": "--issuer",
+          "description": "the server, by its issuer (endpoints from its metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--tenant",
+          "description": "an Entra ID tenant",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--cloud",
+          "description": "Entra ID cloud (default public)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "public",
+              "usgov",
+              "china"
+            ]
+          }
+        },
+        {
+          "long": "--client-id",
+          "description": "the client to authenticate as",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--client-secret-stdin",
+          "description": "read the client secret from stdin"
+        },
+        {
+          "long": "--client-secret-file",
+          "description": "read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--auth-method",
+          "description": "how the client authenticates (none: a public client)",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "client_secret_basic",
+              "client_secret_post",
+              "none"
+            ]
+          }
+        },
+        {
+          "long": "--timeout",
+          "description": "bound on the request, 1 to 3600 (default 30)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--proxy",
+          "description": "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--ca-file",
+          "description": "also trust this CA certificate",
+          "value": {
+            "kind": "file"
+          }
+        },
+        {
+          "long": "--revocation-url",
+          "description": "RFC 7009 revocation endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--introspection-url",
+          "description": "RFC 7662 introspection endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--userinfo-url",
+          "description": "OpenID Connect userinfo endpoint (default: from the issuer metadata)",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
+          "long": "--token-type-hint",
+          "description": "what the token is: access_token or refresh_token",
+          "value": {
+            "kind": "choice",
+            "choices": [
+              "access_token",
+              "refresh_token"
+            ]
+          }
+        },
+        {
+          "short": "-h",
+          "long": "--help",
+          "description": "show help"
+        },
+        {
+          "short": "-V",
+          "long": "--version",
+          "description": "print the version"
+        },
+        {
+          "long": "--json",
+          "description": "machine-readable JSON on stdout; errors as one JSON object on stderr"
+        },
+        {
+          "long": "--no-color",
+          "description": "never use colour"
+        },
+        {
+          "short": "-v",
+          "long": "--verbose",
+          "description": "diagnostics on stderr (secrets and tokens are redacted)"
+        }
+      ],
+      "arguments": [
+        {
+          "name": "token",
+          "value": {
+            "kind": "text"
+          }
+        }
+      ]
     },
     {
       "name": "completion",

@@ -1,3 +1,4 @@
+/* global fetch, URLSearchParams */
 // `npm run demo`: the whole main job on a fresh machine, with no account anywhere. A real OpenID
 // provider (oidc-provider, as in the tests) runs on loopback; each tokenctl command is echoed, then
 // run for real against it, in a throw-away config dir.
@@ -18,10 +19,26 @@ const bold = (text) => (tty ? `\u001b[1m${text}\u001b[22m` : text);
 const dim = (text) => (tty ? `\u001b[2m${text}\u001b[22m` : text);
 const say = (text) => console.log(`\n${bold(`# ${text}`)}`);
 
+// oidc-provider announces each default page it renders: noise here, where its pages are the point.
+const info = console.info;
+console.info = (...args) => void (String(args[0]).includes('oidc-provider NOTICE') || info(...args));
+
 // The provider lives in the test support code (TypeScript): bundle it for this plain script.
 await build({ entryPoints: [join(repo, 'test/support/oidc-provider.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: join(repo, 'node_modules/.tokenctl-demo/oidc-provider.mjs'), logLevel: 'error' });
 const { startOidcProvider } = await import(pathToFileURL(join(repo, 'node_modules/.tokenctl-demo/oidc-provider.mjs')).href);
-const idp = await startOidcProvider({ accessTokenTtlSeconds: 3600 });
+const idp = await startOidcProvider({ accessTokenTtlSeconds: 3600, signIn: true });
+
+// `npm run demo -- --serve`: only the provider, for trying user sign-in by hand (README, User sign-in).
+if (process.argv.includes('--serve')) {
+  console.log(`A local OpenID provider is running at ${bold(idp.issuer)} (oidc-provider, loopback only).`);
+  console.log(`Clients: ${idp.signInClients.public.clientId} (public: no secret), ${idp.signInClients.confidential.clientId} (secret ${idp.signInClients.confidential.clientSecret}).`);
+  console.log('Any login name and password sign in as that user. Ctrl-C stops it.');
+  console.log(`\n  export ISSUER=${idp.issuer}\n  tokenctl configure -p sso --grant authorization_code --issuer "$ISSUER" --client-id ${idp.signInClients.public.clientId} --scope 'profile email'\n  tokenctl login -p sso`);
+  await new Promise((resolve) => process.once('SIGINT', resolve));
+  await idp.close();
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
 const env = { ...process.env, TOKENCTL_CONFIG_DIR: join(work, 'config') };
 delete env.TOKENCTL_CLIENT_SECRET;
 delete env.TOKENCTL_PROFILE;
@@ -34,6 +51,43 @@ function run(args, { input, shownPrefix, expect = 0, extraEnv = {} } = {}) {
     if (input !== undefined) child.stdin.end(input);
     child.on('close', (code) => (code === expect ? resolve() : reject(new Error(`tokenctl ${args[0]} exited ${code}, expected ${expect}`))));
   });
+}
+
+/**
+ * The user's part of a device sign-in, played by an HTTP client on the provider's own pages: the
+ * code confirmation, the login form and the consent form, cookies kept, redirects followed.
+ */
+async function signInAsUser(url, login) {
+  const cookies = new Map();
+  let request = { url, method: 'GET', body: undefined };
+  for (let step = 0; step < 20; step++) {
+    const response = await fetch(request.url, {
+      method: request.method,
+      body: request.body,
+      redirect: 'manual',
+      headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; '), ...(request.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    });
+    for (const cookie of response.headers.getSetCookie()) {
+      const pair = cookie.split(';')[0];
+      cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+    }
+    if (response.status >= 300 && response.status < 400) {
+      request = { url: new URL(response.headers.get('location'), request.url).href, method: 'GET', body: undefined };
+      continue;
+    }
+    const html = await response.text();
+    if (/sign-in\s+was\s+successful/i.test(html)) return;
+    const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
+    if (!form) throw new Error(`the provider showed a page without a form (HTTP ${response.status})`);
+    const fields = new URLSearchParams();
+    for (const input of form[2].matchAll(/<input[^>]*\bname="([^"]+)"[^>]*>/g)) fields.set(input[1], /\bvalue="([^"]*)"/.exec(input[0])?.[1] ?? '');
+    if (fields.has('login')) {
+      fields.set('login', login);
+      fields.set('password', 'any password');
+    }
+    request = { url: new URL(form[1], request.url).href, method: 'POST', body: fields.toString() };
+  }
+  throw new Error('the sign-in did not finish within 20 pages');
 }
 
 let failed = false;
@@ -69,9 +123,30 @@ try {
   });
   say('... fails validation with exit 5 and says what to try.');
   await run(['validate', '-p', 'demo-wrong'], { expect: 5 });
+  say('A person signs in too: a device-code profile for a public client (no secret).');
+  await run(['configure', '-p', 'me', '--grant', 'device_code', '--issuer', idp.issuer, '--client-id', idp.signInClients.public.clientId, '--scope', 'profile email', ...store]);
+  say('login shows a code to enter in any browser (here an HTTP client plays the user on the provider\'s pages).');
+  console.log(`${dim('$')} tokenctl login -p me`);
+  await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'login', '-p', 'me'], { env, stdio: ['ignore', 'inherit', 'pipe'] });
+    let shown = '';
+    let playing;
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      shown += chunk.toString();
+      const complete = /or open (\S+) \(the code is filled in\)/.exec(shown)?.[1];
+      if (complete && !playing) playing = signInAsUser(complete, 'ada').catch((error) => child.kill() && reject(error));
+    });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tokenctl login exited ${code}`))));
+  });
+  say('Its token renews itself from the stored refresh token; userinfo says who it belongs to.');
+  await run(['token', '-p', 'me', '--min-validity', '7200'], { shownPrefix: '' });
+  await run(['userinfo', '-p', 'me']);
+  await run(['logout', '-p', 'me']);
   say('Clean up: profiles, secrets and cached tokens.');
   await run(['remove', '-p', 'demo', '--yes']);
   await run(['remove', '-p', 'demo-wrong', '--yes']);
+  await run(['remove', '-p', 'me', '--yes']);
   say(`Done: ${idp.tokenRequests()} token requests reached the provider.`);
 } catch (error) {
   failed = true;

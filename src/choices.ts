@@ -19,7 +19,7 @@ export const OUTPUT_FORMATS = ['raw', 'json', 'header', 'env', 'kubectl'] as con
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** How a client proves itself: one word for each, in profiles, requests and cache keys alike. */
-export const CREDENTIAL_KINDS = ['secret', 'certificate', 'federated'] as const;
+export const CREDENTIAL_KINDS = ['secret', 'certificate', 'federated', 'none'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 export const STORE_KINDS = ['keychain', 'file'] as const;

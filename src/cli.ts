@@ -1,4 +1,4 @@
-import { Argument, Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
+import { Argument, Command, CommanderError, Option, type OptionValues } from '@commander-js/extra-typings';
 import type { CodeWithExit, ExitCode } from './codes.js';
 import { Code, UsageError } from './errors.js';
 import type { GlobalOptions, Io } from './output/io.js';
@@ -11,6 +11,8 @@ import type { ConfigureOptions } from './commands/configure.js';
 import type { Expectations } from './profiles/expectations.js';
 import { SECONDS_RANGES, ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type Cloud } from './choices.js';
 import type { RequestSettings } from './oauth/settings.js';
+import { collect, collectParam, seconds } from './cli-values.js';
+import { addSignInCommands, addSignInConfigureOptions, SIGN_IN_COMMANDS, signInSettingsFrom } from './cli-signin.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -24,6 +26,7 @@ Exit codes:
   7    a check failed (expectation, signature, token expired under --require-valid)
   8    the profile's lock was held by another tokenctl past its bound, or cannot be taken
        (waiting for a live one that is fetching the token is not an error)
+  9    a sign-in profile needs a new sign-in: run tokenctl login -p NAME
   126  exec: the command cannot be run (127: no such command); otherwise exec exits with the command's status
   130  interrupted (Ctrl-C at a prompt): nothing was written
 
@@ -92,26 +95,7 @@ export function sniffGlobalOptions(argv: readonly string[]): GlobalOptions {
   };
 }
 
-/** A whole number of seconds within its bound: every number from the command line has one. */
-function seconds({ min, max }: { min: number; max: number }): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds.');
-    const number = Number(value);
-    if (number < min || number > max) throw new InvalidArgumentError(`expected ${min} to ${max} seconds.`);
-    return number;
-  };
-}
-
-
 const MIN_VALIDITY_HELP = 'reuse a cached token only while it has this long left, at most a day (default 300)';
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-function collectParam(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {
-  const equals = value.indexOf('=');
-  if (equals < 1) throw new InvalidArgumentError('expected KEY=VALUE.');
-  return [...previous, [value.slice(0, equals), value.slice(equals + 1)]];
-}
 
 /** Options of the token request engine, shared by every command that requests a token. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander's own bound for argument lists
@@ -182,6 +166,12 @@ const secretSourcesFrom = (flags: RequestFlags) => ({
   clientSecretFile: flags.clientSecretFile,
   certificatePasswordStdin: Boolean(flags.certificatePasswordStdin),
 });
+
+const SIGN_IN_CONFIGURE_EXAMPLES = `
+  A sign-in profile: a user signs in with tokenctl login (no secret: a public client).
+  $ tokenctl configure -p sso --grant authorization_code --issuer https://idp.example.com --client-id cli --scope profile
+  $ tokenctl configure -p me --grant device_code --tenant contoso.onmicrosoft.com --client-id 2974926a-... --scope User.Read
+`;
 
 const CONFIGURE_EXAMPLES = `
 Examples:
@@ -264,7 +254,7 @@ function commanderToUsageError(error: CommanderError, argv: readonly string[]): 
   return new UsageError(code, error.message.replace(/^error: /, ''), { hint: `Run ${helpCommand} for the options.` });
 }
 
-const COMMAND_NAMES = ['decode', 'token', 'exec', 'git-credential', 'configure', 'validate', 'remove', 'list', 'show', 'doctor', 'completion'] as const;
+const COMMAND_NAMES = ['decode', 'token', 'exec', 'git-credential', 'configure', 'validate', 'remove', 'list', 'show', 'doctor', 'discover', ...SIGN_IN_COMMANDS, 'completion'] as const;
 
 /**
  * The command this argv runs, when it names one whose options are all it needs: commander would
@@ -327,6 +317,7 @@ export function buildProgram(io: Io, only?: string, outcome: { status?: number }
       .option('--expect-scope <scope>', 'exit 7 unless the token carries this scope (scp, scope, permissions); repeatable', collect)
       .option('--ca-file <pem>', 'also trust this CA when fetching keys (NODE_EXTRA_CA_CERTS works too)')
       .option(PROFILE_OPTION, "decode this profile's current token (from the cache, fetched if needed)")
+      .option('--id-token', "with -p: the profile's ID token (who signed in) instead of its access token")
       .addHelpText('after', DECODE_EXAMPLES)
       .action(async (token, flags) => {
         const options: DecodeOptions = {
@@ -345,6 +336,7 @@ export function buildProgram(io: Io, only?: string, outcome: { status?: number }
           expectIssuer: flags.expectIss,
           caFile: flags.caFile,
           profile: flags.profile,
+          idToken: Boolean(flags.idToken),
         };
         const { decodeCommand } = await import('./commands/decode.js');
         await decodeCommand(options, io);
@@ -450,7 +442,8 @@ Examples:
   }
 
   if (builds('configure')) {
-    addExpectationOptions(
+    addSignInConfigureOptions(
+      addExpectationOptions(
       addRequestOptions(
         program
           .command('configure')
@@ -458,17 +451,19 @@ Examples:
           .description('Create or update a named profile. Only the values given change; the stored secret is kept unless a new one is supplied. Unless --no-validate, a live token request must succeed before anything is saved.')
           .option(PROFILE_OPTION, PROFILE_HELP),
       ),
-    )
+    ))
       .addOption(new Option('--store <store>', 'where secrets go: keychain (default) or file (AES-256-GCM, passphrase from TOKENCTL_PASSPHRASE)').choices(STORE_KINDS))
       .option('--no-validate', 'save without a live token request')
       .option('--secret-expires <date>', 'when the client secret expires (YYYY-MM-DD), for warnings before it does')
       .addHelpText('after', CONFIGURE_EXAMPLES)
+      .addHelpText('after', SIGN_IN_CONFIGURE_EXAMPLES)
       .action(async (flags) => {
         const options: ConfigureOptions = {
           ...globals(),
           profile: flags.profile,
-          settings: requestSettingsFrom(flags),
+          settings: { ...requestSettingsFrom(flags), ...signInSettingsFrom(flags) },
           secrets: secretSourcesFrom(flags),
+          publicClient: Boolean(flags.publicClient),
           store: flags.store,
           validate: flags.validate,
           expectations: expectationsFrom(flags),
@@ -567,6 +562,33 @@ Examples:
         await doctorCommand({ ...globals(), profile: flags.profile, online: Boolean(flags.online) }, io);
       });
   }
+
+  if (builds('discover')) {
+    program
+      .command('discover')
+      .summary("show an authorization server's endpoints and capabilities, and check its metadata")
+      .description("Fetch the issuer's OpenID Connect / RFC 8414 metadata and show what configuring single sign-on needs: the authorization, token, userinfo, introspection, revocation, device and JWKS endpoints; the grants, client authentication methods, PKCE methods and scopes it supports. Checks it too (https, issuer equality, required fields): exit 7 when a check fails.")
+      .option('--issuer <url>', 'the issuer, exactly as the server names itself')
+      .option('--tenant <id-or-domain>', 'an Entra ID tenant (its v2.0 issuer)')
+      .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(Object.keys(CLOUDS)))
+      .option('--authority-host <url>', 'Entra ID authority host, for other clouds')
+      .option(PROFILE_OPTION, "the profile's issuer or tenant")
+      .option('--timeout <seconds>', 'bound on the whole command, 1 to 3600 (default 30)', seconds(SECONDS_RANGES.timeout))
+      .option('--proxy <url>', 'HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)')
+      .option('--ca-file <pem>', 'also trust this CA certificate')
+      .addHelpText('after', `
+Examples:
+  $ tokenctl discover --issuer https://idp.example.com
+  $ tokenctl discover --tenant contoso.onmicrosoft.com --json | jq .endpoints
+  $ tokenctl discover -p sso
+`)
+      .action(async (raw) => {
+        const { discoverCommand } = await import('./commands/discover.js');
+        await discoverCommand({ ...globals(), profile: raw.profile, settings: { issuer: raw.issuer, tenant: raw.tenant, cloud: raw.cloud as Cloud | undefined, authorityHost: raw.authorityHost, timeoutSeconds: raw.timeout, proxy: raw.proxy, caFile: raw.caFile } }, io);
+      });
+  }
+
+  addSignInCommands(program, io, globals, builds as (name: string) => boolean);
 
   if (builds('completion')) {
     program

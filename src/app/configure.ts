@@ -5,7 +5,7 @@ import { loadCertificateFromSettings, SECRET_ENV, type SecretKind, type SecretVa
 import { planEndpoint } from '../oauth/endpoint.js';
 import type { TokenOutcome } from '../oauth/engine.js';
 import { buildTokenRequest } from '../oauth/request.js';
-import { credentialKind, mergeSettings, relativePaths, withAbsolutePaths, type RequestSettings } from '../oauth/settings.js';
+import { credentialKind, isUserGrant, mergeSettings, relativePaths, withAbsolutePaths, type RequestSettings } from '../oauth/settings.js';
 import { checkExpectations, mergeExpectations, tokenClaims, type ExpectationFailure, type Expectations } from '../profiles/expectations.js';
 import { cacheKeyAccount, nextSecretAccount, SECRET_KINDS, secretSlots } from '../profiles/accounts.js';
 import { resolveProfileName } from '../profiles/paths.js';
@@ -19,6 +19,8 @@ import { openRepository, openTokenCache, profileCacheKey, storedSecretReader, to
 
 export interface ConfigureFlowOptions {
   profile: string | undefined;
+  /** --public-client: a sign-in profile whose client has no secret (auth method none). */
+  publicClient?: boolean | undefined;
   settings: RequestSettings;
   secrets: SecretSources;
   store: StoreKind | undefined;
@@ -66,6 +68,36 @@ export function parseExpiryDate(value: string): string {
   return date.toISOString();
 }
 
+
+/**
+ * Who a client is on a user sign-in: public (no secret, auth method none) when asked for, or when no
+ * credential is given or kept; a secret given later makes it confidential again. Client credentials
+ * always need a credential.
+ */
+function signInCredential(settings: RequestSettings, existing: Profile | undefined, newSecret: boolean, publicClient: boolean | undefined): RequestSettings {
+  if (!isUserGrant(settings)) {
+    if (settings.authMethod === 'none' || publicClient) {
+      throw new UsageError(Code.PUBLIC_CLIENT_CREDENTIALS, 'the client-credentials grant needs a client credential: a public client cannot use it', {
+        hint: 'Give a secret or certificate, or make it a sign-in profile with --grant authorization_code (or device_code).',
+      });
+    }
+    return settings;
+  }
+  if (publicClient) {
+    if (newSecret || settings.certificatePath || settings.clientAssertionFile) {
+      throw new UsageError(Code.CONFLICTING_OPTIONS, '--public-client means no client credential, but one was given', { hint: 'Leave out the secret or certificate, or --public-client.' });
+    }
+    return { ...settings, authMethod: 'none' };
+  }
+  const hasCredential = newSecret || settings.certificatePath || settings.clientAssertionFile || (existing?.credential === 'secret' && existing.secretAccounts.clientSecret);
+  if (settings.authMethod === 'none' && (newSecret || settings.certificatePath)) {
+    const confidential = { ...settings };
+    delete confidential.authMethod;
+    return confidential;
+  }
+  return hasCredential ? settings : { ...settings, authMethod: 'none' };
+}
+
 /**
  * The same checks a live request would make, without sending it: for --no-validate, where the
  * values may rightly not work yet (seed: validation is not mandatory at design time).
@@ -73,12 +105,15 @@ export function parseExpiryDate(value: string): string {
 function checkLocally(settings: RequestSettings): string {
   const plan = planEndpoint(settings);
   const endpoint = 'discover' in plan ? { provider: 'generic' as const, tokenUrl: plan.issuerUrl, issuer: plan.issuer } : plan;
-  const placeholder = credentialKind(settings) === 'secret' ? { kind: 'secret' as const, secret: 'unchecked', source: 'none' } : { kind: 'federated' as const, path: '', source: 'none' };
-  return buildTokenRequest(settings, endpoint, placeholder).authMethod;
+  const kind = credentialKind(settings);
+  const placeholder =
+    kind === 'secret' ? { kind: 'secret' as const, secret: 'unchecked', source: 'none' } : kind === 'none' ? { kind: 'none' as const, source: 'none' } : { kind: 'federated' as const, path: '', source: 'none' };
+  // A sign-in profile's scopes are a user's (openid, User.Read…), not the one RESOURCE/.default of client credentials.
+  return buildTokenRequest(settings, endpoint, placeholder, isUserGrant(settings) ? { kind: 'refresh_token', form: [] } : undefined).authMethod;
 }
 
 /** The secrets each kind of credential keeps in the store. */
-const SECRETS_OF: Record<CredentialKind, readonly SecretKind[]> = { secret: ['clientSecret'], certificate: ['certificatePassword', 'certificateKeyPassword'], federated: [] };
+const SECRETS_OF: Record<CredentialKind, readonly SecretKind[]> = { secret: ['clientSecret'], certificate: ['certificatePassword', 'certificateKeyPassword'], federated: [], none: [] };
 
 /** The settings `after` sets differently from `before`: what this run changes. */
 function changedSettings(before: RequestSettings, after: RequestSettings): RequestSettings {
@@ -135,6 +170,7 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
   /** The credential and the secrets to save, from what was given (or answered) and what is stored. */
   const resolveSecrets = async () => {
     for (const value of Object.values(given)) if (value) reporter.conceal(value, settings.clientId);
+    settings = signInCredential(settings, existing, given.clientSecret !== undefined, options.publicClient);
     const credential = credentialKind(settings);
     for (const kind of SECRET_KINDS) if (!SECRETS_OF[credential].includes(kind)) delete given[kind];
     // Secrets this run does not replace are kept (read from the old store if the store changes). The
@@ -173,7 +209,12 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
   let { credential, values: secrets } = await resolveSecrets();
 
   const expectations = mergeExpectations(existing?.expectations ?? {}, options.expectations);
-  if (options.validate) {
+  if (options.validate && isUserGrant(settings)) {
+    // No token without a user: what can be checked now is that the server has the endpoints the grant needs.
+    const { checkSignInEndpoints } = await import('./login.js');
+    await checkSignInEndpoints(settings, context);
+  }
+  if (options.validate && !isUserGrant(settings)) {
     const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
     for (;;) {
       let attempt;

@@ -73,6 +73,7 @@ export function toCache(token: TokenResult, obtainedAt: Date, secret: string | u
     tokenType: token.tokenType,
     expiresAt: token.expiresAt.toISOString(),
     ...(token.scope !== undefined ? { scope: token.scope } : {}),
+    ...(token.idToken !== undefined ? { idToken: token.idToken } : {}),
     obtainedAt: obtainedAt.toISOString(),
     ...(secret !== undefined ? { secretCheck: secretCheck(secret) } : {}),
   };

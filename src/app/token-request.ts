@@ -32,7 +32,7 @@ function describeCredential(credential: ClientCredential, reporter: Reporter): v
     reporter.detail(`certificate ${c.subject}, valid ${c.notBefore.toISOString()} to ${c.notAfter.toISOString()}`);
     reporter.detail(`  thumbprint SHA-1 ${c.thumbprintSha1} (as the Entra portal shows it), SHA-256 ${c.thumbprintSha256}`);
   } else {
-    reporter.detail(`credential: ${credential.kind === 'secret' ? 'client secret' : 'federated token file'} from ${credential.source}`);
+    reporter.detail(`credential: ${{ secret: 'client secret', federated: 'federated token file', none: 'none (a public client)' }[credential.kind]} from ${credential.source}`);
   }
 }
 
@@ -109,12 +109,12 @@ async function readTextUpTo(path: string, limit: number): Promise<string> {
   }
 }
 
-const CREDENTIAL_NAMES: Record<ClientCredential['kind'], string> = { secret: 'client secret', certificate: 'certificate-signed assertion', federated: 'federated token' };
+const CREDENTIAL_NAMES: Record<ClientCredential['kind'], string> = { secret: 'client secret', certificate: 'certificate-signed assertion', federated: 'federated token', none: 'request' };
 
 /** What a credential is and where it goes, in one line, e.g. "the client secret of client svc to login.example.com". */
 export function describeDestination({ request, transport }: PreparedRequest, env: Record<string, string | undefined>): string {
   const proxy = effectiveProxy(request.endpoint.tokenUrl, transport.proxy, env);
-  return `the ${CREDENTIAL_NAMES[request.credential.kind]} of client ${request.clientId} to ${request.endpoint.tokenUrl.hostname}${proxy ? ` through the proxy ${proxy.hostname}` : ''}`;
+  return `the ${CREDENTIAL_NAMES[request.credential.kind]} of ${request.credential.kind === 'none' ? 'public ' : ''}client ${request.clientId} to ${request.endpoint.tokenUrl.hostname}${proxy ? ` through the proxy ${proxy.hostname}` : ''}`;
 }
 
 export interface SendOptions {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ProfileNotFoundError } from '../errors.js';
 import { matchesSecret } from '../cache/secret-check.js';
 import { isUsable } from '../cache/token-cache.js';
-import { mergeSettings, settingsFromEnvironment, timeoutMs as requestTimeoutMs, type RequestSettings } from '../oauth/settings.js';
+import { isUserGrant, mergeSettings, settingsFromEnvironment, timeoutMs as requestTimeoutMs, type RequestSettings } from '../oauth/settings.js';
 import type { TokenResult } from '../oauth/token-response.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import { relativePathProblem } from '../profiles/relative-paths.js';
@@ -77,8 +77,14 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
   const { reporter } = context;
   const expiry = secretExpiryNotice(profile, context.now());
   if (expiry) reporter.warn(expiry.message);
-  checkOneCredential(first.settings, options.secrets);
-  const given = await readGivenSecrets(options.secrets, readers(context));
+  // A user's profile renews its token with the refresh token its sign-in left, always under the lock
+  // (even with --no-cache): a refresh token may rotate, and two refreshes with the same one would lose the sign-in.
+  const userGrant = isUserGrant(profile.settings);
+  // A user grant's refresh reads the secrets given on this run itself.
+  const given = userGrant ? {} : await (async () => {
+    checkOneCredential(first.settings, options.secrets);
+    return readGivenSecrets(options.secrets, readers(context));
+  })();
   for (const secret of Object.values(given)) reporter.conceal(secret.value, first.settings.clientId);
 
   // A secret given on this run overrides the stored one: a cached token is used only if it was
@@ -107,6 +113,10 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
       open,
       async (session): Promise<Fetched> => {
         checkProfilePaths(session.profile, session.settings, context.cwd);
+        if (userGrant) {
+          const { refreshUserToken } = await import('./user-token.js');
+          return { token: await refreshUserToken(session, options.secrets, context), secret: undefined };
+        }
         const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
         const prepared = await prepareTokenRequest(session.settings, secretLookup(given, storedSecretReader(session.profile, session.store)), context);
         const { credential } = prepared.request;
@@ -114,8 +124,8 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
       },
     );
 
-  if (options.noCache) return { token: (await fetchToken(first)).token, cached: false };
-  if (!options.refresh) {
+  if (options.noCache && !userGrant) return { token: (await fetchToken(first)).token, cached: false };
+  if (!options.refresh && !options.noCache) {
     const hit = await cachedToken(first);
     if (hit) return { token: hit, cached: true };
   }
@@ -124,7 +134,7 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
     ...lockBounds(requestTimeoutMs(first.settings)),
     profile: profile.name,
     whileWaiting: async () => {
-      if (options.refresh) return undefined;
+      if (options.refresh || options.noCache) return undefined;
       const hit = await cachedToken(first);
       return hit && { token: hit, cached: true };
     },
@@ -133,10 +143,12 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
     // The profile as it is now: a configure may have changed it (and its secrets) meanwhile.
     const session = await open();
     // Another process may have refreshed the token while this one waited for the lock.
-    const hit = options.refresh ? undefined : await cachedToken(session);
+    const hit = options.refresh || options.noCache ? undefined : await cachedToken(session);
     if (hit) return { token: hit, cached: true };
     const obtainedAt = context.now();
     const { token, secret } = await fetchToken(session);
+    // A user's refresh saved its tokens itself, the rotated refresh token first.
+    if (userGrant) return { token, cached: false };
     const entry = toCache(token, obtainedAt, secret);
     try {
       if (entry) await session.cache.write(profile.name, session.cacheKey, entry);

@@ -3,7 +3,18 @@ import type { CredentialKind } from '../choices.js';
 import type { RequestSettings } from '../oauth/settings.js';
 
 /** Settings that change how a request is sent, not which token comes back. */
-type TransportOnly = 'timeoutSeconds' | 'proxy' | 'caFile' | 'sendX5c' | 'assertionLifetimeSeconds';
+type TransportOnly =
+  | 'timeoutSeconds'
+  | 'proxy'
+  | 'caFile'
+  | 'sendX5c'
+  | 'assertionLifetimeSeconds'
+  // Where the browser comes back to, and the endpoints of the tools: none of them shapes the token.
+  | 'redirectPort'
+  | 'redirectHost'
+  | 'revocationUrl'
+  | 'introspectionUrl'
+  | 'userinfoUrl';
 
 // Every other setting shapes the token. `satisfies` makes a new RequestSettings field fail to compile
 // until it is put here or in TransportOnly, so a cached token can never answer a different request.
@@ -26,6 +37,9 @@ const SHAPING = {
   assertionAlgorithm: true,
   assertionAudience: true,
   clientAssertionFile: true,
+  grant: true,
+  authorizeUrl: true,
+  deviceAuthorizationUrl: true,
 } as const satisfies Record<Exclude<keyof RequestSettings, TransportOnly>, true>;
 
 export type TokenShape = RequestSettings & { credentialKind: CredentialKind };

@@ -13,6 +13,8 @@ export interface CachedToken {
   /** ISO 8601. */
   expiresAt: string;
   scope?: string;
+  /** A sign-in's ID token, kept beside the access token for `decode --id-token`. */
+  idToken?: string;
   /** ISO 8601. */
   obtainedAt: string;
   /** Which client secret obtained it (a salted MAC, never the secret); absent for other credentials. */
@@ -55,7 +57,7 @@ interface CacheFile extends CacheHeader {
 }
 
 /** The encrypted part; expiry and time obtained come from the authenticated header. */
-type SealedToken = Pick<CachedToken, 'accessToken' | 'tokenType' | 'scope' | 'secretCheck'>;
+type SealedToken = Pick<CachedToken, 'accessToken' | 'tokenType' | 'scope' | 'secretCheck' | 'idToken'>;
 
 const FORMAT = 'tokenctl-token-cache';
 
@@ -119,6 +121,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
           tokenType: sealed.tokenType,
           ...(typeof sealed.scope === 'string' ? { scope: sealed.scope } : {}),
           ...(isSecretCheck(sealed.secretCheck) ? { secretCheck: { salt: sealed.secretCheck.salt, mac: sealed.secretCheck.mac } } : {}),
+          ...(typeof sealed.idToken === 'string' ? { idToken: sealed.idToken } : {}),
           expiresAt: file.expiresAt,
           obtainedAt: file.obtainedAt,
         };
@@ -133,7 +136,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       await refuseOpenDirectory(dir);
       const path = pathOf(profile);
       const header: CacheHeader = { format: FORMAT, version: 1, key, expiresAt: token.expiresAt, obtainedAt: token.obtainedAt };
-      const sealed: SealedToken = { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope, secretCheck: token.secretCheck };
+      const sealed: SealedToken = { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope, secretCheck: token.secretCheck, idToken: token.idToken };
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', await encryptionKey(profile), iv);
       cipher.setAAD(additionalData(profile, header));

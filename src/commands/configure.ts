@@ -1,6 +1,7 @@
 import { CheckFailedError, Code } from '../errors.js';
 import type { ConfigureFlowOptions, ConfigureResult } from '../app/configure.js';
 import { CONFIGURE_FILE_STORE_ALTERNATIVE } from '../app/stores.js';
+import { isUserGrant } from '../oauth/settings.js';
 import { warn, type GlobalOptions, type Io } from '../output/io.js';
 import { canPrompt } from '../output/prompts.js';
 import { keyClaims, tokenClaims } from '../profiles/expectations.js';
@@ -33,6 +34,7 @@ function printSummary({ profile, authMethod, outcome, expectationFailures }: Con
       provider: profile.provider,
       endpoint,
       authMethod,
+      grant: profile.settings.grant ?? 'client_credentials',
       store: profile.store,
       token: outcome ? { expiresAt: outcome.token.expiresAt?.toISOString() ?? null, claims: keyClaims(claims) } : null,
       expectationFailures,
@@ -41,8 +43,12 @@ function printSummary({ profile, authMethod, outcome, expectationFailures }: Con
     return;
   }
   const c = io.stdout.color;
-  const lines = [`${c.green('saved')} profile ${c.bold(profile.name)} (${profile.credential === 'secret' ? 'client secret' : profile.credential}, secrets in the ${profile.store === 'keychain' ? 'OS keychain' : 'encrypted file store'})`, `  endpoint     ${endpoint}`, `  auth method  ${authMethod}`];
-  if (outcome) {
+  const credential = { secret: 'client secret', certificate: 'certificate', federated: 'federated token', none: 'a public client, no secret' }[profile.credential];
+  const lines = [`${c.green('saved')} profile ${c.bold(profile.name)} (${credential}, secrets in the ${profile.store === 'keychain' ? 'OS keychain' : 'encrypted file store'})`, `  endpoint     ${endpoint}`, `  auth method  ${authMethod}`];
+  const signIn = isUserGrant(profile.settings);
+  if (signIn) {
+    lines.push(`  grant        ${profile.settings.grant} (a user signs in)`, `  next         tokenctl login -p ${profile.name}`);
+  } else if (outcome) {
     lines.push(`  validated    token received in ${outcome.elapsedMs} ms${outcome.token.expiresAt ? `, expires ${outcome.token.expiresAt.toISOString()}` : ''}`);
     for (const [claim, value] of Object.entries(keyClaims(claims))) lines.push(`  ${claim.padEnd(12)} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
   } else {

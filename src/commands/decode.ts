@@ -26,6 +26,8 @@ export interface DecodeOptions extends GlobalOptions {
   caFile: string | undefined;
   /** Decode this profile's current token instead of an argument. */
   profile: string | undefined;
+  /** With a profile: its ID token (of the last sign-in) instead of its access token. */
+  idToken?: boolean | undefined;
 }
 
 const VERIFY_TIMEOUT_MS = 30_000;
@@ -37,6 +39,13 @@ async function profileTokenText(name: string, io: Io, verbose: boolean): Promise
   const options = { profile: name, settings: {}, secrets: {}, minValiditySeconds: 300, refresh: false, noCache: false };
   const { token } = await getToken(options, await appContext(io, { verbose, json: false }, profileAlternative(name, io)));
   return token.accessToken;
+}
+
+/** The ID token of the profile's last sign-in (or refresh), from its encrypted cache. */
+async function profileIdTokenText(name: string, io: Io, verbose: boolean): Promise<string> {
+  const { profileIdToken } = await import('../app/endpoint-tools.js');
+  const { appContext } = await import('./context.js');
+  return profileIdToken(name, await appContext(io, { verbose, json: false }));
 }
 
 async function readTokenFile(path: string): Promise<string> {
@@ -110,7 +119,14 @@ export async function decodeCommand(options: DecodeOptions, io: Io): Promise<voi
   if (options.profile !== undefined && options.token !== undefined) {
     throw new UsageError(Code.CONFLICTING_OPTIONS, 'give either a token or -p NAME, not both', { hint: 'tokenctl decode -p NAME decodes the profile\'s current token.' });
   }
-  const text = options.profile !== undefined ? await profileTokenText(options.profile, io, options.verbose) : await readTokenInput(options.token, options.file, io);
+  if (options.idToken && options.profile === undefined) {
+    throw new UsageError(Code.CONFLICTING_OPTIONS, '--id-token decodes the ID token of a profile: name it with -p', { hint: 'tokenctl decode -p NAME --id-token' });
+  }
+  const text = options.idToken
+    ? await profileIdTokenText(options.profile as string, io, options.verbose)
+    : options.profile !== undefined
+      ? await profileTokenText(options.profile, io, options.verbose)
+      : await readTokenInput(options.token, options.file, io);
   const token = parseCompactJwt(cleanTokenInput(text));
   const explanation = explainToken(token, io.now(), options.leewaySeconds);
 

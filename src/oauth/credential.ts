@@ -77,6 +77,7 @@ export async function loadCertificateFromSettings(
  * of sources.
  */
 export async function resolveCredential(settings: RequestSettings, secrets: SecretLookup, readFile: ReadFile): Promise<ClientCredential> {
+  if (settings.authMethod === 'none') return { kind: 'none', source: 'a public client' };
   if (settings.certificatePath) {
     const password = (await secrets('certificatePassword'))?.value;
     const keyPassword = (await secrets('certificateKeyPassword'))?.value;

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { Code, UsageError } from '../errors.js';
-import { SECONDS_RANGES, type AssertionAlgorithm, type AuthMethod, type Cloud, type CredentialKind } from '../choices.js';
+import { SECONDS_RANGES, type AssertionAlgorithm, type AuthMethod, type Cloud, type CredentialKind, type ProfileGrant } from '../choices.js';
 
 /**
  * Everything that shapes a token request, and nothing secret: what flags, the environment and (later)
@@ -31,6 +31,17 @@ export interface RequestSettings {
   timeoutSeconds?: number;
   proxy?: string;
   caFile?: string;
+  /** How tokens are obtained: as the app (client_credentials, the default) or for a user who signs in. */
+  grant?: ProfileGrant;
+  /** The loopback redirect's port (0 or absent: any free port) and host name (127.0.0.1 or localhost). */
+  redirectPort?: number;
+  redirectHost?: '127.0.0.1' | 'localhost';
+  /** Endpoints given explicitly; otherwise from the issuer's metadata (or Entra's tenant). */
+  authorizeUrl?: string;
+  deviceAuthorizationUrl?: string;
+  revocationUrl?: string;
+  introspectionUrl?: string;
+  userinfoUrl?: string;
 }
 
 export const DEFAULTS = {
@@ -105,7 +116,13 @@ export function mergeSettings(...layers: RequestSettings[]): RequestSettings {
 }
 
 /** How the client these settings describe proves itself. */
+/** True for a grant where a user signs in (and a refresh token renews the token), not the client alone. */
+export function isUserGrant(settings: RequestSettings): boolean {
+  return settings.grant === 'authorization_code' || settings.grant === 'device_code';
+}
+
 export function credentialKind(settings: RequestSettings): CredentialKind {
+  if (settings.authMethod === 'none') return 'none';
   if (settings.certificatePath) return 'certificate';
   if (settings.clientAssertionFile) return 'federated';
   return 'secret';

@@ -3,7 +3,7 @@ import { Code, UsageError, type CliError, type SecretStoreError } from '../error
 import { escapeControl } from '../escape.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import { checkTenant } from '../oauth/endpoint.js';
-import { credentialKind, type RequestSettings } from '../oauth/settings.js';
+import { credentialKind, isUserGrant, type RequestSettings } from '../oauth/settings.js';
 import type { Profile } from '../profiles/profile.js';
 import type { Io } from './io.js';
 import { ask } from './prompts.js';
@@ -90,7 +90,8 @@ async function interview(settings: RequestSettings, existing: Profile | undefine
   if (review || (!s.tenant && !s.tokenUrl && !s.issuer)) await askField('endpoint', result, options);
   if (review || !s.clientId) await askField('clientId', result, options);
   const isEntra = Boolean(s.tenant);
-  if (isEntra && (review || (!s.resources?.length && !s.scopes?.length))) await askField('resource', result, options);
+  // A user's sign-in asks for scopes (openid, User.Read…), not for one API's RESOURCE/.default.
+  if (isEntra && !isUserGrant(s) && (review || (!s.resources?.length && !s.scopes?.length))) await askField('resource', result, options);
   if (credentialKind(s) === 'secret' && !options.hasNewSecret) await askField('credential', result, { ...options, review: review || !options.canKeepSecret });
   if (!isEntra && (review || (!s.scopes?.length && !existing))) await askField('scopes', result, options);
   if (!isEntra && credentialKind(s) === 'secret' && (review || !s.authMethod)) await askField('authMethod', result, options);
@@ -165,13 +166,19 @@ async function askField(field: Field, result: Answers, options: { review: boolea
             p.select({
               message: 'The client proves itself with',
               choices: [
+                ...(isUserGrant(s) ? [{ name: 'nothing: a public client (a CLI or desktop app; PKCE protects the sign-in)', value: 'none' }] : []),
                 { name: 'a client secret', value: 'secret' },
                 { name: 'a certificate', value: 'certificate' },
               ],
               default: credentialKind(s) === 'certificate' ? 'certificate' : 'secret',
             }),
           );
-      if (choice === 'certificate') {
+      if (choice === 'none') {
+        s.authMethod = 'none';
+        delete s.certificatePath;
+        delete s.privateKeyPath;
+        delete result.clientSecret;
+      } else if (choice === 'certificate') {
         s.certificatePath = (await ask((p) => p.input({ message: 'Certificate file (PEM or .pfx/.p12)', default: s.certificatePath, validate: (v) => (v.trim() ? true : 'Give a path.') }))).trim();
         const password = await ask((p) => p.password({ message: 'Certificate password (empty if none)', mask: '*' }));
         if (password) result.certificatePassword = password;

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { Code, UsageError } from '../errors.js';
-import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, CREDENTIAL_KINDS, SECONDS_RANGES, STORE_KINDS, type Cloud, type CredentialKind, type StoreKind } from '../choices.js';
+import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, CREDENTIAL_KINDS, GRANTS, SECONDS_RANGES, STORE_KINDS, type Cloud, type CredentialKind, type StoreKind } from '../choices.js';
 import type { RequestSettings } from '../oauth/settings.js';
 import { isValidProfileName, PROFILE_NAME_RULE } from './paths.js';
 
@@ -110,6 +110,11 @@ const secondsIn =
     throw wrongType(path, field, `a whole number of seconds from ${min} to ${max}`, value);
   };
 
+const port: Check<number> = (value, field, path) => {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535) return value;
+  throw wrongType(path, field, 'a port number (1 to 65535)', value);
+};
+
 const stringList: Check<string[]> = (value, field, path) => {
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...value];
   throw wrongType(path, field, 'a list of strings', value);
@@ -179,6 +184,14 @@ const SETTINGS_CHECKS: Checks<RequestSettings> = {
   timeoutSeconds: secondsIn(SECONDS_RANGES.timeout),
   proxy: string,
   caFile: string,
+  grant: oneOf(GRANTS),
+  redirectPort: port,
+  redirectHost: oneOf(['127.0.0.1', 'localhost'] as const),
+  authorizeUrl: string,
+  deviceAuthorizationUrl: string,
+  revocationUrl: string,
+  introspectionUrl: string,
+  userinfoUrl: string,
 };
 
 const ACCOUNT_CHECKS: Checks<Profile['secretAccounts']> = { clientSecret: account, certificatePassword: account, certificateKeyPassword: account };

@@ -24,6 +24,10 @@ describe('npm run demo', () => {
     expect(output).toContain('rejected the request (HTTP 401, invalid_client)');
     expect(output).toContain('hint  The server did not accept the client ID and secret');
     expect(output).toContain('removed demo-wrong');
-    expect(output).toContain('Done: 2 token requests reached the provider.');
-  }, 60_000);
+    expect(output).toMatch(/To sign in, open http:\/\/127\.0\.0\.1:\d+\/device and enter the code \S+/);
+    expect(output).toContain('Signed in as Test User ada (ada)');
+    expect(output).toMatch(/\$ tokenctl token -p me --min-validity 7200\neyJ|\$ tokenctl token -p me --min-validity 7200\n\S+/);
+    expect(output).toContain('Signed out of profile me');
+    expect(output).toMatch(/Done: \d+ token requests reached the provider\./);
+  }, 90_000);
 });

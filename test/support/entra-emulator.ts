@@ -1,4 +1,4 @@
-import { createPrivateKey, randomBytes, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -18,8 +18,10 @@ import {
 import { certificateThumbprints, createSelfSignedCertificate, createTestCertificates, type TestCertificates } from './tls.js';
 
 /*
- * A loopback stand-in for the Microsoft Entra ID v2.0 token endpoint (client-credentials grant only),
- * with Entra's error codes, wording and response shape, so the CLI can be tested end to end offline.
+ * A loopback stand-in for Microsoft Entra ID v2.0: the token endpoint (client credentials, authorization
+ * code with PKCE, refresh with rotation, device code), the authorize and devicecode endpoints with a
+ * sign-in page of its own, and the metadata, with Entra's error codes, wording and response shape, so
+ * the CLI can be tested end to end offline.
  */
 
 export interface EmulatorTenant {
@@ -55,6 +57,12 @@ export interface EmulatorApp {
   roles?: Record<string, string[]>;
   /** Object id of the app's service principal (`oid`/`sub`); random per emulator otherwise. */
   servicePrincipalId?: string;
+  /** "Allow public client flows": user sign-in without a secret, and a secret is then refused (700025). */
+  publicClient?: boolean;
+  /** Redirect URIs for the authorization code flow; http://localhost (any port) as Entra's "Mobile and desktop" does. */
+  redirectUris?: string[];
+  /** Nobody has consented to the app yet: sign-in answers AADSTS65001. */
+  consentRequired?: boolean;
 }
 
 export interface EmulatorResource {
@@ -96,7 +104,7 @@ export interface CannedResponse {
 }
 
 /** 'token' on success, the AADSTS code on an Entra error. */
-export type Outcome = 'token' | 'canned' | 'metadata' | 'not-found' | 'emulator-error' | number;
+export type Outcome = 'token' | 'canned' | 'metadata' | 'not-found' | 'emulator-error' | 'sign-in-page' | 'code' | 'device-code' | number;
 
 export interface RecordedRequest {
   method: string;
@@ -123,6 +131,10 @@ export interface EntraEmulator {
   enqueue(...responses: CannedResponse[]): void;
   /** Public keys that sign the access tokens. */
   signingJwks: JSONWebKeySet;
+  /** The polling interval devicecode answers with (Entra says 5). */
+  setDeviceInterval(seconds: number): void;
+  /** Every refresh token issued so far stops working (a revoked session). */
+  revokeRefreshTokens(): void;
   close(): Promise<void>;
 }
 
@@ -238,6 +250,23 @@ const aadsts = {
   // Entra documents no replay error; 50013 is its catch-all "invalid assertion" code, the wording is ours.
   assertionReplayed: (jti: string) =>
     new AadstsError(50013, 'invalid_client', `Assertion is invalid because of various reasons: an assertion with jti '${jti}' was already used.`),
+  redirectMismatch: (redirectUri: string, clientId: string) =>
+    new AadstsError(
+      50011,
+      'invalid_request',
+      `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
+    ),
+  consentRequired: (clientId: string) =>
+    new AadstsError(65001, 'invalid_grant', `The user or administrator has not consented to use the application with ID '${clientId}'. Send an interactive authorization request for this user and resource.`),
+  userDeclined: () => new AadstsError(65004, 'access_denied', 'User declined to consent to access the app.'),
+  publicClientWithSecret: () => new AadstsError(700025, 'invalid_client', "Client is public so neither 'client_assertion' nor 'client_secret' should be presented."),
+  codeRedeemed: () => new AadstsError(54005, 'invalid_grant', 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
+  codeExpired: () => new AadstsError(70008, 'invalid_grant', 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+  pkceMismatch: () => new AadstsError(501481, 'invalid_grant', 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
+  redirectDiffers: () => new AadstsError(70008, 'invalid_grant', "The provided value for the 'redirect_uri' is not valid. The value must exactly match the redirect URI used to obtain the authorization code."),
+  authorizationPending: () => new AadstsError(70016, 'authorization_pending', 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.'),
+  deviceDeclined: () => new AadstsError(70000, 'authorization_declined', 'The user declined the sign-in request.'),
+  deviceExpired: () => new AadstsError(70020, 'expired_token', 'The provided value for the input parameter \'device_code\' is not valid. Device codes are valid for 15 minutes.'),
   resourceNotFound: (resource: string, tenantName: string) =>
     new AadstsError(
       500011,
@@ -283,8 +312,35 @@ interface SigningKey {
   publicJwk: JWK;
 }
 
+interface SignInGrant {
+  tenantId: string;
+  clientId: string;
+  user: string;
+  scope: string;
+}
+
+interface PendingCode extends SignInGrant {
+  redirectUri: string;
+  codeChallenge: string | undefined;
+  nonce: string | undefined;
+  used: boolean;
+}
+
+interface PendingDevice {
+  tenantId: string;
+  clientId: string;
+  scope: string;
+  userCode: string;
+  expiresAt: number;
+  state: 'pending' | 'declined' | { user: string };
+}
+
 interface Context {
   config: EntraEmulatorConfig;
+  codes: Map<string, PendingCode>;
+  refreshTokens: Map<string, SignInGrant>;
+  devices: Map<string, PendingDevice>;
+  deviceInterval: number;
   baseUrl: string;
   signing: SigningKey;
   requests: RecordedRequest[];
@@ -541,6 +597,7 @@ async function tokenResponse(ctx: Context, request: ParsedRequest, tenantSegment
   const tenant = resolveTenant(ctx, tenantSegment);
   const { form } = request;
   const grantType = requireParameter(form, 'grant_type');
+  if (grantType === 'authorization_code' || grantType === 'refresh_token' || grantType === DEVICE_CODE_GRANT) return userTokenResponse(ctx, request, tenant, tenantSegment, grantType);
   if (grantType !== 'client_credentials') throw aadsts.unsupportedGrantType(grantType);
   const clientId = request.basicAuth?.id ?? requireParameter(form, 'client_id');
   if (form.resource !== undefined) throw aadsts.resourceNotSupported();
@@ -550,6 +607,203 @@ async function tokenResponse(ctx: Context, request: ParsedRequest, tenantSegment
   const resource = findResource(ctx, tenant, resourceIdentifier, tenantSegment);
   const accessToken = await issueAccessToken(ctx, tenant, app, resource, credential);
   return { token_type: 'Bearer', expires_in: EXPIRES_IN, ext_expires_in: EXPIRES_IN, access_token: accessToken };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// User sign-in: authorize, devicecode, and the grants that redeem them
+
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const DEVICE_CODE_SECONDS = 900;
+
+/** Entra's "Mobile and desktop applications" rule: a registered http://localhost matches any port. */
+function redirectAllowed(app: EmulatorApp, redirectUri: string): boolean {
+  const registered = app.redirectUris ?? [];
+  if (registered.includes(redirectUri)) return true;
+  const url = URL.canParse(redirectUri) ? new URL(redirectUri) : undefined;
+  if (!url || url.protocol !== 'http:' || !['localhost', '127.0.0.1'].includes(url.hostname)) return false;
+  return registered.some((r) => {
+    const allowed = new URL(r);
+    return allowed.protocol === 'http:' && allowed.hostname === url.hostname && allowed.port === '' && allowed.pathname === url.pathname;
+  });
+}
+
+/** The client's credential on a user grant: none for a public client (700025 if one is sent), required otherwise (7000218). */
+async function authenticateUserGrantClient(ctx: Context, request: ParsedRequest, app: EmulatorApp, clientId: string): Promise<void> {
+  const { form } = request;
+  const sent = form.client_secret !== undefined || form.client_assertion !== undefined || request.basicAuth !== undefined;
+  if (app.publicClient) {
+    if (sent) throw aadsts.publicClientWithSecret();
+    return;
+  }
+  await authenticateClient(ctx, request, app, clientId);
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+}
+
+function hiddenFields(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+}
+
+/** The sign-in form: a user name and password, and Cancel. */
+function signInForm(action: string, carried: Record<string, string>): string {
+  return page(
+    'Sign in to your account',
+    `<form method="post" action="${escapeHtml(action)}">${hiddenFields(carried)}<input name="username" type="email" placeholder="Email"><input name="password" type="password" placeholder="Password"><button type="submit" name="action" value="signin">Sign in</button><button type="submit" name="action" value="cancel">Cancel</button></form>`,
+  );
+}
+
+function redirectTo(res: ServerResponse, redirectUri: string, params: Record<string, string | undefined>): void {
+  const url = new URL(redirectUri);
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value);
+  res.writeHead(302, { Location: url.href }).end();
+}
+
+/** GET shows the sign-in page; POST signs in and redirects back with a code, or an error. */
+function authorize(ctx: Context, request: ParsedRequest, res: ServerResponse, tenantSegment: string): Outcome {
+  const tenant = resolveTenant(ctx, tenantSegment);
+  const params = request.method === 'POST' ? request.form : Object.fromEntries(new URL(request.path, 'https://host').searchParams);
+  const clientId = requireParameter(params, 'client_id');
+  const app = findApp(ctx, tenant, clientId, tenantSegment);
+  const redirectUri = requireParameter(params, 'redirect_uri');
+  // Entra shows these in the browser: it never redirects to a URI it does not trust.
+  if (!redirectAllowed(app, redirectUri)) throw aadsts.redirectMismatch(redirectUri, clientId);
+  if (params.response_type !== 'code') throw aadsts.missingParameter('response_type');
+  const { username, action, ...carried } = params;
+  delete carried.password;
+  if (request.method !== 'POST') {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(signInForm(new URL(request.path, 'https://host').pathname, carried));
+    return 'sign-in-page';
+  }
+  if (action === 'cancel') {
+    const declined = aadsts.userDeclined();
+    redirectTo(res, redirectUri, { error: declined.error, error_description: `AADSTS${declined.code}: ${declined.message}`, state: params.state });
+    return declined.code;
+  }
+  if (app.consentRequired) {
+    const consent = aadsts.consentRequired(clientId);
+    redirectTo(res, redirectUri, { error: 'invalid_client', error_description: `AADSTS${consent.code}: ${consent.message}`, state: params.state });
+    return consent.code;
+  }
+  const code = `0.A${opaque(48)}`;
+  ctx.codes.set(code, {
+    tenantId: tenant.id,
+    clientId: app.clientId,
+    user: username || 'user@contoso.onmicrosoft.com',
+    scope: params.scope ?? 'openid',
+    redirectUri,
+    codeChallenge: params.code_challenge,
+    nonce: params.nonce,
+    used: false,
+  });
+  redirectTo(res, redirectUri, { code, state: params.state, session_state: randomUUID() });
+  return 'code';
+}
+
+/** POST /{tenant}/oauth2/v2.0/devicecode: a user code for the user, a device code to poll with. */
+function deviceCode(ctx: Context, request: ParsedRequest, tenantSegment: string): object {
+  if (request.method !== 'POST') throw aadsts.methodNotAllowed(request.method);
+  const tenant = resolveTenant(ctx, tenantSegment);
+  const clientId = requireParameter(request.form, 'client_id');
+  const app = findApp(ctx, tenant, clientId, tenantSegment);
+  const userCode = randomBytes(5).toString('hex').toUpperCase().slice(0, 9);
+  const device = `DAQABAAEAAA${opaque(48)}`;
+  ctx.devices.set(device, { tenantId: tenant.id, clientId: app.clientId, scope: request.form.scope ?? 'openid', userCode, expiresAt: Date.now() + DEVICE_CODE_SECONDS * 1000, state: 'pending' });
+  const verificationUri = `${ctx.baseUrl}/devicelogin`;
+  return {
+    user_code: userCode,
+    device_code: device,
+    verification_uri: verificationUri,
+    expires_in: DEVICE_CODE_SECONDS,
+    interval: ctx.deviceInterval,
+    message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate.`,
+  };
+}
+
+/** The user's side of the device flow: enter the code, then sign in (or cancel). */
+function deviceLogin(ctx: Context, request: ParsedRequest, res: ServerResponse): Outcome {
+  const html = (body: string) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(body);
+  if (request.method !== 'POST') {
+    html(page('Enter code', '<form method="post" action="/devicelogin"><input name="otc" placeholder="Code"><button type="submit">Next</button></form>'));
+    return 'sign-in-page';
+  }
+  const entry = [...ctx.devices.values()].find((d) => d.userCode === (request.form.otc ?? '').trim().toUpperCase());
+  if (!entry || entry.expiresAt < Date.now()) {
+    html(page('Enter code', '<p>That code didn\'t work. Check the code and try again.</p><form method="post" action="/devicelogin"><input name="otc"><button type="submit">Next</button></form>'));
+    return 'sign-in-page';
+  }
+  if (request.form.action === undefined) {
+    html(signInForm('/devicelogin', { otc: entry.userCode }));
+    return 'sign-in-page';
+  }
+  entry.state = request.form.action === 'cancel' ? 'declined' : { user: request.form.username || 'user@contoso.onmicrosoft.com' };
+  html(page(entry.state === 'declined' ? 'Sign-in declined' : 'You have signed in', '<p>You may now close this window.</p>'));
+  return 'sign-in-page';
+}
+
+function pkceMatches(challenge: string | undefined, verifier: string | undefined): boolean {
+  if (challenge === undefined) return verifier === undefined;
+  return verifier !== undefined && createHash('sha256').update(verifier).digest('base64url') === challenge;
+}
+
+async function issueUserTokens(ctx: Context, tenant: EmulatorTenant, grant: SignInGrant, nonce?: string): Promise<object> {
+  const now = nowSeconds();
+  const issuer = issuerFor(ctx, tenant.id);
+  const oid = createHash('sha256').update(grant.user).digest('hex').slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+  const header = { typ: 'JWT', alg: 'RS256', kid: ctx.signing.kid };
+  const scopes = grant.scope.split(' ').filter(Boolean);
+  const api = scopes.find((scope) => scope.endsWith('/.default'))?.slice(0, -'/.default'.length) ?? GRAPH_APP_ID;
+  const accessToken = await new SignJWT({ aud: api, iss: issuer, iat: now - ISSUE_BACKDATE_SECONDS, nbf: now - ISSUE_BACKDATE_SECONDS, exp: now + EXPIRES_IN, azp: grant.clientId, idtyp: 'user', name: `User ${grant.user}`, oid, preferred_username: grant.user, scp: scopes.filter((s) => !['openid', 'profile', 'offline_access', 'email'].includes(s)).join(' ') || 'User.Read', sub: oid, tid: tenant.id, ver: '2.0' })
+    .setProtectedHeader(header)
+    .sign(ctx.signing.privateKey);
+  const idToken = await new SignJWT({ aud: grant.clientId, iss: issuer, iat: now, nbf: now, exp: now + 3600, name: `User ${grant.user}`, oid, preferred_username: grant.user, sub: opaque(32), tid: tenant.id, ver: '2.0', ...(nonce ? { nonce } : {}) })
+    .setProtectedHeader(header)
+    .sign(ctx.signing.privateKey);
+  const refreshToken = `1.A${opaque(96)}`;
+  if (scopes.includes('offline_access')) ctx.refreshTokens.set(refreshToken, grant);
+  return {
+    token_type: 'Bearer',
+    scope: scopes.filter((s) => s !== 'offline_access').join(' '),
+    expires_in: EXPIRES_IN,
+    ext_expires_in: EXPIRES_IN,
+    access_token: accessToken,
+    ...(scopes.includes('offline_access') ? { refresh_token: refreshToken } : {}),
+    ...(scopes.includes('openid') ? { id_token: idToken } : {}),
+  };
+}
+
+async function userTokenResponse(ctx: Context, request: ParsedRequest, tenant: EmulatorTenant, tenantSegment: string, grantType: string): Promise<object> {
+  const { form } = request;
+  const clientId = request.basicAuth?.id ?? requireParameter(form, 'client_id');
+  const app = findApp(ctx, tenant, clientId, tenantSegment);
+  await authenticateUserGrantClient(ctx, request, app, clientId);
+  if (grantType === 'authorization_code') {
+    const code = ctx.codes.get(requireParameter(form, 'code'));
+    if (!code || code.clientId !== app.clientId) throw aadsts.codeExpired();
+    if (code.used) throw aadsts.codeRedeemed();
+    code.used = true;
+    if (form.redirect_uri !== code.redirectUri) throw aadsts.redirectDiffers();
+    if (!pkceMatches(code.codeChallenge, form.code_verifier)) throw aadsts.pkceMismatch();
+    return issueUserTokens(ctx, tenant, code, code.nonce);
+  }
+  if (grantType === 'refresh_token') {
+    const token = requireParameter(form, 'refresh_token');
+    const grant = ctx.refreshTokens.get(token);
+    if (!grant || grant.clientId !== app.clientId) throw aadsts.codeExpired();
+    // Entra returns a new refresh token with every refresh; the old one stays valid until it expires.
+    return issueUserTokens(ctx, tenant, { ...grant, scope: form.scope ?? grant.scope });
+  }
+  const device = ctx.devices.get(requireParameter(form, 'device_code'));
+  if (!device || device.clientId !== app.clientId || device.expiresAt < Date.now()) throw aadsts.deviceExpired();
+  if (device.state === 'pending') throw aadsts.authorizationPending();
+  if (device.state === 'declined') throw aadsts.deviceDeclined();
+  ctx.devices.delete(requireParameter(form, 'device_code'));
+  return issueUserTokens(ctx, tenant, { tenantId: tenant.id, clientId: app.clientId, user: device.state.user, scope: device.scope });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -660,7 +914,15 @@ async function respond(ctx: Context, request: ParsedRequest, res: ServerResponse
   const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(pathname);
   const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(pathname);
   const keys = /^\/([^/]+)\/discovery\/v2\.0\/keys$/.exec(pathname);
+  const authorizePath = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/.exec(pathname);
+  const devicePath = /^\/([^/]+)\/oauth2\/v2\.0\/devicecode$/.exec(pathname);
   try {
+    if (authorizePath) return authorize(ctx, request, res, authorizePath[1]!);
+    if (devicePath) {
+      sendJson(res, 200, deviceCode(ctx, request, devicePath[1]!), entraHeaders(ids));
+      return 'device-code';
+    }
+    if (pathname === '/devicelogin') return deviceLogin(ctx, request, res);
     if (token) {
       sendJson(res, 200, await tokenResponse(ctx, request, token[1]!), entraHeaders(ids));
       return 'token';
@@ -727,6 +989,10 @@ export async function startEntraEmulator(config: EntraEmulatorConfig): Promise<E
     usedJtis: new Set(),
     certificates: registerCertificates(config.apps ?? []),
     servicePrincipalIds: new Map(),
+    codes: new Map(),
+    refreshTokens: new Map(),
+    devices: new Map(),
+    deviceInterval: 5,
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(ctx, req, res).catch(() => res.destroy());
@@ -740,6 +1006,8 @@ export async function startEntraEmulator(config: EntraEmulatorConfig): Promise<E
     requests: ctx.requests,
     enqueue: (...responses) => void ctx.queue.push(...responses),
     signingJwks: { keys: [ctx.signing.publicJwk] },
+    setDeviceInterval: (seconds) => void (ctx.deviceInterval = seconds),
+    revokeRefreshTokens: () => ctx.refreshTokens.clear(),
     async close() {
       // Hung and keep-alive sockets would hold close() open forever.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -25,6 +25,23 @@ export interface OidcProviderOptions {
   /** The scopes that resource grants; requested scopes outside it are silently left out of the token. */
   scope?: string;
   accessTokenTtlSeconds?: number;
+  /**
+   * Also act as the identity provider users sign in to: authorization code with PKCE, the device flow,
+   * refresh tokens rotated on every use, introspection, revocation and userinfo, with oidc-provider's
+   * own login and consent pages (any login name and password signs in as that user).
+   */
+  signIn?: boolean;
+  /** Lifetime of sign-in access tokens (default 3600 s, as at most providers). */
+  signInAccessTokenTtlSeconds?: number;
+}
+
+export interface SignInClients {
+  /** A native public client: no secret, loopback redirect on any port, PKCE. */
+  public: { clientId: string };
+  /** A native confidential client, authenticating with client_secret_basic. */
+  confidential: SecretClient;
+  /** The redirect URIs registered for both (the port of a loopback URI is not compared). */
+  redirectUris: string[];
 }
 
 export interface RecordedRequest {
@@ -57,6 +74,12 @@ export interface OidcProviderHarness {
   resource: string;
   scope: string;
   clients: { clientSecretBasic: SecretClient; clientSecretPost: SecretClient; privateKeyJwt: KeyClient };
+  /** Present with the signIn option. */
+  signInClients: SignInClients;
+  /** The lifetime of sign-in access tokens issued from now on. */
+  setSignInAccessTokenTtl(seconds: number): void;
+  /** Every refresh token issued so far stops working, as when an admin revokes a user's sessions. */
+  revokeRefreshTokens(): void;
   /** Every request the provider answered, in order. */
   requests: RecordedRequest[];
   tokenRequests(): number;
@@ -67,7 +90,12 @@ interface ResourceSettings {
   resource: string;
   scope: string;
   accessTokenTtlSeconds: number;
+  signIn: boolean;
+  signInAccessTokenTtlSeconds: number;
 }
+
+const SIGN_IN_REDIRECT_URIS = ['http://127.0.0.1/', 'http://127.0.0.1/callback'];
+const SIGN_IN_GRANTS = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'];
 
 interface ClientKey {
   publicJwk: JWK;
@@ -90,6 +118,8 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     resource: options.resource ?? 'https://api.example.com',
     scope: options.scope ?? 'read write',
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300,
+    signIn: options.signIn ?? false,
+    signInAccessTokenTtlSeconds: options.signInAccessTokenTtlSeconds ?? 3600,
   };
   const keyDir = await mkdtemp(join(tmpdir(), 'tokenctl-oidc-'));
   const server = createServer();
@@ -111,9 +141,21 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
       clientCredentialsClient(clients.clientSecretPost.clientId, 'client_secret_post', { client_secret: clients.clientSecretPost.clientSecret }),
       clientCredentialsClient(clients.privateKeyJwt.clientId, 'private_key_jwt', { jwks: { keys: [publicJwk] } }),
     ];
+    const signInClients: SignInClients = {
+      public: { clientId: 'cli-public' },
+      confidential: { clientId: 'cli-confidential', clientSecret: 'cli-confidential-secret' },
+      redirectUris: SIGN_IN_REDIRECT_URIS,
+    };
+    if (settings.signIn) {
+      registrations.push(
+        signInClient(signInClients.public.clientId, { token_endpoint_auth_method: 'none' }),
+        signInClient(signInClients.confidential.clientId, { token_endpoint_auth_method: 'client_secret_basic', client_secret: signInClients.confidential.clientSecret }),
+      );
+    }
 
     const oidc = await loadOidcProvider();
-    const provider = new oidc.Provider(issuer, configuration(settings, registrations, oidc.errors.InvalidTarget));
+    const adapterStore = perInstanceMemoryAdapter();
+    const provider = withoutDevInteractionsNotice(() => new oidc.Provider(issuer, configuration(settings, adapterStore.adapter, registrations, oidc.errors.InvalidTarget)));
     const requests: RecordedRequest[] = [];
     provider.use(recordInto(requests));
     // oidc-provider answers server_error without logging it; a bug in this harness must not pass silently.
@@ -126,6 +168,9 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
       ...settings,
       clients,
       requests,
+      signInClients,
+      setSignInAccessTokenTtl: (seconds) => void (settings.signInAccessTokenTtlSeconds = seconds),
+      revokeRefreshTokens: () => adapterStore.deleteModel('RefreshToken'),
       tokenRequests: () => requests.filter((request) => request.method === 'POST' && request.path === TOKEN_PATH).length,
       close,
     };
@@ -136,30 +181,57 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
 }
 
 function configuration(
-  { resource, scope, accessTokenTtlSeconds }: ResourceSettings,
+  settings: ResourceSettings,
+  adapter: (modelName: string) => Adapter,
   clients: ClientMetadata[],
   InvalidTarget: typeof OidcProviderModule.errors.InvalidTarget,
 ): Configuration {
+  const { resource, scope, accessTokenTtlSeconds, signIn } = settings;
+  const isSignInClient = (clientId: string | undefined) => clientId !== undefined && clientId.startsWith('cli-');
   return {
-    adapter: perInstanceMemoryAdapter(),
+    adapter,
     clients,
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', ...(signIn ? ['none' as const] : [])],
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     jwks: { keys: [signingKey()] },
     routes: { token: TOKEN_PATH },
-    ttl: { ClientCredentials: accessTokenTtlSeconds },
+    // Read at each issue, so a test can change it between sign-ins.
+    ttl: {
+      ClientCredentials: accessTokenTtlSeconds,
+      AccessToken: () => settings.signInAccessTokenTtlSeconds,
+      // Stated, so oidc-provider does not announce each default it falls back on.
+      AuthorizationCode: 60,
+      DeviceCode: 600,
+      IdToken: 3600,
+      RefreshToken: 86_400,
+      Grant: 86_400,
+      Interaction: 600,
+      Session: 86_400,
+    },
+    ...(signIn ? signInConfiguration() : {}),
     features: {
-      devInteractions: { enabled: false },
+      // oidc-provider's own login and consent pages: the user's part of a sign-in, played by the tests.
+      devInteractions: { enabled: signIn },
       clientCredentials: { enabled: true },
+      ...(signIn
+        ? {
+            deviceFlow: { enabled: true },
+            introspection: { enabled: true },
+            revocation: { enabled: true },
+            userinfo: { enabled: true },
+          }
+        : {}),
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => resource,
+        // A sign-in without a resource gets an opaque token for userinfo, as at most providers.
+        defaultResource: async (ctx) => (isSignInClient(ctx.oidc.client?.clientId) ? undefined : resource),
         getResourceServerInfo: async (_ctx, indicator) => {
           if (indicator !== resource) throw new InvalidTarget();
           return { scope, audience: resource, accessTokenFormat: 'jwt' };
         },
       },
-    },
+      // @types/oidc-provider types each feature set as one alternative; the runtime takes them together.
+    } as Configuration['features'],
   };
 }
 
@@ -187,6 +259,46 @@ async function importWithoutRuntimeNotice(): Promise<typeof OidcProviderModule> 
   }
 }
 
+/** Refresh tokens for every sign-in that may use them, rotated on each use; claims a test can check. */
+function signInConfiguration(): Partial<Configuration> {
+  return {
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    // The profile claims go into the ID token too, as at most providers, so it alone says who signed in.
+    conformIdTokenClaims: false,
+    claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: () => true,
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, name: `Test User ${sub}`, preferred_username: sub, email: `${sub}@example.com`, email_verified: true }),
+    }),
+  };
+}
+
+function signInClient(clientId: string, authentication: Partial<ClientMetadata>): ClientMetadata {
+  return {
+    client_id: clientId,
+    application_type: 'native',
+    grant_types: SIGN_IN_GRANTS,
+    response_types: ['code'],
+    redirect_uris: SIGN_IN_REDIRECT_URIS,
+    ...authentication,
+  };
+}
+
+/** The development login pages are what the sign-in tests want; their start-up notice is noise. */
+function withoutDevInteractionsNotice<T>(create: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('devInteractions is enabled')) warn(...args);
+  };
+  try {
+    return create();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 function clientCredentialsClient(
   clientId: string,
   method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt',
@@ -206,16 +318,19 @@ function clientCredentialsClient(
  * The built-in memory adapter is shared by every provider in the process and warns on each start.
  * Expiry is ignored: a harness lives for one test file.
  */
-function perInstanceMemoryAdapter(): (modelName: string) => Adapter {
+function perInstanceMemoryAdapter(): { adapter: (modelName: string) => Adapter; deleteModel(modelName: string): void } {
   const store = new Map<string, AdapterPayload>();
-  return (modelName) => ({
+  const deleteModel = (modelName: string) => {
+    for (const key of [...store.keys()]) if (key.startsWith(`${modelName}:`)) store.delete(key);
+  };
+  const adapter = (modelName: string): Adapter => ({
     upsert: async (id, payload) => {
       store.set(`${modelName}:${id}`, payload);
     },
     find: async (id) => store.get(`${modelName}:${id}`),
-    // The client-credentials grant never looks records up these ways; the interface still asks for them.
-    findByUid: async () => undefined,
-    findByUserCode: async () => undefined,
+    // Sessions are found by uid and device codes by the code the user types.
+    findByUid: async (uid) => [...store.entries()].find(([key, payload]) => key.startsWith(`${modelName}:`) && payload.uid === uid)?.[1],
+    findByUserCode: async (userCode) => [...store.entries()].find(([key, payload]) => key.startsWith(`${modelName}:`) && payload.userCode === userCode)?.[1],
     consume: async (id) => {
       const record = store.get(`${modelName}:${id}`);
       if (record) record.consumed = Math.floor(Date.now() / 1000);
@@ -223,8 +338,11 @@ function perInstanceMemoryAdapter(): (modelName: string) => Adapter {
     destroy: async (id) => {
       store.delete(`${modelName}:${id}`);
     },
-    revokeByGrantId: async () => {},
+    revokeByGrantId: async (grantId) => {
+      for (const [key, payload] of store) if (key.startsWith(`${modelName}:`) && payload.grantId === grantId) store.delete(key);
+    },
   });
+  return { adapter, deleteModel };
 }
 
 /** Without a key of its own, oidc-provider signs with published development keys and warns about it. */

@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Code, UsageError } from '../errors.js';
+import { createDispatcher } from '../http/transport.js';
+import { getResource, postAuthenticatedForm, type CallDeps } from '../oauth/call.js';
+import type { ClientCredential } from '../oauth/client-auth.js';
+import { resolveCredential } from '../oauth/credential.js';
+import type { RequestContext as DiagnosisContext } from '../oauth/diagnose.js';
+import { introspectionForm, processIntrospectionResponse, type Introspection } from '../oauth/introspection.js';
+import { fetchServerMetadata } from '../oauth/live-discovery.js';
+import { buildTokenRequest, type TokenRequest } from '../oauth/request.js';
+import { processRevocationResponse, revocationForm, type TokenTypeHint } from '../oauth/revocation.js';
+import { mergeSettings, settingsFromEnvironment, type RequestSettings } from '../oauth/settings.js';
+import { buildUserinfoRequest, processUserinfoResponse } from '../oauth/userinfo.js';
+import { resolveProfileName } from '../profiles/paths.js';
+import type { AppContext } from './context.js';
+import { refreshTokenAccount, signInSetup, transportFor } from './login.js';
+import { readGivenSecrets, secretLookup, type SecretSources } from './secret-sources.js';
+import { openProfileSession, withProfileWriteLock, type ProfileSession } from './session.js';
+import { needEndpoint, resolveSignInEndpoints, type SignInEndpoints } from './signin-endpoints.js';
+
+export interface EndpointToolOptions {
+  /** -p NAME; undefined: the endpoint and client come from flags alone. */
+  profile: string | undefined;
+  /** Flags: --issuer, --tenant, --token-url, --introspection-url, --client-id, … */
+  settings: RequestSettings;
+  secrets: SecretSources;
+}
+
+/** A client at a server's endpoints: a profile's, or one described by flags alone. */
+interface Client {
+  settings: RequestSettings;
+  endpoints: SignInEndpoints;
+  credential: ClientCredential;
+  identity: TokenRequest;
+  session?: ProfileSession;
+  diagnosis: DiagnosisContext;
+  secrets: string[];
+}
+
+const usesProfile = (options: EndpointToolOptions, env: Record<string, string | undefined>) => options.profile !== undefined || (Boolean(env.TOKENCTL_PROFILE) && !hasEndpointFlags(options.settings));
+const hasEndpointFlags = (settings: RequestSettings) => Boolean(settings.issuer || settings.tenant || settings.tokenUrl || settings.introspectionUrl || settings.revocationUrl || settings.userinfoUrl);
+
+/** The client, authenticated (`needsCredential`) or only named. */
+async function openClient(options: EndpointToolOptions, context: AppContext, needsCredential: boolean): Promise<Client> {
+  let session: ProfileSession | undefined;
+  let settings: RequestSettings;
+  let credential: ClientCredential;
+  let endpoints: SignInEndpoints;
+  if (usesProfile(options, context.env)) {
+    session = await openProfileSession(resolveProfileName(options.profile, context.env), options.settings, context);
+    const setup = await signInSetup(session, options.secrets, context);
+    ({ settings } = session);
+    ({ credential, endpoints } = setup);
+  } else {
+    settings = mergeSettings(options.settings, settingsFromEnvironment(context.env));
+    if (!hasEndpointFlags(settings)) {
+      throw new UsageError(Code.NO_ENDPOINT, 'no server given: name a profile with -p, or give --issuer (or the endpoint URL)', {
+        hint: 'For example: -p sso, or --issuer https://idp.example.com --client-id app',
+      });
+    }
+    // An endpoint URL alone is enough: the token URL is only where it would otherwise come from.
+    const planned = settings.issuer || settings.tenant || settings.tokenUrl ? settings : { ...settings, tokenUrl: (settings.introspectionUrl ?? settings.revocationUrl ?? settings.userinfoUrl) as string };
+    endpoints = await resolveSignInEndpoints(planned, await transportFor(settings, context.env), fetchServerMetadata);
+    if (needsCredential) {
+      const given = await readGivenSecrets(options.secrets, { env: context.env, readSecret: context.readSecret, readFile: (path) => readFile(path) });
+      credential = await resolveCredential(settings, secretLookup(given), (path) => readFile(path));
+    } else {
+      credential = { kind: 'none', source: 'no client authentication' };
+    }
+  }
+  if (needsCredential && !settings.clientId) {
+    throw new UsageError(Code.CLIENT_ID_MISSING, 'no client ID given: the server authenticates the client that asks', { hint: 'Pass --client-id, or use a profile with -p.' });
+  }
+  const identity = buildTokenRequest({ ...settings, clientId: settings.clientId ?? 'none' }, endpoints.endpoint, credential, { kind: 'refresh_token', form: [] });
+  return {
+    settings,
+    endpoints,
+    credential,
+    identity,
+    ...(session ? { session } : {}),
+    diagnosis: {
+      provider: endpoints.endpoint.provider,
+      tokenUrl: endpoints.endpoint.tokenUrl,
+      authMethod: identity.authMethod,
+      clientId: settings.clientId ?? '',
+      profile: session?.profile.name,
+      publicClient: credential.kind === 'none',
+    },
+    secrets: credential.kind === 'secret' ? [credential.secret] : [],
+  };
+}
+
+async function withCallDeps<T>(client: Client, context: AppContext, fn: (deps: CallDeps) => Promise<T>): Promise<T> {
+  for (const secret of client.secrets) context.reporter.conceal(secret, client.settings.clientId);
+  const dispatcher = createDispatcher(await transportFor(client.settings, context.env));
+  try {
+    return await fn({ dispatcher, now: () => context.now(), newJti: randomUUID, readText: (path) => readFile(path, 'utf8'), trace: (event) => context.reporter.trace(event) });
+  } finally {
+    await dispatcher.destroy();
+  }
+}
+
+/** The profile's current access token (cached, else refreshed), for the tools that take one. */
+async function profileAccessToken(client: Client, options: EndpointToolOptions, context: AppContext): Promise<string> {
+  const { getToken } = await import('./token.js');
+  const name = client.session?.profile.name;
+  const { token } = await getToken({ profile: name, settings: options.settings, secrets: options.secrets, minValiditySeconds: 30, refresh: false, noCache: false }, context);
+  return token.accessToken;
+}
+
+function tokenNeeded(): UsageError {
+  return new UsageError(Code.TOKEN_MISSING, 'no token given', { hint: 'Pass the token as an argument or on stdin (-), or name a profile with -p to use its current token.' });
+}
+
+/** `tokenctl userinfo`: the claims the userinfo endpoint returns for an access token. */
+export async function userinfo(options: EndpointToolOptions & { token: string | undefined }, context: AppContext): Promise<Record<string, unknown>> {
+  const client = await openClient(options, context, false);
+  const endpoint = needEndpoint(client.endpoints, 'userinfo', 'userinfo');
+  const accessToken = options.token ?? (client.session ? await profileAccessToken(client, options, context) : undefined);
+  if (!accessToken) throw tokenNeeded();
+  const timeoutMs = client.identity.timeoutMs;
+  const response = await withCallDeps(client, context, (deps) => getResource(buildUserinfoRequest(endpoint, accessToken), deps, timeoutMs));
+  return processUserinfoResponse(response, endpoint, [accessToken]);
+}
+
+/** `tokenctl introspect`: the server's verdict on a token (RFC 7662), asked as the client. */
+export async function introspect(options: EndpointToolOptions & { token: string | undefined; hint?: TokenTypeHint | undefined }, context: AppContext): Promise<Introspection> {
+  const client = await openClient(options, context, true);
+  const endpoint = needEndpoint(client.endpoints, 'introspection', 'introspection');
+  const token = options.token ?? (client.session ? await profileAccessToken(client, options, context) : undefined);
+  if (!token) throw tokenNeeded();
+  const hint = options.hint ?? (options.token === undefined ? 'access_token' : undefined);
+  const response = await withCallDeps(client, context, (deps) => postAuthenticatedForm(endpoint, introspectionForm(token, hint), client.identity, deps, client.identity.timeoutMs));
+  return processIntrospectionResponse(response, { ...client.diagnosis, endpoint, secrets: [...client.secrets, token] });
+}
+
+/** `tokenctl revoke TOKEN`: the server forgets the token (RFC 7009). */
+export async function revoke(options: EndpointToolOptions & { token: string | undefined; hint?: TokenTypeHint | undefined }, context: AppContext): Promise<{ revoked: true; endpoint: string }> {
+  if (!options.token) throw tokenNeeded();
+  const token = options.token;
+  const client = await openClient(options, context, true);
+  const endpoint = needEndpoint(client.endpoints, 'revocation', 'revocation');
+  const response = await withCallDeps(client, context, (deps) => postAuthenticatedForm(endpoint, revocationForm(token, options.hint), client.identity, deps, client.identity.timeoutMs));
+  processRevocationResponse(response, { ...client.diagnosis, endpoint, secrets: [...client.secrets, token] });
+  return { revoked: true, endpoint: endpoint.href };
+}
+
+export interface LogoutResult {
+  profile: string;
+  /** Where the tokens were revoked; null when the server has no revocation endpoint (Entra ID). */
+  revocationEndpoint: string | null;
+  revoked: { refreshToken: boolean; accessToken: boolean };
+  /** The tokens kept on this machine are gone, revoked or not. */
+  forgotten: true;
+}
+
+/**
+ * `tokenctl logout`: the refresh token (and access token) revoked where the server can, then
+ * forgotten here in any case; the profile stays. A revocation that failed is reported after the
+ * tokens are gone, so a dead network never leaves them behind.
+ */
+export async function logout(options: { profile: string | undefined; secrets: SecretSources }, context: AppContext): Promise<LogoutResult> {
+  const client = await openClient({ profile: resolveProfileName(options.profile, context.env), settings: {}, secrets: options.secrets }, context, true);
+  const session = client.session as ProfileSession;
+  const name = session.profile.name;
+  const { checkUserGrantProfile } = await import('./login.js');
+  checkUserGrantProfile(session.profile, 'log out of');
+  const endpoint = client.endpoints.revocation;
+  return withProfileWriteLock(context.layout, name, async () => {
+    const refreshToken = await session.store.get(refreshTokenAccount(name));
+    const cached = await session.cache.read(name, session.cacheKey);
+    const revoked = { refreshToken: false, accessToken: false };
+    let failure: unknown;
+    if (endpoint) {
+      const send = (token: string, hint: TokenTypeHint) =>
+        withCallDeps(client, context, (deps) => postAuthenticatedForm(endpoint, revocationForm(token, hint), client.identity, deps, client.identity.timeoutMs)).then((response) =>
+          processRevocationResponse(response, { ...client.diagnosis, endpoint, secrets: [...client.secrets, token] }),
+        );
+      try {
+        if (refreshToken !== null) revoked.refreshToken = (await send(refreshToken, 'refresh_token')).revoked;
+        if (cached) revoked.accessToken = (await send(cached.accessToken, 'access_token')).revoked;
+      } catch (error) {
+        failure = error;
+      }
+    } else if (refreshToken !== null) {
+      context.reporter.warn(`${client.endpoints.endpoint.provider === 'entra' ? 'Entra ID has' : 'the server has'} no revocation endpoint: the tokens are forgotten here, but stay valid until they expire`);
+    }
+    await session.store.delete(refreshTokenAccount(name));
+    await session.cache.delete(name);
+    if (failure) {
+      const error = failure as Error & { hint?: string };
+      throw Object.assign(error, { message: `the tokens of profile ${name} are forgotten here, but revoking them failed: ${error.message}` });
+    }
+    return { profile: name, revocationEndpoint: endpoint?.href ?? null, revoked, forgotten: true as const };
+  });
+}
+
+/** The ID token of the profile's last sign-in (or refresh), for `decode -p NAME --id-token`. */
+export async function profileIdToken(name: string | undefined, context: AppContext): Promise<string> {
+  const session = await openProfileSession(resolveProfileName(name, context.env), {}, context);
+  const cached = await session.cache.read(session.profile.name, session.cacheKey);
+  if (!cached?.idToken) {
+    const { loginRequired } = await import('./user-token.js');
+    throw loginRequired(session.profile.name, 'no ID token is kept for it');
+  }
+  return cached.idToken;
+}

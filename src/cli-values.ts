@@ -1,0 +1,21 @@
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+
+/** Parsers of option values, shared by every part of the command line. */
+
+/** A whole number of seconds within its bound: every number from the command line has one. */
+export function seconds({ min, max }: { min: number; max: number }): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds.');
+    const number = Number(value);
+    if (number < min || number > max) throw new InvalidArgumentError(`expected ${min} to ${max} seconds.`);
+    return number;
+  };
+}
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function collectParam(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {
+  const equals = value.indexOf('=');
+  if (equals < 1) throw new InvalidArgumentError('expected KEY=VALUE.');
+  return [...previous, [value.slice(0, equals), value.slice(equals + 1)]];
+}
