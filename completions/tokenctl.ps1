@@ -585,7 +585,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--timeout",
-          "description": "bound on the whole command, retries included (default 30)",
+          "description": "bound on the whole command, retries included, 1 to 3600 (default 30)",
           "value": {
             "kind": "text"
           }
@@ -621,7 +621,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--min-validity",
-          "description": "reuse a cached token only while it has this long left (default 300)",
+          "description": "reuse a cached token only while it has this long left, at most a day (default 300)",
           "value": {
             "kind": "text"
           }
@@ -695,7 +695,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--min-validity",
-          "description": "reuse a cached token only while it has this long left (default 300)",
+          "description": "reuse a cached token only while it has this long left, at most a day (default 300)",
           "value": {
             "kind": "text"
           }
