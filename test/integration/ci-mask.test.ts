@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../support/cli.js';
+import { BIN, runCli, withoutDestinations } from '../support/cli.js';
 import { startTokenEndpoint, type TokenEndpoint } from '../support/token-endpoint.js';
 
 let idp: TokenEndpoint;
@@ -18,7 +18,7 @@ describe('CI log masking', () => {
     expect(result.code).toBe(0);
     const token = idp.issued.at(-1);
     expect(result.stdout).toBe(`${token}\n`);
-    expect(result.stderr).toBe(`::add-mask::${token}\n`);
+    expect(withoutDestinations(result.stderr)).toBe(`::add-mask::${token}\n`);
   });
 
   it('Azure Pipelines: ##vso[task.setsecret] on stderr, whatever the output format', async () => {
@@ -28,14 +28,14 @@ describe('CI log masking', () => {
       const token = idp.issued.at(-1) as string;
       expect(result.stdout, format).toContain(token);
       expect(result.stdout, format).not.toContain('##vso');
-      expect(result.stderr, format).toBe(`##vso[task.setsecret]${token}\n`);
+      expect(withoutDestinations(result.stderr), format).toBe(`##vso[task.setsecret]${token}\n`);
     }
   });
 
   it('outside CI, or when the token cannot be had, nothing is registered', async () => {
     const plain = await runCli(args(), { env: env({ GITHUB_ACTIONS: 'false' }) });
     expect(plain.code).toBe(0);
-    expect(plain.stderr).toBe('');
+    expect(withoutDestinations(plain.stderr)).toBe('');
     const failed = await runCli(['token', '--token-url', 'http://127.0.0.1:9/token', '--client-id', 'svc', '--timeout', '3'], { env: env({ GITHUB_ACTIONS: 'true' }) });
     expect(failed.code).toBe(6);
     expect(failed.stdout).toBe('');
@@ -49,6 +49,6 @@ describe('CI log masking', () => {
     });
     const token = idp.issued.at(-1);
     expect(stdout).toBe(`captured=${token}`);
-    expect(stderr).toBe(`::add-mask::${token}\n`);
+    expect(withoutDestinations(stderr)).toBe(`::add-mask::${token}\n`);
   });
 });

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../support/cli.js';
+import { BIN, runCli, withoutDestinations } from '../support/cli.js';
 import { startTokenEndpoint, type TokenEndpoint } from '../support/token-endpoint.js';
 
 const SECRET = 'exec-S3cret-canary-4d1e';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tokenctl-exec-'));
   configDir = join(work, 'config');
   const saved = await runCli(['configure', '-p', 'erp', '--store', 'file', ...request(), '--no-validate'], { env: { ...baseEnv(), TOKENCTL_CLIENT_SECRET: SECRET } });
-  expect(saved.stderr).toBe('');
+  expect(withoutDestinations(saved.stderr)).toBe('');
   expect(saved.code).toBe(0);
 });
 afterAll(() => idp.close());
@@ -42,7 +42,8 @@ describe('tokenctl exec', () => {
   it('runs the command with the token in ACCESS_TOKEN, passes stdio through and exits with its code', async () => {
     const result = await runCli(['exec', '-p', 'erp', '--', process.execPath, '-e', REPORTER, 'one', 'two words'], { input: 'from stdin\n', env: { ...baseEnv(), TOKENCTL_CLIENT_SECRET: SECRET } });
     expect(result.code).toBe(42);
-    expect(result.stderr).toBe('to stderr\n');
+    // A pipeline's log keeps where the credential went, then the command's own stderr.
+    expect(result.stderr).toBe('tokenctl: sending the client secret of client svc to 127.0.0.1\nto stderr\n');
     const seen = JSON.parse(result.stdout) as { env: Record<string, string>; argv: string[]; parentArgv: string[]; input: string };
     const token = idp.issued.at(-1) as string;
     expect(seen.env.ACCESS_TOKEN).toBe(token);
@@ -63,7 +64,7 @@ describe('tokenctl exec', () => {
     const result = await runCli(['exec', '-p', 'erp', '--env', 'API_TOKEN', '--env', 'API_EXPIRES=expires_at', '--env', 'API_TYPE=token_type', '--env', 'API_IN=expires_in', '--', 'sh', '-c', 'printf "%s|%s|%s|%s|%s" "$API_TOKEN" "$API_EXPIRES" "$API_TYPE" "$API_IN" "${ACCESS_TOKEN-unset}"'], {
       env: baseEnv(),
     });
-    expect(result.stderr).toBe('');
+    expect(withoutDestinations(result.stderr)).toBe('');
     expect(result.code).toBe(0);
     const [token, expires, type, seconds, plain] = result.stdout.split('|');
     expect(idp.issued.length).toBe(before);
@@ -116,7 +117,7 @@ describe('tokenctl exec', () => {
     expect(result.code).toBe(0);
     const token = result.stdout.trim();
     expect(idp.issued).toContain(token);
-    expect(result.stderr).toBe(`::add-mask::${token}\nchild-err\n`);
+    expect(withoutDestinations(result.stderr)).toBe(`::add-mask::${token}\nchild-err\n`);
   });
 });
 

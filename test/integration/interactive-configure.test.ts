@@ -52,7 +52,9 @@ describe.skipIf(skipReason !== undefined)('interactive configure keeps the answe
     const t = tty(['configure', '-p', 'no-keychain'], noKeychain());
     await t.waitFor('No D-Bus session bus');
     await t.answer(/\? Keep this profile's secrets in the encrypted file store instead\?/, 'y');
-    await t.answer(/\? Passphrase/, 'tty-passphrase-1');
+    // A new file store: its passphrase is typed twice.
+    await t.answer(/\? New passphrase for the tokenctl secret files/, 'tty-passphrase-1');
+    await t.answer(/\? The same passphrase again/, 'tty-passphrase-1');
     await t.waitFor('? Identity provider');
     await t.choose(/^Another OAuth 2\.0 \/ OpenID server$/);
     await t.answer('? Token URL, or the issuer URL to discover it', idp.tokenEndpoint);

@@ -34,3 +34,6 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** stderr without the one line per request that says where a credential went (non-terminal stderr only). */
+export const withoutDestinations = (stderr: string): string => stderr.replace(/^tokenctl: sending the [^\n]* to [^\n]*\n/gm, '');
