@@ -101,7 +101,7 @@ export function processAuthorizationCallback(callback: URL, expected: CallbackEx
     const rawDescription = single('error_description');
     const description = rawDescription === undefined ? undefined : redactText(rawDescription.split(/\r?\n/)[0] ?? '');
     const aadsts = [...new Set([...(rawDescription ?? '').matchAll(/AADSTS(\d+)/g)].map((match) => Number(match[1])))];
-    const diagnosis = diagnoseRefusal({ status: 302, error, description: rawDescription, aadsts }, expected.context);
+    const diagnosis = diagnoseRefusal({ status: 302, error, description: rawDescription, aadsts }, { grant: 'authorization_code', ...expected.context });
     const cancelled = error === 'access_denied';
     const message = `${cancelled ? 'the sign-in was cancelled or denied' : 'the sign-in failed'} (${redactText(error)})${description ? `: ${description}` : ''}`;
     throw new IdpRejectedError(diagnosis.code, message, {

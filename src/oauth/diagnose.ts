@@ -348,6 +348,8 @@ function signInDiagnosis(refusal: Refusal, context: RequestContext): Diagnosis |
         return signInAgain(Code.DEVICE_CODE_EXPIRED, context, 'The device code expired before the user entered it.');
     }
   }
+  // access_denied and the rest mean other things to the client-credentials grant (Auth0, Okta).
+  if (!userGrant) return undefined;
   switch (refusal.error) {
     case 'consent_required':
       return { code: Code.CONSENT_REQUIRED, hint: `The user has not consented to this client's scopes. Run ${loginCommand(context)} --prompt consent.` };
@@ -364,7 +366,6 @@ function signInDiagnosis(refusal: Refusal, context: RequestContext): Diagnosis |
     case 'slow_down':
       return { code: Code.IDP_REJECTED };
   }
-  if (!userGrant) return undefined;
   switch (refusal.error) {
     case 'invalid_client':
       if (!context.publicClient) return undefined;

@@ -81,16 +81,16 @@ describe('Entra ID: authorization code with PKCE, public client', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ grant: 'authorization_code', refreshTokenStored: true, user: { username: 'ada@contoso.com', name: 'User ada@contoso.com', tenantId: TENANT } });
   });
 
-  it('token -p refreshes through the token endpoint with the scope, and a revoked session means exit 8', async () => {
+  it('token -p refreshes through the token endpoint with the scope, and a revoked session means exit 9', async () => {
     const before = emulator.requests.length;
-    const renewed = await cli(['token', '-p', 'ent', '--min-validity', '100000']);
+    const renewed = await cli(['token', '-p', 'ent', '--min-validity', '86400']);
     expect(renewed.code).toBe(0);
     const refresh = emulator.requests.slice(before).find((r) => r.form.grant_type === 'refresh_token');
     expect(refresh?.form).toMatchObject({ client_id: PUBLIC_APP, scope: 'openid profile offline_access User.Read' });
     expect(refresh?.form).not.toHaveProperty('client_secret');
     emulator.revokeRefreshTokens();
     const dead = await cli(['token', '-p', 'ent', '--refresh']);
-    expect(dead.code).toBe(8);
+    expect(dead.code).toBe(9);
     expect(dead.stderr).toContain('tokenctl login -p ent');
   });
 
@@ -110,7 +110,7 @@ describe('Entra ID: authorization code with PKCE, public client', () => {
     const result = await cli(['logout', '-p', 'ent']);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('Entra ID has no revocation endpoint');
-    expect((await cli(['token', '-p', 'ent'])).code).toBe(8);
+    expect((await cli(['token', '-p', 'ent'])).code).toBe(9);
   });
 });
 

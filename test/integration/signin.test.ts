@@ -93,10 +93,10 @@ describe('authorization code with PKCE, as a public client', () => {
   it('an access token that runs short is refreshed with the stored refresh token, which rotates', async () => {
     const first = (await cli(['token', '-p', 'sso'])).stdout.trim();
     const refreshesBefore = refreshRequests().length;
-    const renewed = await cli(['token', '-p', 'sso', '--min-validity', '100000']);
+    const renewed = await cli(['token', '-p', 'sso', '--min-validity', '86400']);
     expect(renewed.code).toBe(0);
     expect(renewed.stdout.trim()).not.toBe(first);
-    const again = await cli(['token', '-p', 'sso', '--min-validity', '100000']);
+    const again = await cli(['token', '-p', 'sso', '--min-validity', '86400']);
     expect(again.code).toBe(0);
     const used = refreshRequests().slice(refreshesBefore).map((r) => r.form.refresh_token as string);
     expect(used).toHaveLength(2);
@@ -138,13 +138,13 @@ describe('authorization code with PKCE, as a public client', () => {
     expect(JSON.parse(after.stdout)).toEqual({ active: false });
   });
 
-  it('a refresh token the server no longer honours ends in exit 8 and "run tokenctl login"', async () => {
+  it('a refresh token the server no longer honours ends in exit 9 and "run tokenctl login"', async () => {
     idp.revokeRefreshTokens();
     const result = await cli(['token', '-p', 'sso', '--refresh', '--json']);
-    expect(result.code).toBe(8);
+    expect(result.code).toBe(9);
     expect(result.stdout).toBe('');
     const error = JSON.parse(result.stderr).error;
-    expect(error).toMatchObject({ code: 'LOGIN_REQUIRED', exitCode: 8 });
+    expect(error).toMatchObject({ code: 'LOGIN_REQUIRED', exitCode: 9 });
     expect(error.hint).toContain('tokenctl login -p sso');
   });
 
@@ -155,7 +155,7 @@ describe('authorization code with PKCE, as a public client', () => {
     expect(JSON.parse(result.stdout)).toEqual({ profile: 'sso', revocationEndpoint: `${idp.issuer}/token/revocation`, revoked: { refreshToken: true, accessToken: true }, forgotten: true });
     expect((await cli(['show', '-p', 'sso'])).code).toBe(0);
     const token = await cli(['token', '-p', 'sso']);
-    expect(token.code).toBe(8);
+    expect(token.code).toBe(9);
     expect(token.stderr).toContain('tokenctl login -p sso');
   });
 
