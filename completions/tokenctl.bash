@@ -34,10 +34,10 @@ _tokenctl_profiles() {
 _tokenctl_takes_value() {
   case $1 in
     decode) case $2 in --file|--claim|--leeway|--jwks|--key|--expect-aud|--expect-iss|--expect-role|--expect-scope|--ca-file|-p|--profile) return 0 ;; esac ;;
-    token) case $2 in --tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|-p|--profile|--min-validity|-o|--output) return 0 ;; esac ;;
-    exec) case $2 in --tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|-p|--profile|--env|--min-validity) return 0 ;; esac ;;
+    token) case $2 in --tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--client-secret-command|--certificate|--private-key|--certificate-password-command|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|-p|--profile|--min-validity|-o|--output) return 0 ;; esac ;;
+    exec) case $2 in --tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--client-secret-command|--certificate|--private-key|--certificate-password-command|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|-p|--profile|--env|--min-validity) return 0 ;; esac ;;
     git-credential) case $2 in -p|--profile|--host|--username|--min-validity) return 0 ;; esac ;;
-    configure) case $2 in -p|--profile|--tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--certificate|--private-key|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|--expect-aud|--expect-iss|--expect-role|--expect-scope|--grant|--redirect-port|--redirect-host|--authorize-url|--device-authorization-url|--revocation-url|--introspection-url|--userinfo-url|--store|--secret-expires) return 0 ;; esac ;;
+    configure) case $2 in -p|--profile|--tenant|--cloud|--authority-host|--token-url|--issuer|--client-id|--client-secret-file|--client-secret-command|--certificate|--private-key|--certificate-password-command|--certificate-alias|--thumbprint|--assertion-alg|--assertion-lifetime|--assertion-audience|--client-assertion-file|--auth-method|--scope|--resource|--audience|--param|--timeout|--proxy|--ca-file|--expect-aud|--expect-iss|--expect-role|--expect-scope|--grant|--redirect-port|--redirect-host|--authorize-url|--device-authorization-url|--revocation-url|--introspection-url|--userinfo-url|--store|--secret-expires) return 0 ;; esac ;;
     validate) case $2 in -p|--profile|--expect-aud|--expect-iss|--expect-role|--expect-scope) return 0 ;; esac ;;
     remove) case $2 in -p|--profile) return 0 ;; esac ;;
     show) case $2 in -p|--profile) return 0 ;; esac ;;
@@ -45,9 +45,9 @@ _tokenctl_takes_value() {
     discover) case $2 in --issuer|--tenant|--cloud|--authority-host|-p|--profile|--timeout|--proxy|--ca-file) return 0 ;; esac ;;
     login) case $2 in -p|--profile|--prompt|--login-hint|--param|--timeout) return 0 ;; esac ;;
     logout) case $2 in -p|--profile) return 0 ;; esac ;;
-    userinfo) case $2 in -p|--profile|--issuer|--tenant|--cloud|--client-id|--client-secret-file|--auth-method|--timeout|--proxy|--ca-file|--revocation-url|--introspection-url|--userinfo-url|--token-type-hint) return 0 ;; esac ;;
-    introspect) case $2 in -p|--profile|--issuer|--tenant|--cloud|--client-id|--client-secret-file|--auth-method|--timeout|--proxy|--ca-file|--revocation-url|--introspection-url|--userinfo-url|--token-type-hint) return 0 ;; esac ;;
-    revoke) case $2 in -p|--profile|--issuer|--tenant|--cloud|--client-id|--client-secret-file|--auth-method|--timeout|--proxy|--ca-file|--revocation-url|--introspection-url|--userinfo-url|--token-type-hint) return 0 ;; esac ;;
+    userinfo) case $2 in -p|--profile|--issuer|--tenant|--cloud|--client-id|--client-secret-file|--client-secret-command|--auth-method|--timeout|--proxy|--ca-file|--revocation-url|--introspection-url|--userinfo-url|--token-type-hint) return 0 ;; esac ;;
+    introspect) case $2 in -p|--profile|--issuer|--tenant|--cloud|--client-id|--client-secret-file|--client-secret-command|--auth-method|--timeout|--proxy|--ca-file|--revocation-url|--introspection-url|--userinfo-url|--token-type-hint) return 0 ;; esac ;;
+    revoke) case $2 in -p|--profile|--issuer|--tenant|--cloud|--client-id|--client-secret-file|--client-secret-command|--auth-method|--timeout|--proxy|--ca-file|--revocation-url|--introspection-url|--userinfo-url|--token-type-hint) return 0 ;; esac ;;
   esac
   return 1
 }
@@ -71,7 +71,7 @@ _tokenctl_complete() {
       esac ;;
     token)
       case $2 in
-        '') _tokenctl_words "$cur" --tenant --cloud --authority-host --token-url --issuer --client-id --client-secret-stdin --client-secret-file --certificate --private-key --certificate-password-stdin --certificate-alias --thumbprint --assertion-alg --send-x5c --assertion-lifetime --assertion-audience --client-assertion-file --auth-method --scope --resource --audience --param --timeout --proxy --ca-file -p --profile --min-validity --refresh --no-cache -o --output -h --help -V --version --json --no-color -v --verbose ;;
+        '') _tokenctl_words "$cur" --tenant --cloud --authority-host --token-url --issuer --client-id --client-secret-stdin --client-secret-file --client-secret-command --certificate --private-key --certificate-password-stdin --certificate-password-command --certificate-alias --thumbprint --assertion-alg --send-x5c --assertion-lifetime --assertion-audience --client-assertion-file --auth-method --scope --resource --audience --param --timeout --proxy --ca-file -p --profile --min-validity --refresh --no-cache -o --output -h --help -V --version --json --no-color -v --verbose ;;
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--certificate|--private-key|--client-assertion-file|--ca-file) _tokenctl_files "$cur" ;;
         --assertion-alg) _tokenctl_words "$cur" PS256 RS256 ;;
@@ -81,7 +81,7 @@ _tokenctl_complete() {
       esac ;;
     exec)
       case $2 in
-        '') _tokenctl_words "$cur" --tenant --cloud --authority-host --token-url --issuer --client-id --client-secret-stdin --client-secret-file --certificate --private-key --certificate-password-stdin --certificate-alias --thumbprint --assertion-alg --send-x5c --assertion-lifetime --assertion-audience --client-assertion-file --auth-method --scope --resource --audience --param --timeout --proxy --ca-file -p --profile --env --min-validity --refresh --no-cache -h --help -V --version --json --no-color -v --verbose ;;
+        '') _tokenctl_words "$cur" --tenant --cloud --authority-host --token-url --issuer --client-id --client-secret-stdin --client-secret-file --client-secret-command --certificate --private-key --certificate-password-stdin --certificate-password-command --certificate-alias --thumbprint --assertion-alg --send-x5c --assertion-lifetime --assertion-audience --client-assertion-file --auth-method --scope --resource --audience --param --timeout --proxy --ca-file -p --profile --env --min-validity --refresh --no-cache -h --help -V --version --json --no-color -v --verbose ;;
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--certificate|--private-key|--client-assertion-file|--ca-file) _tokenctl_files "$cur" ;;
         --assertion-alg) _tokenctl_words "$cur" PS256 RS256 ;;
@@ -95,7 +95,7 @@ _tokenctl_complete() {
       esac ;;
     configure)
       case $2 in
-        '') _tokenctl_words "$cur" -p --profile --tenant --cloud --authority-host --token-url --issuer --client-id --client-secret-stdin --client-secret-file --certificate --private-key --certificate-password-stdin --certificate-alias --thumbprint --assertion-alg --send-x5c --assertion-lifetime --assertion-audience --client-assertion-file --auth-method --scope --resource --audience --param --timeout --proxy --ca-file --expect-aud --expect-iss --expect-role --expect-scope --grant --redirect-port --redirect-host --authorize-url --device-authorization-url --public-client --revocation-url --introspection-url --userinfo-url --store --no-validate --secret-expires -h --help -V --version --json --no-color -v --verbose ;;
+        '') _tokenctl_words "$cur" -p --profile --tenant --cloud --authority-host --token-url --issuer --client-id --client-secret-stdin --client-secret-file --client-secret-command --certificate --private-key --certificate-password-stdin --certificate-password-command --certificate-alias --thumbprint --assertion-alg --send-x5c --assertion-lifetime --assertion-audience --client-assertion-file --auth-method --scope --resource --audience --param --timeout --proxy --ca-file --expect-aud --expect-iss --expect-role --expect-scope --grant --redirect-port --redirect-host --authorize-url --device-authorization-url --public-client --revocation-url --introspection-url --userinfo-url --store --no-validate --secret-expires -h --help -V --version --json --no-color -v --verbose ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--certificate|--private-key|--client-assertion-file|--ca-file) _tokenctl_files "$cur" ;;
@@ -148,7 +148,7 @@ _tokenctl_complete() {
       esac ;;
     userinfo)
       case $2 in
-        '') _tokenctl_words "$cur" -p --profile --issuer --tenant --cloud --client-id --client-secret-stdin --client-secret-file --auth-method --timeout --proxy --ca-file --revocation-url --introspection-url --userinfo-url --token-type-hint -h --help -V --version --json --no-color -v --verbose ;;
+        '') _tokenctl_words "$cur" -p --profile --issuer --tenant --cloud --client-id --client-secret-stdin --client-secret-file --client-secret-command --auth-method --timeout --proxy --ca-file --revocation-url --introspection-url --userinfo-url --token-type-hint -h --help -V --version --json --no-color -v --verbose ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--ca-file) _tokenctl_files "$cur" ;;
@@ -157,7 +157,7 @@ _tokenctl_complete() {
       esac ;;
     introspect)
       case $2 in
-        '') _tokenctl_words "$cur" -p --profile --issuer --tenant --cloud --client-id --client-secret-stdin --client-secret-file --auth-method --timeout --proxy --ca-file --revocation-url --introspection-url --userinfo-url --token-type-hint -h --help -V --version --json --no-color -v --verbose ;;
+        '') _tokenctl_words "$cur" -p --profile --issuer --tenant --cloud --client-id --client-secret-stdin --client-secret-file --client-secret-command --auth-method --timeout --proxy --ca-file --revocation-url --introspection-url --userinfo-url --token-type-hint -h --help -V --version --json --no-color -v --verbose ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--ca-file) _tokenctl_files "$cur" ;;
@@ -166,7 +166,7 @@ _tokenctl_complete() {
       esac ;;
     revoke)
       case $2 in
-        '') _tokenctl_words "$cur" -p --profile --issuer --tenant --cloud --client-id --client-secret-stdin --client-secret-file --auth-method --timeout --proxy --ca-file --revocation-url --introspection-url --userinfo-url --token-type-hint -h --help -V --version --json --no-color -v --verbose ;;
+        '') _tokenctl_words "$cur" -p --profile --issuer --tenant --cloud --client-id --client-secret-stdin --client-secret-file --client-secret-command --auth-method --timeout --proxy --ca-file --revocation-url --introspection-url --userinfo-url --token-type-hint -h --help -V --version --json --no-color -v --verbose ;;
         -p|--profile) _tokenctl_profiles "$cur" ;;
         --cloud) _tokenctl_words "$cur" public usgov china ;;
         --client-secret-file|--ca-file) _tokenctl_files "$cur" ;;

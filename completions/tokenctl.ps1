@@ -225,6 +225,13 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
           }
         },
         {
+          "long": "--client-secret-command",
+          "description": "run this command (a secret manager's CLI, no shell) and use what it prints as the client secret; configure saves the command, not the secret",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
           "long": "--certificate",
           "description": "client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)",
           "value": {
@@ -241,6 +248,13 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         {
           "long": "--certificate-password-stdin",
           "description": "read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+        },
+        {
+          "long": "--certificate-password-command",
+          "description": "run this command (no shell) and use what it prints as the store password; configure saves the command",
+          "value": {
+            "kind": "text"
+          }
         },
         {
           "long": "--certificate-alias",
@@ -481,6 +495,13 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
           }
         },
         {
+          "long": "--client-secret-command",
+          "description": "run this command (a secret manager's CLI, no shell) and use what it prints as the client secret; configure saves the command, not the secret",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
           "long": "--certificate",
           "description": "client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)",
           "value": {
@@ -497,6 +518,13 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         {
           "long": "--certificate-password-stdin",
           "description": "read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+        },
+        {
+          "long": "--certificate-password-command",
+          "description": "run this command (no shell) and use what it prints as the store password; configure saves the command",
+          "value": {
+            "kind": "text"
+          }
         },
         {
           "long": "--certificate-alias",
@@ -810,6 +838,13 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
           }
         },
         {
+          "long": "--client-secret-command",
+          "description": "run this command (a secret manager's CLI, no shell) and use what it prints as the client secret; configure saves the command, not the secret",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
           "long": "--certificate",
           "description": "client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)",
           "value": {
@@ -826,6 +861,13 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         {
           "long": "--certificate-password-stdin",
           "description": "read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)"
+        },
+        {
+          "long": "--certificate-password-command",
+          "description": "run this command (no shell) and use what it prints as the store password; configure saves the command",
+          "value": {
+            "kind": "text"
+          }
         },
         {
           "long": "--certificate-alias",
@@ -1580,6 +1622,13 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
           }
         },
         {
+          "long": "--client-secret-command",
+          "description": "run this command (a secret manager's CLI, no shell) and use what it prints as the client secret",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
           "long": "--auth-method",
           "description": "how the client authenticates (none: a public client)",
           "value": {
@@ -1734,6 +1783,13 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
           }
         },
         {
+          "long": "--client-secret-command",
+          "description": "run this command (a secret manager's CLI, no shell) and use what it prints as the client secret",
+          "value": {
+            "kind": "text"
+          }
+        },
+        {
           "long": "--auth-method",
           "description": "how the client authenticates (none: a public client)",
           "value": {
@@ -1885,6 +1941,13 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
           "description": "read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)",
           "value": {
             "kind": "file"
+          }
+        },
+        {
+          "long": "--client-secret-command",
+          "description": "run this command (a secret manager's CLI, no shell) and use what it prints as the client secret",
+          "value": {
+            "kind": "text"
           }
         },
         {

@@ -80,6 +80,7 @@ function addServerOptions<Args extends any[], Opts extends OptionValues, Globals
       .option('--client-id <id>', 'the client to authenticate as')
       .option('--client-secret-stdin', 'read the client secret from stdin')
       .option('--client-secret-file <path>', 'read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)')
+      .option('--client-secret-command <command>', "run this command (a secret manager's CLI, no shell) and use what it prints as the client secret")
       .addOption(new Option('--auth-method <method>', 'how the client authenticates (none: a public client)').choices(['client_secret_basic', 'client_secret_post', 'none'] as const))
       .option('--timeout <seconds>', 'bound on the request, 1 to 3600 (default 30)', seconds(SECONDS_RANGES.timeout))
       .option('--proxy <url>', 'HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)')
@@ -104,7 +105,11 @@ function toolSettingsFrom(raw: ServerFlags): RequestSettings {
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as RequestSettings;
 }
 
-const secretsFrom = (raw: { clientSecretStdin?: boolean; clientSecretFile?: string }) => ({ clientSecretStdin: Boolean(raw.clientSecretStdin), clientSecretFile: raw.clientSecretFile });
+const secretsFrom = (raw: { clientSecretStdin?: boolean; clientSecretFile?: string; clientSecretCommand?: string }) => ({
+  clientSecretStdin: Boolean(raw.clientSecretStdin),
+  clientSecretFile: raw.clientSecretFile,
+  clientSecretCommand: raw.clientSecretCommand,
+});
 
 export function addSignInCommands<Opts extends OptionValues, Globals extends OptionValues>(program: Command<[], Opts, Globals>, io: Io, globals: () => GlobalOptions, builds: (name: string) => boolean): void {
   if (builds('login')) {

@@ -20,7 +20,8 @@ Exit codes:
   1    internal error (a bug)
   2    usage or invalid input (unknown flag; malformed URL, JWT or certificate; missing value)
   3    profile not found
-  4    secret store unavailable, locked, or secret missing
+  4    secret store unavailable, locked, or secret missing; or a secret command
+       (--client-secret-command) failed, printed nothing, or was killed at --timeout
   5    the identity provider rejected the request (OAuth error response)
   6    network, TLS, timeout, or an unusable response from the identity provider
   7    a check failed (expectation, signature, token expired under --require-valid)
@@ -28,7 +29,7 @@ Exit codes:
        (waiting for a live one that is fetching the token is not an error)
   9    a sign-in profile needs a new sign-in: run tokenctl login -p NAME
   126  exec: the command cannot be run (127: no such command); otherwise exec exits with the command's status
-  130  interrupted (Ctrl-C at a prompt): nothing was written
+  130  interrupted (Ctrl-C at a prompt, or while a secret command ran): nothing was written
 
 Environment:
   NO_COLOR, FORCE_COLOR   turn colour off or on (colour is used only on a terminal)
@@ -66,6 +67,10 @@ Examples:
   In a pipeline: only the token on stdout, nothing at all when it fails:
   $ TOKEN=$(tokenctl token --issuer https://idp.example.com --client-id svc --scope read) || exit $?
   $ curl -H "$(tokenctl token ... -o header)" https://api.example.com/orders
+
+  The secret from a secret manager's CLI, run without a shell, for this request only:
+  $ tokenctl token --token-url https://auth.example.com/oauth2/token --client-id svc \\
+      --client-secret-command 'vault kv get -field=client_secret secret/svc'
 
   As a kubectl credential plugin (users[].user.exec in the kubeconfig; see tokenctl exec too):
   $ tokenctl token -p aks -o kubectl       prints an ExecCredential in the apiVersion kubectl asks for
@@ -109,9 +114,11 @@ function addRequestOptions<Args extends any[], Opts extends OptionValues, Global
     .option('--client-id <id>', 'client ID (Entra ID: Application (client) ID; default AZURE_CLIENT_ID)')
     .option('--client-secret-stdin', 'read the client secret from stdin (a masked prompt on a terminal)')
     .option('--client-secret-file <path>', 'read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)')
+    .option('--client-secret-command <command>', "run this command (a secret manager's CLI, no shell) and use what it prints as the client secret; configure saves the command, not the secret")
     .option('--certificate <path>', 'client certificate: PEM (with its key, or see --private-key), PKCS#12 (.pfx/.p12) or a Java keystore (.jks)')
     .option('--private-key <path>', 'PEM private key, when not in the --certificate file')
     .option('--certificate-password-stdin', 'read the store (PKCS#12, JKS) or key password from stdin (default: TOKENCTL_CERTIFICATE_PASSWORD)')
+    .option('--certificate-password-command <command>', 'run this command (no shell) and use what it prints as the store password; configure saves the command')
     .option('--certificate-alias <name>', 'which entry of a PKCS#12 or JKS store holding several')
     .option('--thumbprint <hex>', 'fail unless the certificate has this SHA-1 thumbprint (40 hex, colons allowed)')
     .addOption(new Option('--assertion-alg <alg>', 'client assertion algorithm (Entra default PS256 with x5t#S256; RS256 uses x5t)').choices(ASSERTION_ALGORITHMS))
@@ -164,7 +171,9 @@ type RequestFlags = ReturnType<ReturnType<typeof addRequestOptions<[], {}, {}>>[
 const secretSourcesFrom = (flags: RequestFlags) => ({
   clientSecretStdin: Boolean(flags.clientSecretStdin),
   clientSecretFile: flags.clientSecretFile,
+  clientSecretCommand: flags.clientSecretCommand,
   certificatePasswordStdin: Boolean(flags.certificatePasswordStdin),
+  certificatePasswordCommand: flags.certificatePasswordCommand,
 });
 
 const SIGN_IN_CONFIGURE_EXAMPLES = `
@@ -192,6 +201,13 @@ Examples:
 
   Headless box without a keychain: an encrypted file instead, never plain text.
   $ TOKENCTL_PASSPHRASE=... tokenctl configure -p ci --store file ...
+
+  The secret stays in a secret manager: the profile saves the command (run without a shell), not the secret.
+  $ tokenctl configure -p erp --tenant contoso.onmicrosoft.com --client-id 2974926a-... --resource api://orders \\
+      --client-secret-command 'vault kv get -field=client_secret secret/erp'
+  $ tokenctl configure -p erp ... --client-secret-command 'az keyvault secret show --vault-name kv-erp --name erp-client --query value -o tsv'
+  $ tokenctl configure -p erp ... --client-secret-command 'op read op://Automation/erp-client/credential'
+  $ tokenctl configure -p erp-cert ... --certificate ./erp.pfx --certificate-password-command 'vault kv get -field=pfx_password secret/erp'
 `;
 
 /** The request settings given on the command line, as plain data (unset options stay unset). */
@@ -242,7 +258,7 @@ function commanderToUsageError(error: CommanderError, argv: readonly string[]): 
   const helpCommand = command ? `tokenctl ${command} --help` : 'tokenctl --help';
   if (error.code === 'commander.unknownOption' && /--client-secret\b(?!-)/.test(error.message)) {
     return new UsageError(Code.SECRET_ON_COMMAND_LINE, 'a client secret is never accepted on the command line: other users can read it in the process list and it stays in your shell history', {
-      hint: 'Use TOKENCTL_CLIENT_SECRET, --client-secret-stdin, or --client-secret-file PATH.',
+      hint: "Use TOKENCTL_CLIENT_SECRET, --client-secret-stdin, --client-secret-file PATH, or --client-secret-command 'CMD …' (a secret manager's CLI).",
     });
   }
   if (error.code === 'commander.help') {

@@ -76,6 +76,8 @@ export const Code = catalogue({
   UNSUPPORTED_URL_SCHEME: [usage, 'A URL whose scheme is neither https nor http.'],
   URL_WITH_CREDENTIALS: [usage, 'A URL with a user name or password in it.'],
   PROXY_CREDENTIALS_ON_COMMAND_LINE: [usage, 'Proxy credentials were given in --proxy; they belong in HTTPS_PROXY.'],
+  SECRET_COMMAND_INVALID: [usage, 'A --client-secret-command or --certificate-password-command is empty or cannot be split into words (an unclosed quote).'],
+  SECRET_COMMAND_UNTRUSTED: [usage, "A profile's stored secret command was not run: its file is not one tokenctl trusts (a symlink, another user's, or open to others)."],
   CA_FILE_UNREADABLE: [usage, 'The --ca-file cannot be read.'],
   CA_FILE_INVALID: [usage, 'The --ca-file holds no PEM certificate.'],
   NO_ENDPOINT: [usage, 'No token endpoint: neither --tenant, --token-url nor --issuer was given.'],
@@ -177,6 +179,11 @@ export const Code = catalogue({
   SECRET_FILE_VERSION: [secretStore, 'A secret file written by a newer tokenctl.'],
   SECRET_FILE_UNREADABLE: [secretStore, 'A secret file that cannot be read.'],
   SECRET_FILE_UNWRITABLE: [secretStore, 'A secret file that cannot be written.'],
+  SECRET_COMMAND_FAILED: [secretStore, 'The secret command failed (a non-zero exit or a signal): the message ends with the last line of its stderr.'],
+  SECRET_COMMAND_NOT_FOUND: [secretStore, 'The secret command was not found or cannot be run (no shell is used: PATH is searched for the program as written).'],
+  SECRET_COMMAND_TIMEOUT: [secretStore, 'The secret command did not finish within --timeout (default 30 s) and was killed with everything it started.'],
+  SECRET_COMMAND_EMPTY: [secretStore, 'The secret command succeeded but printed nothing (or only whitespace) on stdout.'],
+  SECRET_COMMAND_OUTPUT_TOO_LARGE: [secretStore, 'The secret command printed more than 64 KiB on stdout: not a secret alone.'],
 
   // The identity provider refused (exit 5): one code per diagnosis
   IDP_REJECTED: [rejected, 'The identity provider refused the request for a reason without a more specific diagnosis.'],
@@ -284,7 +291,7 @@ export const Code = catalogue({
   COMMAND_NOT_FOUND: [ExitCode.commandNotFound, 'exec: there is no such command.'],
 
   // Interrupted (exit 130), and bugs (exit 1)
-  INTERRUPTED: [ExitCode.interrupted, 'Ctrl-C at a prompt; nothing was written.'],
+  INTERRUPTED: [ExitCode.interrupted, 'Ctrl-C at a prompt, or a signal while a secret command ran; nothing was written.'],
   INTERNAL: [ExitCode.internal, 'A bug in tokenctl; --verbose shows the stack.'],
 });
 

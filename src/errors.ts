@@ -143,7 +143,7 @@ export class LockError extends CliError {
   }
 }
 
-/** Ctrl-C at a prompt; nothing was written. */
+/** Ctrl-C at a prompt, or a signal while a secret command ran; nothing was written. */
 export class InterruptedError extends CliError {
   declare readonly entry: CodeWithExit<Interrupted>;
   declare readonly exitCode: Interrupted;

@@ -13,7 +13,7 @@ import { relativePathProblem } from '../profiles/relative-paths.js';
 import { PROFILE_SCHEMA_VERSION, type Profile } from '../profiles/profile.js';
 import type { SecretStore } from '../secrets/store.js';
 import type { AppContext } from './context.js';
-import { readGivenSecrets, type SecretSources } from './secret-sources.js';
+import { COMMAND_FLAGS, COMMAND_KINDS, commandRunner, givenCommands, profileSecrets, readGivenSecrets, secretReaders, type CommandKind, type SecretSources } from './secret-sources.js';
 import type { CachedToken } from '../cache/token-cache.js';
 import { openRepository, openTokenCache, profileCacheKey, storedSecretReader, toCache, withProfileWriteLock } from './session.js';
 
@@ -89,7 +89,7 @@ function signInCredential(settings: RequestSettings, existing: Profile | undefin
     }
     return { ...settings, authMethod: 'none' };
   }
-  const hasCredential = newSecret || settings.certificatePath || settings.clientAssertionFile || (existing?.credential === 'secret' && existing.secretAccounts.clientSecret);
+  const hasCredential = newSecret || settings.certificatePath || settings.clientAssertionFile || (existing?.credential === 'secret' && (existing.secretAccounts.clientSecret || existing.secretCommands?.clientSecret));
   if (settings.authMethod === 'none' && (newSecret || settings.certificatePath)) {
     const confidential = { ...settings };
     delete confidential.authMethod;
@@ -114,6 +114,39 @@ function checkLocally(settings: RequestSettings): string {
 
 /** The secrets each kind of credential keeps in the store. */
 const SECRETS_OF: Record<CredentialKind, readonly SecretKind[]> = { secret: ['clientSecret'], certificate: ['certificatePassword', 'certificateKeyPassword'], federated: [], none: [] };
+
+type SecretCommands = NonNullable<Profile['secretCommands']>;
+
+/**
+ * The secret commands a profile of this credential keeps: a command given now replaces the secret (or
+ * command) of its kind; a secret given any other way replaces the command; else `base`'s is kept.
+ */
+function commandsToKeep(credential: CredentialKind, base: Profile | undefined, newCommands: SecretCommands, given: SecretValues): SecretCommands {
+  const commands: SecretCommands = {};
+  for (const kind of COMMAND_KINDS) {
+    if (!SECRETS_OF[credential].includes(kind)) continue;
+    const kept = base?.credential === credential && given[kind] === undefined ? base.secretCommands?.[kind] : undefined;
+    const command = newCommands[kind] ?? kept;
+    if (command !== undefined) commands[kind] = command;
+  }
+  return commands;
+}
+
+const hasCommand = (commands: SecretCommands, kind: SecretKind): boolean => (commands as Partial<Record<SecretKind, string>>)[kind] !== undefined;
+
+/**
+ * A command to save: it must split into words, and name its program by name (found on PATH) or by
+ * full path, since the profile is used from other directories (cron, CI).
+ */
+async function checkCommandToSave(command: string, kind: CommandKind): Promise<void> {
+  const { splitCommandLine } = await import('../process/command-line.js');
+  const [program] = splitCommandLine(command, COMMAND_FLAGS[kind]) as [string];
+  if (program.includes('/') && !program.startsWith('/')) {
+    throw new UsageError(Code.SECRET_COMMAND_INVALID, `${COMMAND_FLAGS[kind]} names its program by a relative path (${JSON.stringify(program)}), which depends on the directory tokenctl runs in`, {
+      hint: 'Give the program by its full path, or by its name alone if it is on PATH.',
+    });
+  }
+}
 
 /** The settings `after` sets differently from `before`: what this run changes. */
 function changedSettings(before: RequestSettings, after: RequestSettings): RequestSettings {
@@ -151,17 +184,21 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
 
   // Paths given now are saved absolute: the profile is used from cron, CI and other directories.
   let settings = mergeSettings(withAbsolutePaths(options.settings, context.cwd), existing?.settings ?? {});
-  const given: SecretValues = Object.fromEntries(
-    Object.entries(await readGivenSecrets(options.secrets, { env: context.env, readSecret: context.readSecret, readFile: (path) => readFile(path) })).map(([kind, secret]) => [kind, secret.value]),
-  );
-  const canKeepSecret = Boolean(existing?.secretAccounts.clientSecret);
+  const newCommands = givenCommands(options.secrets);
+  for (const [kind, command] of Object.entries(newCommands)) await checkCommandToSave(command, kind as CommandKind);
+  // With --no-validate a client secret command is saved, not run: its secret manager may not be reachable from here yet.
+  const sources = options.validate ? options.secrets : { ...options.secrets, clientSecretCommand: undefined };
+  const given: SecretValues = Object.fromEntries(Object.entries(await readGivenSecrets(sources, secretReaders(context, settings))).map(([kind, secret]) => [kind, secret.value]));
+  if (!options.validate && newCommands.clientSecret !== undefined) delete given.clientSecret;
+  const newSecret = () => given.clientSecret !== undefined || newCommands.clientSecret !== undefined;
+  const canKeepSecret = Boolean(existing?.secretAccounts.clientSecret || existing?.secretCommands?.clientSecret);
   const applyAnswers = ({ settings: answered, ...answers }: Answers) => {
     settings = { ...answered, ...withAbsolutePaths(changedSettings(settings, answered), context.cwd) };
     Object.assign(given, answers);
   };
   if (interviewer) {
     const review = existing !== undefined && Object.values(options.settings).every((value) => value === undefined);
-    applyAnswers(await interviewer.interview(settings, existing, { hasNewSecret: given.clientSecret !== undefined, review, canKeepSecret }));
+    applyAnswers(await interviewer.interview(settings, existing, { hasNewSecret: newSecret(), review, canKeepSecret }));
   }
 
   const store = await context.openStore(storeKind);
@@ -170,17 +207,21 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
   /** The credential and the secrets to save, from what was given (or answered) and what is stored. */
   const resolveSecrets = async () => {
     for (const value of Object.values(given)) if (value) reporter.conceal(value, settings.clientId);
-    settings = signInCredential(settings, existing, given.clientSecret !== undefined, options.publicClient);
+    settings = signInCredential(settings, existing, newSecret(), options.publicClient);
     const credential = credentialKind(settings);
     for (const kind of SECRET_KINDS) if (!SECRETS_OF[credential].includes(kind)) delete given[kind];
-    // Secrets this run does not replace are kept (read from the old store if the store changes). The
-    // profile is read again if another configure replaced a secret since it was read.
+    const commands = commandsToKeep(credential, existing, newCommands, given);
+    // A client secret command kept with --no-validate is not run; a certificate password is needed to open the certificate.
+    const needed = (kind: SecretKind) => options.validate || kind !== 'clientSecret' || !hasCommand(commands, kind);
+    const run = commandRunner(context, settings);
+    // Secrets this run does not replace are kept (read from the old store if the store changes, or
+    // by the profile's command). The profile is read again if another configure replaced a secret since it was read.
     const values: SecretValues = {};
     for (let attempt = 1, source = existing; ; attempt++) {
-      const stored = source && source.credential === credential ? storedSecretReader(source, previousStore) : undefined;
+      const stored = source && source.credential === credential ? profileSecrets(source, previousStore, { path: repo.pathOf(name), run }) : undefined;
       try {
         for (const kind of SECRETS_OF[credential]) {
-          const value = given[kind] ?? (await stored?.(kind));
+          const value = given[kind] ?? (needed(kind) ? (await stored?.(kind))?.value : undefined);
           if (value !== undefined) values[kind] = value;
         }
         break;
@@ -193,9 +234,9 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
     }
     // Where the token comes from is checked before anything else is asked of the user.
     planEndpoint(settings);
-    if (credential === 'secret' && values.clientSecret === undefined) {
+    if (credential === 'secret' && values.clientSecret === undefined && commands.clientSecret === undefined) {
       throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, {
-        hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file; or use --certificate.`,
+        hint: `Give it with ${SECRET_ENV}, --client-secret-stdin, --client-secret-file or --client-secret-command; or use --certificate.`,
       });
     }
     // A relative path kept from a profile an older tokenctl saved: it must be given again, in full.
@@ -234,14 +275,14 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
         continue;
       }
       const { prepared, outcome } = attempt;
-      const plan: SavePlan = { name, existing, settings, credential, expectations, given, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
+      const plan: SavePlan = { name, existing, settings, credential, expectations, given, newCommands, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
       const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
       const entry = toCache(outcome.token, new Date(context.now().getTime() - outcome.elapsedMs), secrets.clientSecret);
       const profile = await withProfileWriteLock(layout, name, () => save(plan, context, entry));
       return { profile, authMethod: prepared.request.authMethod, outcome, expectationFailures: failures };
     }
   }
-  const plan: SavePlan = { name, existing, settings, credential, expectations, given, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
+  const plan: SavePlan = { name, existing, settings, credential, expectations, given, newCommands, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
   const authMethod = checkLocally(settings);
   if (credential === 'certificate') {
     // Not sent, but opened: a wrong password, a key that does not match, or an expired certificate is still refused.
@@ -264,6 +305,8 @@ interface SavePlan {
   flagExpectations: Expectations;
   /** Secrets given on this run. */
   given: SecretValues;
+  /** Secret commands given on this run. */
+  newCommands: SecretCommands;
   /** The secrets the settings were validated with (given, or read from the existing profile). */
   secrets: SecretValues;
   storeKind: StoreKind;
@@ -291,8 +334,11 @@ async function save(plan: SavePlan, context: AppContext, entry: CachedToken | un
   const baseStore = current && current.store !== storeKind ? await context.openStore(current.store) : store;
   const keeps = current !== undefined && current.credential === credential;
 
+  const commands = commandsToKeep(credential, current, plan.newCommands, given);
   const accounts: Profile['secretAccounts'] = {};
   for (const kind of SECRETS_OF[credential]) {
+    // A secret a command supplies is never stored: the profile records the command instead.
+    if (hasCommand(commands, kind)) continue;
     const kept = keeps ? current.secretAccounts[kind] : undefined;
     if (given[kind] === undefined && kept !== undefined && baseStore === store) {
       accounts[kind] = kept;
@@ -305,8 +351,8 @@ async function save(plan: SavePlan, context: AppContext, entry: CachedToken | un
     accounts[kind] = nextSecretAccount(name, kind, baseStore === store ? current?.secretAccounts[kind] : undefined);
     await store.set(accounts[kind], value);
   }
-  if (credential === 'secret' && accounts.clientSecret === undefined) {
-    throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, { hint: `Give it with ${SECRET_ENV}, --client-secret-stdin or --client-secret-file.` });
+  if (credential === 'secret' && accounts.clientSecret === undefined && commands.clientSecret === undefined) {
+    throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, { hint: `Give it with ${SECRET_ENV}, --client-secret-stdin, --client-secret-file or --client-secret-command.` });
   }
 
   const validated = plan.validate && !changedMeanwhile;
@@ -323,6 +369,7 @@ async function save(plan: SavePlan, context: AppContext, entry: CachedToken | un
     store: storeKind,
     credential,
     secretAccounts: accounts,
+    ...(Object.keys(commands).length > 0 ? { secretCommands: commands } : {}),
     expectations,
     ...(plan.secretExpiresAt ? { secretExpiresAt: plan.secretExpiresAt } : keepExpiry ? { secretExpiresAt: current.secretExpiresAt } : {}),
     createdAt: current?.createdAt ?? now,

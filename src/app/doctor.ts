@@ -43,12 +43,37 @@ async function probeKeychain(keychain: SecretStore): Promise<{ backend: string; 
   return health.state === 'ok' ? { backend: keychain.backend, detail: health.detail } : { backend: keychain.backend, error: health.error };
 }
 
+/**
+ * Why a stored secret command would not run: the profile file is not trusted, the line does not
+ * split, or the program is not there. The command itself is not run: doctor fetches no secret.
+ */
+async function commandProblem(command: string, what: string, path: string, env: Record<string, string | undefined>): Promise<{ problem?: string; fix?: string }> {
+  const { findProgram, splitCommandLine } = await import('../process/command-line.js');
+  const { checkTrustedForCommands } = await import('../profiles/trust.js');
+  try {
+    await checkTrustedForCommands(path, what);
+    const [program] = splitCommandLine(command, `the ${what}`) as [string];
+    if (findProgram(program, env) === undefined) {
+      return { problem: `${program} is not installed, or not on PATH`, fix: 'Install it, or save the command with the full path of its program.' };
+    }
+    return {};
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    return { problem: error.message, ...(error.hint ? { fix: error.hint } : {}) };
+  }
+}
+
 /** The facts about one profile, each gathered without failing the whole report. */
 async function profileFacts(profile: Profile, store: SecretStore | CliError, context: AppContext, online: boolean): Promise<ProfileFacts> {
   const facts: ProfileFacts = { profile, secrets: {} };
   const relative = relativePaths(profile.settings);
   if (relative.length > 0) facts.relativePaths = relativePathProblem(profile.name, relative, context.cwd);
   const values: Record<string, string> = {};
+  const path = openRepository(context.layout).pathOf(profile.name);
+  for (const [kind, command] of Object.entries(profile.secretCommands ?? {})) {
+    const what = `${kind === 'clientSecret' ? 'client secret' : 'certificate password'} command of profile ${profile.name}`;
+    facts.secrets[kind] = { state: 'command', command, ...(await commandProblem(command, what, path, context.env)) };
+  }
   for (const [kind, account] of Object.entries(profile.secretAccounts)) {
     if (!account) continue;
     if (store instanceof SecretStoreError) {
@@ -68,7 +93,10 @@ async function profileFacts(profile: Profile, store: SecretStore | CliError, con
       facts.secrets[kind] = { state: 'unreadable', code: error.code, detail: error.message, ...(error.hint ? { fix: error.hint } : {}) };
     }
   }
-  if (profile.credential === 'certificate' && profile.settings.certificatePath) {
+  const passwordByCommand = profile.secretCommands?.certificatePassword !== undefined && context.env[CERTIFICATE_PASSWORD_ENV] === undefined;
+  if (profile.credential === 'certificate' && profile.settings.certificatePath && passwordByCommand) {
+    facts.certificate = { unchecked: 'its password comes from the profile\'s command, which doctor does not run', fix: `tokenctl validate -p ${profile.name} runs it and checks the certificate with the server` };
+  } else if (profile.credential === 'certificate' && profile.settings.certificatePath) {
     try {
       const { assessCertificate } = await import('../oauth/certificate.js');
       const passwords = {
@@ -164,7 +192,7 @@ export async function doctorChecks(options: DoctorFlowOptions, context: AppConte
     else if (profile.store === 'file' && !context.env[PASSPHRASE_ENV]) store = new CheckFailedError(Code.NO_PASSPHRASE, `${PASSPHRASE_ENV} is not set, so the encrypted file store was not opened`);
     else store = await context.openStore(profile.store);
     const facts = await profileFacts(profile, store, context, options.online);
-    const unreadable = Object.values(facts.secrets).find((secret) => secret.state === 'unreadable');
+    const [unreadable] = Object.values(facts.secrets).flatMap((secret) => (secret.state === 'unreadable' ? [secret] : []));
     if (unreadable?.code && !storeFailure) storeFailure = { code: unreadable.code, message: unreadable.detail ?? '', hint: unreadable.fix };
     checks.push(...checkProfile(facts, context.now()));
   }

@@ -15,7 +15,7 @@ import { buildUserinfoRequest, processUserinfoResponse } from '../oauth/userinfo
 import { resolveProfileName } from '../profiles/paths.js';
 import type { AppContext } from './context.js';
 import { refreshTokenAccount, signInSetup, transportFor } from './login.js';
-import { readGivenSecrets, secretLookup, type SecretSources } from './secret-sources.js';
+import { readGivenSecrets, secretLookup, secretReaders, type SecretSources } from './secret-sources.js';
 import { openProfileSession, withProfileWriteLock, type ProfileSession } from './session.js';
 import { needEndpoint, resolveSignInEndpoints, type SignInEndpoints } from './signin-endpoints.js';
 
@@ -63,7 +63,7 @@ async function openClient(options: EndpointToolOptions, context: AppContext, nee
     const planned = settings.issuer || settings.tenant || settings.tokenUrl ? settings : { ...settings, tokenUrl: (settings.introspectionUrl ?? settings.revocationUrl ?? settings.userinfoUrl) as string };
     endpoints = await resolveSignInEndpoints(planned, await transportFor(settings, context.env), fetchServerMetadata);
     if (needsCredential) {
-      const given = await readGivenSecrets(options.secrets, { env: context.env, readSecret: context.readSecret, readFile: (path) => readFile(path) });
+      const given = await readGivenSecrets(options.secrets, secretReaders(context, settings));
       credential = await resolveCredential(settings, secretLookup(given), (path) => readFile(path));
     } else {
       credential = { kind: 'none', source: 'no client authentication' };

@@ -53,7 +53,7 @@ export async function listProfiles(context: AppContext): Promise<ProfileRow[]> {
 export interface ProfileDescription {
   profile: Profile;
   authMethod: string;
-  /** Per secret kind: "stored in …" or "missing", never a value. */
+  /** Per secret kind: "stored in …", "missing" or "from the command: …", never a value. */
   secrets: Record<string, string>;
   cachedToken: { expiresAt: string; matchesSettings: boolean } | null;
 }
@@ -64,6 +64,8 @@ export async function describeProfile(name: string | undefined, context: AppCont
   const { profile, store } = session;
   const where = profile.store === 'keychain' ? 'stored in keychain' : 'stored in encrypted file';
   const secrets: Record<string, string> = {};
+  // A command is shown as it is saved, never run: show fetches no secret.
+  for (const [kind, command] of Object.entries(profile.secretCommands ?? {})) secrets[kind] = `from the command: ${command}`;
   for (const [kind, account] of Object.entries(profile.secretAccounts)) {
     if (account) secrets[kind] = (await store.get(account)) === null ? 'missing' : where;
   }

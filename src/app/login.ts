@@ -19,8 +19,8 @@ import { isUserGrant, type RequestSettings } from '../oauth/settings.js';
 import type { TokenResult } from '../oauth/token-response.js';
 import type { Profile } from '../profiles/profile.js';
 import type { AppContext } from './context.js';
-import { readGivenSecrets, secretLookup, type SecretSources } from './secret-sources.js';
-import { openProfileSession, storedSecretReader, toCache, withProfileWriteLock, type ProfileSession } from './session.js';
+import { readGivenSecrets, secretLookup, secretReaders, sessionSecrets, type SecretSources } from './secret-sources.js';
+import { openProfileSession, toCache, withProfileWriteLock, type ProfileSession } from './session.js';
 import { idTokenIssuer, needEndpoint, resolveSignInEndpoints, signInScopes, type SignInEndpoints } from './signin-endpoints.js';
 import { sendTokenRequest } from './token-request.js';
 
@@ -83,8 +83,8 @@ export async function transportFor(settings: RequestSettings, env: Record<string
 
 /** The profile's client credential: none for a public client, else its secret or certificate by the usual order of sources. */
 export async function profileCredential(session: ProfileSession, sources: SecretSources, context: AppContext): Promise<ClientCredential> {
-  const given = await readGivenSecrets(sources, { env: context.env, readSecret: context.readSecret, readFile: (path) => readFile(path) });
-  return resolveCredential(session.settings, secretLookup(given, storedSecretReader(session.profile, session.store)), (path) => readFile(path));
+  const given = await readGivenSecrets(sources, secretReaders(context, session.settings));
+  return resolveCredential(session.settings, secretLookup(given, sessionSecrets(session, context)), (path) => readFile(path));
 }
 
 /** Everything a flow with a sign-in profile needs: its session, endpoints, credential and transport. */

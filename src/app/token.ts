@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { ProfileNotFoundError } from '../errors.js';
 import { matchesSecret } from '../cache/secret-check.js';
 import { isUsable } from '../cache/token-cache.js';
@@ -8,8 +7,8 @@ import { resolveProfileName } from '../profiles/paths.js';
 import { relativePathProblem } from '../profiles/relative-paths.js';
 import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 import type { AppContext } from './context.js';
-import { checkOneCredential, readGivenSecrets, secretLookup, type SecretSources } from './secret-sources.js';
-import { checkProfilePaths, fromCache, lockBounds, lockPath, openProfileSession, profileRelativePaths, storedSecretReader, toCache, withConsistentSession, type ProfileSession } from './session.js';
+import { checkOneCredential, readGivenSecrets, secretLookup, secretReaders, sessionSecrets, type SecretSources } from './secret-sources.js';
+import { checkProfilePaths, fromCache, lockBounds, lockPath, openProfileSession, profileRelativePaths, toCache, withConsistentSession, type ProfileSession } from './session.js';
 
 export interface TokenFlowOptions {
   /** -p NAME; undefined when not given. */
@@ -37,8 +36,6 @@ export function usesProfile(options: Pick<TokenFlowOptions, 'profile' | 'setting
   return !(endpoint.tenant || endpoint.tokenUrl || endpoint.issuer);
 }
 
-const readers = (context: AppContext) => ({ env: context.env, readSecret: context.readSecret, readFile: (path: string) => readFile(path) });
-
 /** The token for these options: from a profile (and its cache), or from a request without a profile. */
 export async function getToken(options: TokenFlowOptions, context: AppContext): Promise<TokenFlowResult> {
   if (usesProfile(options, context.env)) {
@@ -56,7 +53,7 @@ export async function getToken(options: TokenFlowOptions, context: AppContext): 
   const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
   const settings = mergeSettings(options.settings, settingsFromEnvironment(context.env));
   checkOneCredential(settings, options.secrets);
-  const given = await readGivenSecrets(options.secrets, readers(context));
+  const given = await readGivenSecrets(options.secrets, secretReaders(context, settings));
   const prepared = await prepareTokenRequest(settings, secretLookup(given), context);
   return { token: (await sendTokenRequest(prepared, context)).token };
 }
@@ -83,7 +80,7 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
   // A user grant's refresh reads the secrets given on this run itself.
   const given = userGrant ? {} : await (async () => {
     checkOneCredential(first.settings, options.secrets);
-    return readGivenSecrets(options.secrets, readers(context));
+    return readGivenSecrets(options.secrets, secretReaders(context, first.settings));
   })();
   for (const secret of Object.values(given)) reporter.conceal(secret.value, first.settings.clientId);
 
@@ -118,7 +115,7 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
           return { token: await refreshUserToken(session, options.secrets, context), secret: undefined };
         }
         const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
-        const prepared = await prepareTokenRequest(session.settings, secretLookup(given, storedSecretReader(session.profile, session.store)), context);
+        const prepared = await prepareTokenRequest(session.settings, secretLookup(given, sessionSecrets(session, context)), context);
         const { credential } = prepared.request;
         return { token: (await sendTokenRequest(prepared, context)).token, secret: credential.kind === 'secret' ? credential.secret : undefined };
       },
@@ -130,8 +127,10 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
     if (hit) return { token: hit, cached: true };
   }
   const { withProfileLock } = await import('../cache/lock.js');
+  // Inside the lock a stored secret command runs first, with the same bound as the request.
+  const storesCommand = Object.keys(profile.secretCommands ?? {}).length > 0;
   const lock = {
-    ...lockBounds(requestTimeoutMs(first.settings)),
+    ...lockBounds(requestTimeoutMs(first.settings) * (storesCommand ? 2 : 1)),
     profile: profile.name,
     whileWaiting: async () => {
       if (options.refresh || options.noCache) return undefined;

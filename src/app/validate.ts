@@ -3,8 +3,8 @@ import type { RequestSettings } from '../oauth/settings.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 import type { AppContext } from './context.js';
-import { secretLookup } from './secret-sources.js';
-import { checkProfilePaths, openProfileSession, storedSecretReader, withConsistentSession, withProfileWriteLock } from './session.js';
+import { secretLookup, sessionSecrets } from './secret-sources.js';
+import { checkProfilePaths, openProfileSession, withConsistentSession, withProfileWriteLock } from './session.js';
 
 export interface ValidateFlowOptions {
   profile: string | undefined;
@@ -48,7 +48,7 @@ export async function validateProfile(options: ValidateFlowOptions, context: App
   // The profile and the secrets it names, read as a pair even while a configure rotates the secret.
   const { session, prepared } = await withConsistentSession(first, open, async (current) => {
     checkProfilePaths(current.profile, current.settings, context.cwd);
-    return { session: current, prepared: await prepareTokenRequest(current.settings, secretLookup({}, storedSecretReader(current.profile, current.store)), context) };
+    return { session: current, prepared: await prepareTokenRequest(current.settings, secretLookup({}, sessionSecrets(current, context)), context) };
   });
   const { profile } = session;
   if (options.curl) {

@@ -44,7 +44,11 @@ function printSummary({ profile, authMethod, outcome, expectationFailures }: Con
   }
   const c = io.stdout.color;
   const credential = { secret: 'client secret', certificate: 'certificate', federated: 'federated token', none: 'a public client, no secret' }[profile.credential];
-  const lines = [`${c.green('saved')} profile ${c.bold(profile.name)} (${credential}, secrets in the ${profile.store === 'keychain' ? 'OS keychain' : 'encrypted file store'})`, `  endpoint     ${endpoint}`, `  auth method  ${authMethod}`];
+  const commands = Object.entries(profile.secretCommands ?? {});
+  const where = commands.length > 0 && Object.keys(profile.secretAccounts).length === 0 ? 'the secret from a command' : `secrets in the ${profile.store === 'keychain' ? 'OS keychain' : 'encrypted file store'}`;
+  const lines = [`${c.green('saved')} profile ${c.bold(profile.name)} (${credential}, ${where})`, `  endpoint     ${endpoint}`, `  auth method  ${authMethod}`];
+  // The command line, never its output: it runs whenever the profile needs the secret.
+  for (const [kind, command] of commands) lines.push(`  ${(kind === 'clientSecret' ? 'secret' : 'password').padEnd(12)} from the command: ${command}`);
   const signIn = isUserGrant(profile.settings);
   if (signIn) {
     lines.push(`  grant        ${profile.settings.grant} (a user signs in)`, `  next         tokenctl login -p ${profile.name}`);

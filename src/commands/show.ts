@@ -6,7 +6,7 @@ export interface ShowOptions extends GlobalOptions {
   profile: string | undefined;
 }
 
-/** One profile in full. Secrets appear only as "stored in …" or "missing", never as values. */
+/** One profile in full. Secrets appear only as "stored in …", "missing" or the command that prints them, never as values. */
 export async function showCommand(options: ShowOptions, io: Io): Promise<void> {
   const { describeProfile } = await import('../app/inspect.js');
   const { profile, authMethod, secrets, cachedToken: cached } = await describeProfile(options.profile, await appContext(io, options, profileAlternative(options.profile, io)));

@@ -101,9 +101,15 @@ export function checkNetworkSettings(env: Record<string, string | undefined>, ca
 
 export interface ProfileFacts {
   profile: Profile;
-  /** Per secret kind: stored, missing, unreadable (the store failed: its error code and fix), or not checked. */
-  secrets: Record<string, { state: 'present' | 'missing' | 'unreadable' | 'unchecked'; code?: string; detail?: string; fix?: string }>;
-  certificate?: { subject: string; notAfter: Date; thumbprintSha1: string; thumbprintSha256: string; warnings: string[] } | { error: string; fix?: string | undefined };
+  /**
+   * Per secret kind: stored, missing, unreadable (the store failed: its error code and fix), not
+   * checked, or from the profile's command (shown, and checked without being run).
+   */
+  secrets: Record<string, { state: 'present' | 'missing' | 'unreadable' | 'unchecked'; code?: string; detail?: string; fix?: string } | { state: 'command'; command: string; problem?: string; fix?: string }>;
+  certificate?:
+    | { subject: string; notAfter: Date; thumbprintSha1: string; thumbprintSha256: string; warnings: string[] }
+    | { error: string; fix?: string | undefined }
+    | { unchecked: string; fix?: string };
   cachedTokenExpiresAt?: string | undefined;
   /** File paths the profile holds relative, as a problem with its fix. */
   relativePaths?: { message: string; fix: string };
@@ -117,7 +123,10 @@ export function checkProfile(facts: ProfileFacts, now: Date): Check[] {
   const checks: Check[] = [];
   for (const [kind, secret] of Object.entries(facts.secrets)) {
     const what = { clientSecret: 'client secret', certificatePassword: 'certificate password', certificateKeyPassword: 'certificate key password' }[kind] ?? kind;
-    if (secret.state === 'present') checks.push({ area, status: 'ok', detail: `${what} stored in the ${profile.store === 'keychain' ? 'keychain' : 'encrypted file store'}` });
+    if (secret.state === 'command') {
+      const detail = `${what} from the command ${secret.command}`;
+      checks.push(secret.problem === undefined ? { area, status: 'ok', detail } : { area, status: 'problem', detail: `${detail}: ${secret.problem}`, ...(secret.fix ? { fix: secret.fix } : {}) });
+    } else if (secret.state === 'present') checks.push({ area, status: 'ok', detail: `${what} stored in the ${profile.store === 'keychain' ? 'keychain' : 'encrypted file store'}` });
     else if (secret.state === 'missing') checks.push({ area, status: 'problem', detail: `${what} is missing from its store`, fix: `tokenctl configure -p ${profile.name} ${kind === 'clientSecret' ? '--client-secret-stdin' : kind === 'certificatePassword' ? '--certificate-password-stdin' : 'with TOKENCTL_CERTIFICATE_KEY_PASSWORD set'}` });
     else if (secret.state === 'unreadable') checks.push({ area, status: 'problem', detail: `${what} cannot be read: ${secret.detail ?? 'the store is unavailable'}`, ...(secret.fix ? { fix: secret.fix } : {}) });
     else checks.push({ area, status: 'warning', detail: `${what} not checked: ${secret.detail ?? 'the store is unavailable'}` });
@@ -125,6 +134,7 @@ export function checkProfile(facts: ProfileFacts, now: Date): Check[] {
   if (facts.relativePaths) checks.push({ area, status: 'problem', detail: facts.relativePaths.message, fix: facts.relativePaths.fix });
   const cert = facts.certificate;
   if (cert && 'error' in cert) checks.push({ area, status: 'problem', detail: `certificate: ${cert.error}`, ...(cert.fix ? { fix: cert.fix } : {}) });
+  else if (cert && 'unchecked' in cert) checks.push({ area, status: 'warning', detail: `certificate not opened: ${cert.unchecked}`, ...(cert.fix ? { fix: cert.fix } : {}) });
   else if (cert) {
     const days = Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
     checks.push({

@@ -88,6 +88,6 @@ export async function resolveCredential(settings: RequestSettings, secrets: Secr
   const secret = await secrets('clientSecret');
   if (secret !== undefined) return { kind: 'secret', secret: checkSecret(secret.value, secret.source), source: secret.source };
   throw new UsageError(Code.CREDENTIAL_MISSING, 'no client credential given', {
-    hint: `Give a secret in ${SECRET_ENV}, with --client-secret-stdin or --client-secret-file; or a certificate with --certificate; or a federated token with --client-assertion-file (AZURE_FEDERATED_TOKEN_FILE).`,
+    hint: `Give a secret in ${SECRET_ENV}, with --client-secret-stdin, --client-secret-file or --client-secret-command; or a certificate with --certificate; or a federated token with --client-assertion-file (AZURE_FEDERATED_TOKEN_FILE).`,
   });
 }

@@ -22,6 +22,11 @@ export interface Profile {
    * rewritten atomically to point at the new account, then the old one is deleted).
    */
   secretAccounts: { clientSecret?: string; certificatePassword?: string; certificateKeyPassword?: string };
+  /**
+   * Command lines (run without a shell) that print a secret, used instead of a stored secret: what a
+   * fleet keeps in a secret manager. A command is code, so it runs only from a file tokenctl trusts.
+   */
+  secretCommands?: { clientSecret?: string; certificatePassword?: string };
   expectations: { audience?: string; issuer?: string; roles?: string[]; scopes?: string[] };
   /** ISO date the client secret expires, if the user recorded it. */
   secretExpiresAt?: string;
@@ -81,7 +86,8 @@ function findSecretField(value: unknown, field: string): string | undefined {
   for (const [key, child] of Object.entries(value)) {
     const childField = field ? `${field}.${key}` : key;
     if (looksSecret(key)) return childField;
-    const found = childField === 'secretAccounts' ? undefined : findSecretField(child, childField);
+    // secretAccounts names accounts and secretCommands command lines, under the secrets' own names.
+    const found = childField === 'secretAccounts' || childField === 'secretCommands' ? undefined : findSecretField(child, childField);
     if (found) return found;
   }
   return undefined;
@@ -95,6 +101,11 @@ const string: Check<string> = (value, field, path) => {
 const account: Check<string> = (value, field, path) => {
   if (typeof value === 'string' && value !== '') return value;
   throw wrongType(path, field, 'a non-empty string', value);
+};
+
+const commandLine: Check<string> = (value, field, path) => {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  throw wrongType(path, field, 'a command line (a non-empty string)', value);
 };
 
 const boolean: Check<boolean> = (value, field, path) => {
@@ -195,6 +206,7 @@ const SETTINGS_CHECKS: Checks<RequestSettings> = {
 };
 
 const ACCOUNT_CHECKS: Checks<Profile['secretAccounts']> = { clientSecret: account, certificatePassword: account, certificateKeyPassword: account };
+const COMMAND_CHECKS: Checks<NonNullable<Profile['secretCommands']>> = { clientSecret: commandLine, certificatePassword: commandLine };
 const EXPECTATION_CHECKS: Checks<Profile['expectations']> = { audience: string, issuer: string, roles: stringList, scopes: stringList };
 
 // The order of these keys is the order of the fields in the file.
@@ -212,6 +224,7 @@ const PROFILE_CHECKS: Checks<Profile> = {
   store: oneOf(STORE_KINDS),
   credential: oneOf(CREDENTIAL_KINDS),
   secretAccounts: object(ACCOUNT_CHECKS),
+  secretCommands: object(COMMAND_CHECKS),
   expectations: object(EXPECTATION_CHECKS),
   secretExpiresAt: isoDate,
   createdAt: isoDate,
@@ -251,6 +264,7 @@ export function serializeProfile(profile: Profile): string {
     ...inOrder(profile, PROFILE_CHECKS),
     settings: inOrder(profile.settings, SETTINGS_CHECKS),
     secretAccounts: inOrder(profile.secretAccounts, ACCOUNT_CHECKS),
+    ...(profile.secretCommands ? { secretCommands: inOrder(profile.secretCommands, COMMAND_CHECKS) } : {}),
     expectations: inOrder(profile.expectations, EXPECTATION_CHECKS),
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -15,7 +15,9 @@ import { keyringAvailable, startKeyring, type TestKeyring } from '../support/key
 const SECRET = 'Sweep-Canary+s3cr3t/="% é:1';
 const PASSPHRASE = 'Sweep-Passphrase-Canary 9#x';
 const CLIENT_ID = 'sweep-client';
-const CANARY_FORMS = [...secretForms(SECRET, CLIENT_ID), ...secretForms(PASSPHRASE)];
+/** What a secret manager's CLI prints: tokenctl never sees it anywhere but on that command's stdout. */
+const COMMAND_SECRET = 'Sweep-Vault-Canary:+/ü "7e';
+const CANARY_FORMS = [...secretForms(SECRET, CLIENT_ID), ...secretForms(PASSPHRASE), ...secretForms(COMMAND_SECRET, CLIENT_ID)];
 // eslint-disable-next-line no-control-regex
 const FOREIGN_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 /** Programs tokenctl could start (a D-Bus launcher, a browser opener, a keychain tool): each records its environment. */
@@ -42,6 +44,9 @@ beforeAll(async () => {
     writeFileSync(join(shims, name), `#!/bin/sh\nenv > "${childEnvs}/${name}.$$"\nexit 1\n`);
     chmodSync(join(shims, name), 0o755);
   }
+  // A secret manager's CLI (vault kv get -field=…): records its environment, prints its secret.
+  writeFileSync(join(shims, 'sweep-vault'), `#!/bin/sh\nenv > "${childEnvs}/sweep-vault.$$"\nprintf '%s\\n' '${COMMAND_SECRET}'\n`);
+  chmodSync(join(shims, 'sweep-vault'), 0o755);
 }, 60_000);
 afterAll(async () => {
   await idp?.close();
@@ -70,8 +75,8 @@ for (const store of ['keychain', 'file'] as const) {
       HTTPS_PROXY: undefined,
       HTTP_PROXY: undefined,
     });
-    const run = async (args: string[], input?: string) => {
-      const result = await runCli(args, { env: env(), input, timeoutMs: 30_000 });
+    const run = async (args: string[], input?: string, extraEnv: Record<string, string | undefined> = {}) => {
+      const result = await runCli(args, { env: { ...env(), ...extraEnv }, input, timeoutMs: 30_000 });
       runs.push({ args, result });
       return result;
     };
@@ -105,6 +110,23 @@ for (const store of ['keychain', 'file'] as const) {
         expect((await run(['token', '-p', 'sweep', '--refresh', ...flags])).code).not.toBe(0);
         expect((await run(['validate', '-p', 'sweep', ...[['--json'], [], ['--verbose']][index % 3]!])).code).not.toBe(0);
       }
+      // A secret from a secret manager's CLI, on the run and stored as the profile's command, while the
+      // identity provider echoes it: concealed the moment it is read.
+      const vault = `${join(shims, 'sweep-vault')} kv get -field=client_secret secret/sweep`;
+      const withoutEnvSecret = { TOKENCTL_CLIENT_SECRET: undefined };
+      idp.mode = 'ok-echo';
+      const stored = await run(['configure', '-p', 'sweep-cmd', '--token-url', idp.tokenUrl, '--client-id', CLIENT_ID, '--store', store, '--timeout', '2', '--client-secret-command', vault, '--verbose'], undefined, withoutEnvSecret);
+      expect(stored.code, stored.stderr).toBe(0);
+      for (const [index, mode] of (['oauth-error', 'ok-echo', 'server-error'] as const).entries()) {
+        idp.mode = mode;
+        const flags = variants[index] as string[];
+        const fromProfile = await run(['token', '-p', 'sweep-cmd', '--refresh', ...flags], undefined, withoutEnvSecret);
+        const fromFlag = await run(['token', '--token-url', idp.tokenUrl, '--client-id', CLIENT_ID, '--timeout', '2', '--client-secret-command', vault, ...flags]);
+        for (const result of [fromProfile, fromFlag]) expect(result.code === 0, `${mode}: ${result.stderr}`).toBe(mode === 'ok-echo');
+      }
+      idp.mode = 'ok-echo';
+      for (const args of [['show', '-p', 'sweep-cmd'], ['doctor', '-p', 'sweep-cmd', '--json']]) await run(args, undefined, withoutEnvSecret);
+      expect((await run(['remove', '-p', 'sweep-cmd', '--yes'])).code).toBe(0);
       idp.mode = 'oauth-error';
       expect((await run(['configure', '-p', 'sweep', '--client-secret-stdin', '--verbose'], `${SECRET}\n`)).code).toBe(5);
       idp.mode = 'ok-echo';
