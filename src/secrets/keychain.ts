@@ -189,14 +189,13 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
     try {
       const svc = (service ??= openSecretService(env));
       void svc.ready.then(() => stages.get(signal) === 'connecting to the D-Bus session bus' && setStage(signal, 'asking the Secret Service'), () => {});
-      const question = plan(svc, signal);
-      // Most questions end with a call to libsecret: while the Secret Service answers, start the
-      // relay and load keytar (once the bus has said hello: no keytar without a bus to talk to).
-      const prepared = svc.ready.then(() => startRelay(svc)).then((relayed) => (loadOnce().catch(() => {}), relayed));
-      prepared.catch(() => {});
-      const decided = await question;
+      const decided = await plan(svc, signal);
       if ('answer' in decided) return decided.answer;
+      // Only writes and deletes go to libsecret: through a relay this process can cut, with keytar
+      // loaded once the bus has answered (no keytar without a bus to talk to).
       setStage(signal, 'waiting for libsecret');
+      const prepared = startRelay(svc).then((relayed) => (loadOnce().catch(() => {}), relayed));
+      prepared.catch(() => {});
       const relayed = await Promise.race([prepared, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
       try {
         return await keytarCall(decided.keytar, signal, decided.secret);
@@ -240,9 +239,12 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
     get: (account) =>
       run<string | null>(async (svc, signal) => {
         const found = await svc.search(attributes(account), signal);
-        if (found.unlocked.length === 0 && found.locked.length === 0) return { answer: null };
+        const item = found.unlocked[0] ?? found.locked[0];
+        if (item === undefined) return { answer: null };
         if (found.unlocked.length === 0) await unlockOrFail(svc, lockedItems(found.locked), signal);
-        return { keytar: (k) => k.getPassword(SECRET_SERVICE, account) };
+        // Read on tokenctl's own connection (the item keytar wrote, found by keytar's attributes).
+        setStage(signal, 'reading the secret');
+        return { answer: await svc.secret(item, signal) };
       }),
     set: (account, value) =>
       run(async (svc, signal) => {

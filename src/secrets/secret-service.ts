@@ -81,6 +81,12 @@ export interface SecretService {
   /** Settles when the bus has answered Hello; questions may be asked before. */
   readonly ready: Promise<void>;
   search(attributes: Record<string, string>, signal: AbortSignal): Promise<ItemSearch>;
+  /**
+   * The value of an unlocked item, read on this connection: two small calls instead of loading
+   * libsecret and opening a second connection, which is what a cache hit would otherwise pay for.
+   * A plain (unencrypted) session: the bus is this user's own socket, as libsecret also allows.
+   */
+  secret(item: string, signal: AbortSignal): Promise<string>;
   /** The default collection (where keytar stores), or a problem: none yet, or locked. */
   defaultCollectionProblem(signal: AbortSignal): Promise<ServiceProblem | undefined>;
   /**
@@ -123,6 +129,7 @@ export function openSecretService(env: Record<string, string | undefined>): Secr
     const [variant] = await ask({ path, interface: PROPERTIES, member: 'Get', signature: 'ss', body: [iface, name] }, callSignal);
     return (variant as { value: DbusValue }).value;
   };
+  let session: Promise<string> | undefined;
   return {
     address,
     socketPath: socket.path,
@@ -131,6 +138,19 @@ export function openSecretService(env: Record<string, string | undefined>): Secr
       const body = [Object.entries(attributes)];
       const [unlocked, locked] = await ask({ path: SERVICE_PATH, interface: 'org.freedesktop.Secret.Service', member: 'SearchItems', signature: 'a{ss}', body }, callSignal);
       return { unlocked: unlocked as string[], locked: locked as string[] };
+    },
+    async secret(item, callSignal) {
+      session ??= ask({ path: SERVICE_PATH, interface: 'org.freedesktop.Secret.Service', member: 'OpenSession', signature: 'sv', body: ['plain', { signature: 's', value: '' }] }, callSignal).then(
+        ([, path]) => path as string,
+      );
+      const opened = await session.catch((error: unknown) => {
+        session = undefined;
+        throw error;
+      });
+      const [secret] = await ask({ path: item, interface: 'org.freedesktop.Secret.Item', member: 'GetSecret', signature: 'o', body: [opened] }, callSignal);
+      // (session, parameters, value, content type): keytar stores UTF-8 text.
+      const value = (secret as DbusValue[])[2] as number[];
+      return Buffer.from(value).toString('utf8');
     },
     async defaultCollectionProblem(callSignal) {
       const [path] = await ask({ path: SERVICE_PATH, interface: 'org.freedesktop.Secret.Service', member: 'ReadAlias', signature: 's', body: ['default'] }, callSignal);

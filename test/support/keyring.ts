@@ -48,12 +48,12 @@ chmod 700 "$dir/run"
 export XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/run" HOME="$dir/home"
 # An empty password makes gnome-keyring ask a GUI prompter, which fails without a display.
 printf '%s' tokenctl-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-# The daemon answers before its login keyring is the default one; on a loaded machine a test could
-# otherwise see "no default keyring yet". Ready means the default alias names a collection (5 s at most).
-for _ in $(seq 50); do
-  alias=$(dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
-    org.freedesktop.Secret.Service.ReadAlias string:default 2>/dev/null | sed -n 's/.*object path "\(.*\)"/\1/p')
-  [ -n "$alias" ] && [ "$alias" != / ] && break
+# The daemon takes its bus name a moment after --unlock returns. A Secret Service call before that
+# makes D-Bus start a second daemon from its service file, in the real HOME, with no login keyring
+# ("no default keyring yet"). So wait, without activating anything, until the name has an owner.
+for _ in $(seq 100); do
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true' && break
   sleep 0.1
 done
 echo "DBUS_SESSION_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS"
