@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, statSync, writeSync } from 'node:fs';
 import { takeEnvironment } from '../environment.js';
 import { escapeControl, guardTerminalText } from '../escape.js';
 import { createScrubber, type Scrubber } from '../scrub.js';
@@ -48,11 +48,23 @@ const STANDARD_STREAMS = { 0: () => process.stdin, 1: () => process.stdout, 2: (
  */
 function isTerminal(fd: 0 | 1 | 2): boolean {
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    const stat = fstatSync(fd);
+    if (!stat.isCharacterDevice()) return false;
+    // /dev/null is a character device too, and where a pipeline's stdin usually points (`< /dev/null`).
+    if (stat.rdev === devNull()) return false;
   } catch {
     return false;
   }
   return Boolean(STANDARD_STREAMS[fd]().isTTY);
+}
+
+let nullDevice: number | undefined;
+function devNull(): number {
+  try {
+    return (nullDevice ??= statSync('/dev/null').rdev);
+  } catch {
+    return (nullDevice = -1);
+  }
 }
 
 /**
@@ -103,7 +115,13 @@ export async function processIo(colorFlag: boolean): Promise<Io> {
   return {
     stdout,
     stderr,
-    stdin: { isTTY: isTerminal(0), readAll: (limit) => readStream(process.stdin, limit) },
+    stdin: {
+      // Asked only by what may prompt or read stdin: most runs never need it.
+      get isTTY() {
+        return isTerminal(0);
+      },
+      readAll: (limit) => readStream(process.stdin, limit),
+    },
     env,
     now: () => new Date(),
     scrubber,
