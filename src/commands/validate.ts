@@ -1,4 +1,5 @@
 import { CheckFailedError, Code } from '../errors.js';
+import { escapeControl } from '../escape.js';
 import type { ValidateFlowOptions } from '../app/validate.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 import { appContext, profileAlternative } from './context.js';
@@ -20,8 +21,9 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     `  auth method  ${report.authMethod}`,
     `  sent         ${destination}`,
     `  token        ${report.tokenType}${report.expiresAt ? `, expires ${report.expiresAt} (in ${Math.round((report.expiresIn ?? 0) / 60)} min)` : ', no expiry given'}`,
-    ...Object.entries(report.claims).map(([name, value]) => `  ${name.padEnd(12)} ${typeof value === 'string' ? value : JSON.stringify(value)}`),
-    ...Object.entries(report.requestIds).map(([name, value]) => `  ${name.padEnd(12)} ${value}`),
+    // Claims and request IDs come from the token and the server: shown, never obeyed.
+    ...Object.entries(report.claims).map(([name, value]) => `  ${escapeControl(name.padEnd(12))} ${escapeControl(typeof value === 'string' ? value : JSON.stringify(value))}`),
+    ...Object.entries(report.requestIds).map(([name, value]) => `  ${name.padEnd(12)} ${escapeControl(value)}`),
   ];
   if (failures.length) {
     // With --json the whole report is data on stdout, failures included, and stderr the one error

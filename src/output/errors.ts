@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { CliError, Code, type ErrorDetails } from '../errors.js';
-import { escapeControlKeepLines } from '../escape.js';
+import { escapeControlKeepLines, jsonDocument } from '../escape.js';
 
 export interface RenderedFailure {
   exitCode: number;
@@ -41,7 +41,9 @@ function causeChain(error: unknown): string[] {
 /** Turns any thrown value into the stderr text and exit status of the process. */
 export function renderFailure(error: unknown, options: { json: boolean; verbose: boolean; color: ChalkInstance }): RenderedFailure {
   const doc = describe(error);
-  if (options.json) return { exitCode: doc.exitCode, text: `${JSON.stringify({ error: doc })}\n` };
+  // Data keeps the server's characters (an Entra description's CR LF) as JSON escapes them; only the
+  // text for a terminal below is escaped by tokenctl.
+  if (options.json) return { exitCode: doc.exitCode, text: `${jsonDocument({ error: doc })}\n` };
 
   const c = options.color;
   // Messages quote servers, files and tokens: their control characters are shown, never obeyed.

@@ -1,3 +1,4 @@
+import { escapeControlKeepLines } from '../escape.js';
 import type { Reporter } from '../oauth/reporter.js';
 import { warn, type GlobalOptions, type Io } from './io.js';
 import { startSpinner } from './spinner.js';
@@ -14,7 +15,8 @@ export async function terminalReporter(io: Io, mode: Pick<GlobalOptions, 'verbos
       if (mode.verbose) warn(io, message);
     },
     detail: (message) => {
-      if (mode.verbose) io.stderr.write(io.stderr.color.dim(`${message}\n`));
+      // Details quote servers (request IDs) and profiles: shown, never obeyed.
+      if (mode.verbose) io.stderr.write(io.stderr.color.dim(`${escapeControlKeepLines(message)}\n`));
     },
     trace: (event) => {
       if (formatTrace) io.stderr.write(formatTrace(event, io.stderr.color, (text) => io.scrubber.scrub(text)));

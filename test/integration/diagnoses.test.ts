@@ -123,6 +123,9 @@ describe('Entra ID misconfigurations', () => {
   it('AADSTS900382, an app of another cloud: says which --cloud to use', async () => {
     const error = await jsonError(entraArgs(GOV_APP, '--resource', API_URI));
     expect(error).toMatchObject({ code: 'CLOUD_MISMATCH', exitCode: 5, aadstsCodes: [900382] });
+    // The description as Entra sent it, CR LF included: JSON escapes it once, not \\u000d text.
+    expect(error.errorDescription).toMatch(/^AADSTS900382: .*\r\nTrace ID: [0-9a-f-]{36}\r\nCorrelation ID: /);
+    expect(error.errorDescription).not.toContain('\\u000');
     expect(error.hint).toMatch(/--cloud usgov \(Azure US Government, login\.microsoftonline\.us\)/);
     expect(error.hint).toMatch(/--cloud china/);
   });
