@@ -45,6 +45,11 @@ export function entraDiagnosis(code: number, context: RequestContext): Diagnosis
       };
     case 70002:
       return { code: Code.CLIENT_NOT_FOUND, hint: `The client ${context.clientId} is not known to this tenant: use the Directory (tenant) ID where the app is registered with --tenant, not common or consumers.` };
+    case 5000224:
+      return {
+        code: Code.TENANT_NOT_FOUND,
+        hint: `Entra ID says the tenant ${tenantOf(context)} is not available (AADSTS5000224): it has been deleted or deactivated (decommissioned). Check that --tenant is the Directory (tenant) ID where the app is registered now (Overview of the app registration); if it is, the tenant's administrator must restore it.`,
+      };
     case 90002:
       return {
         code: Code.TENANT_NOT_FOUND,
