@@ -54,6 +54,12 @@ describe('renderFailure', () => {
     const failure = renderFailure(new CheckFailedError(Code.EXPECTATION_FAILED, 'nope'), { json: true, verbose: false, color });
     expect(JSON.parse(failure.text)).toEqual({ error: { code: 'EXPECTATION_FAILED', message: 'nope', exitCode: 7 } });
   });
+  it('puts where the credential went in the JSON error only', () => {
+    const error = new CheckFailedError(Code.EXPECTATION_FAILED, 'nope');
+    const sentTo = 'the client secret of client svc to login.example.com';
+    expect(JSON.parse(renderFailure(error, { json: true, verbose: false, color, sentTo }).text).error.sentTo).toBe(sentTo);
+    expect(renderFailure(error, { json: false, verbose: false, color, sentTo }).text).not.toContain(sentTo);
+  });
   it('calls an unexpected error a bug, with the stack only under --verbose', () => {
     const bug = new TypeError('x is undefined');
     const quiet = renderFailure(bug, { json: false, verbose: false, color });
