@@ -42,7 +42,9 @@ describe('tokens that grant nothing, and audiences in the other format', () => {
   it('explains a v2 GUID aud against an expected api:// URI, showing both', () => {
     const note = audienceFormatNote(`api://${API}`, entraPayload);
     expect(note).toContain(`expected "api://${API}", the token has "${API}" (the same API)`);
-    expect(note).toContain(`--expect-aud ${API}`);
+    expect(note).toContain(`Use --expect-aud ${API}`);
+    // Says it in a sentence: "this is a v2.0 token, and v2.0 tokens carry", not "this is a v2.0 token carry".
+    expect(note).toMatch(/^this is a v2\.0 token, and v2\.0 tokens carry the API's application ID \(GUID\) as aud/);
     expect(audienceFormatNote(API, entraPayload)).toBeUndefined();
     expect(audienceFormatNote('api://x', { aud: API, iss: 'https://auth.example.com' })).toBeUndefined();
   });
