@@ -8,7 +8,10 @@ export interface ValidateOptions extends GlobalOptions, ValidateFlowOptions {}
 
 export async function validateCommand(options: ValidateOptions, io: Io): Promise<void> {
   const { validateProfile } = await import('../app/validate.js');
-  const result = await validateProfile(options, await appContext(io, options, profileAlternative(options.profile, io)));
+  const context = await appContext(io, options, profileAlternative(options.profile, io));
+  // With --json the warnings are data (the report's, or the error's `warnings`): stderr keeps to JSON.
+  const quiet = options.json ? { ...context, reporter: { ...context.reporter, warn: () => {} } } : context;
+  const result = await validateProfile(options, quiet);
   if ('curl' in result) {
     io.stdout.write(result.curl);
     return;

@@ -1,5 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { startEntraEmulator, type EntraEmulator } from '../support/entra-emulator.js';
@@ -169,6 +172,27 @@ describe('Entra ID misconfigurations', () => {
     expect(result.stderr).toContain('Grant admin consent');
     const quiet = await runCli(entraArgs(APP, '--resource', API_URI, '-v'), { env });
     expect(quiet.stderr).not.toContain('neither roles nor scp');
+  });
+
+  it('validate --json carries that warning in its report (warnings), and stderr stays JSON', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tokenctl-diagnoses-'));
+    try {
+      const stored = { TOKENCTL_CONFIG_DIR: root, TOKENCTL_PASSPHRASE: 'diagnoses passphrase' };
+      const configure = ['configure', '-p', 'never-consented', ...entraArgs(NO_ROLES_APP, '--resource', API_URI).slice(1), '--store', 'file', '--no-validate'];
+      expect((await runCli(configure, { env: { ...stored, TOKENCTL_CLIENT_SECRET: SECRET } })).code).toBe(0);
+      const result = await runCli(['validate', '-p', 'never-consented', '--json'], { env: stored });
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report.warnings).toEqual([expect.stringMatching(/neither roles nor scp.*Grant admin consent/)]);
+      expect(result.stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line))).toEqual([{ sentTo: expect.stringContaining(NO_ROLES_APP) }]);
+
+      const failed = await runCli(['validate', '-p', 'never-consented', '--json', '--expect-role', 'Orders.Read'], { env: stored });
+      expect(failed.code).toBe(7);
+      expect(JSON.parse(failed.stdout).warnings).toHaveLength(1);
+      expect(JSON.parse(failed.stderr).error).toMatchObject({ code: 'EXPECTATION_FAILED' });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
