@@ -5,12 +5,14 @@
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
-export const CLOUDS = {
+export const CLOUD_NAMES = ['public', 'usgov', 'china'] as const;
+export type Cloud = (typeof CLOUD_NAMES)[number];
+/** Each Entra ID cloud's authority host. */
+export const CLOUDS: Readonly<Record<Cloud, string>> = {
   public: 'https://login.microsoftonline.com',
   usgov: 'https://login.microsoftonline.us',
   china: 'https://login.partner.microsoftonline.cn',
-} as const;
-export type Cloud = keyof typeof CLOUDS;
+};
 
 export const ASSERTION_ALGORITHMS = ['PS256', 'RS256'] as const;
 export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];

@@ -1,6 +1,6 @@
 import { Argument, InvalidArgumentError, Option, type Command, type OptionValues } from '@commander-js/extra-typings';
-import { CLOUDS, GRANTS, SECONDS_RANGES, type ProfileGrant } from './choices.js';
-import { collectParam, seconds } from './cli-values.js';
+import { CLOUD_NAMES, GRANTS, SECONDS_RANGES, type Cloud, type ProfileGrant } from './choices.js';
+import { collectParam, givenOnly, seconds } from './cli-values.js';
 import type { RequestSettings } from './oauth/settings.js';
 import type { GlobalOptions, Io } from './output/io.js';
 
@@ -63,7 +63,7 @@ export function signInSettingsFrom(raw: SignInFlags): RequestSettings {
     introspectionUrl: raw.introspectionUrl,
     userinfoUrl: raw.userinfoUrl,
   };
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as RequestSettings;
+  return givenOnly(settings);
 }
 
 const PROFILE_OPTION = '-p, --profile <name>';
@@ -76,7 +76,7 @@ function addServerOptions<Args extends any[], Opts extends OptionValues, Globals
       .option(PROFILE_OPTION, "use this profile's server, client and (without TOKEN) current token")
       .option('--issuer <url>', 'the server, by its issuer (endpoints from its metadata)')
       .option('--tenant <id-or-domain>', 'an Entra ID tenant')
-      .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(Object.keys(CLOUDS)))
+      .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(CLOUD_NAMES))
       .option('--client-id <id>', 'the client to authenticate as')
       .option('--client-secret-stdin', 'read the client secret from stdin')
       .option('--client-secret-file <path>', 'read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)')
@@ -88,21 +88,21 @@ function addServerOptions<Args extends any[], Opts extends OptionValues, Globals
   );
 }
 
-type ServerFlags = SignInFlags & { issuer?: string; tenant?: string; cloud?: string; clientId?: string; authMethod?: 'client_secret_basic' | 'client_secret_post' | 'none'; timeout?: number; proxy?: string; caFile?: string };
+type ServerFlags = SignInFlags & { issuer?: string; tenant?: string; cloud?: Cloud; clientId?: string; authMethod?: 'client_secret_basic' | 'client_secret_post' | 'none'; timeout?: number; proxy?: string; caFile?: string };
 
 function toolSettingsFrom(raw: ServerFlags): RequestSettings {
   const settings: RequestSettings = {
     ...signInSettingsFrom(raw),
     issuer: raw.issuer,
     tenant: raw.tenant,
-    cloud: raw.cloud as RequestSettings['cloud'],
+    cloud: raw.cloud,
     clientId: raw.clientId,
     authMethod: raw.authMethod,
     timeoutSeconds: raw.timeout,
     proxy: raw.proxy,
     caFile: raw.caFile,
   };
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as RequestSettings;
+  return givenOnly(settings);
 }
 
 const secretsFrom = (raw: { clientSecretStdin?: boolean; clientSecretFile?: string; clientSecretCommand?: string }) => ({
@@ -111,7 +111,12 @@ const secretsFrom = (raw: { clientSecretStdin?: boolean; clientSecretFile?: stri
   clientSecretCommand: raw.clientSecretCommand,
 });
 
-export function addSignInCommands<Opts extends OptionValues, Globals extends OptionValues>(program: Command<[], Opts, Globals>, io: Io, globals: () => GlobalOptions, builds: (name: string) => boolean): void {
+export function addSignInCommands<Opts extends OptionValues, Globals extends OptionValues>(
+  program: Command<[], Opts, Globals>,
+  io: Io,
+  globals: () => GlobalOptions,
+  builds: (name: (typeof SIGN_IN_COMMANDS)[number]) => boolean,
+): void {
   if (builds('login')) {
     program
       .command('login')

@@ -12,6 +12,13 @@ export function seconds({ min, max }: { min: number; max: number }): (value: str
   };
 }
 
+/** The options that were given: a value left undefined is left out, so it cannot override a profile's. */
+export function givenOnly<T extends object>(values: T): T {
+  const given = { ...values };
+  for (const key in given) if (given[key] === undefined) delete given[key];
+  return given;
+}
+
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function collectParam(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {

@@ -9,9 +9,9 @@ import type { ExecOptions } from './commands/exec.js';
 import type { GitCredentialOptions } from './commands/git-credential.js';
 import type { ConfigureOptions } from './commands/configure.js';
 import type { Expectations } from './profiles/expectations.js';
-import { SECONDS_RANGES, ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, OUTPUT_FORMATS, SHELLS, STORE_KINDS, type Cloud } from './choices.js';
+import { SECONDS_RANGES, ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUD_NAMES, OUTPUT_FORMATS, SHELLS, STORE_KINDS } from './choices.js';
 import type { RequestSettings } from './oauth/settings.js';
-import { collect, collectParam, seconds } from './cli-values.js';
+import { collect, collectParam, givenOnly, seconds } from './cli-values.js';
 import { addSignInCommands, addSignInConfigureOptions, SIGN_IN_COMMANDS, signInSettingsFrom } from './cli-signin.js';
 
 const EXIT_CODES_HELP = `
@@ -107,7 +107,7 @@ const MIN_VALIDITY_HELP = 'reuse a cached token only while it has this long left
 function addRequestOptions<Args extends any[], Opts extends OptionValues, Globals extends OptionValues>(command: Command<Args, Opts, Globals>) {
   return command
     .option('--tenant <id-or-domain>', 'Entra ID tenant: the Directory (tenant) ID or a verified domain')
-    .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(Object.keys(CLOUDS) as Cloud[]))
+    .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(CLOUD_NAMES))
     .option('--authority-host <url>', 'Entra ID authority host, for other clouds (AZURE_AUTHORITY_HOST)')
     .option('--token-url <url>', 'token endpoint of any OAuth 2.0 server')
     .option('--issuer <url>', 'issuer of any OpenID/OAuth server: the token endpoint is discovered')
@@ -237,7 +237,7 @@ function requestSettingsFrom(flags: RequestFlags): RequestSettings {
     proxy: flags.proxy,
     caFile: flags.caFile,
   };
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as RequestSettings;
+  return givenOnly(settings);
 }
 
 /** commander's own error codes, as catalogue entries. */
@@ -283,7 +283,7 @@ export function commandToBuild(argv: readonly string[]): string | undefined {
   // `tokenctl --help token` is the program's help, which lists every command.
   if (argv.slice(0, at).some((arg) => arg === '-h' || arg === '--help')) return undefined;
   // completion describes the whole program, and an unknown word needs every name for suggestions.
-  return word !== 'completion' && (COMMAND_NAMES as readonly string[]).includes(word ?? '') ? word : undefined;
+  return word !== 'completion' && COMMAND_NAMES.some((name) => name === word) ? word : undefined;
 }
 
 /**
@@ -586,7 +586,7 @@ Examples:
       .description("Fetch the issuer's OpenID Connect / RFC 8414 metadata and show what configuring single sign-on needs: the authorization, token, userinfo, introspection, revocation, device and JWKS endpoints; the grants, client authentication methods, PKCE methods and scopes it supports. Checks it too (https, issuer equality, required fields): exit 7 when a check fails.")
       .option('--issuer <url>', 'the issuer, exactly as the server names itself')
       .option('--tenant <id-or-domain>', 'an Entra ID tenant (its v2.0 issuer)')
-      .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(Object.keys(CLOUDS)))
+      .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(CLOUD_NAMES))
       .option('--authority-host <url>', 'Entra ID authority host, for other clouds')
       .option(PROFILE_OPTION, "the profile's issuer or tenant")
       .option('--timeout <seconds>', 'bound on the whole command, 1 to 3600 (default 30)', seconds(SECONDS_RANGES.timeout))
@@ -600,11 +600,11 @@ Examples:
 `)
       .action(async (raw) => {
         const { discoverCommand } = await import('./commands/discover.js');
-        await discoverCommand({ ...globals(), profile: raw.profile, settings: { issuer: raw.issuer, tenant: raw.tenant, cloud: raw.cloud as Cloud | undefined, authorityHost: raw.authorityHost, timeoutSeconds: raw.timeout, proxy: raw.proxy, caFile: raw.caFile } }, io);
+        await discoverCommand({ ...globals(), profile: raw.profile, settings: { issuer: raw.issuer, tenant: raw.tenant, cloud: raw.cloud, authorityHost: raw.authorityHost, timeoutSeconds: raw.timeout, proxy: raw.proxy, caFile: raw.caFile } }, io);
       });
   }
 
-  addSignInCommands(program, io, globals, builds as (name: string) => boolean);
+  addSignInCommands(program, io, globals, builds);
 
   if (builds('completion')) {
     program

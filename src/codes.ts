@@ -222,6 +222,7 @@ export const Code = catalogue({
   PUBLIC_CLIENT_SECRET_SENT: [rejected, 'A secret was sent for a client registered as public (Entra AADSTS700025).'],
   CODE_INVALID: [rejected, 'The authorization code expired, was used already, or belongs to another client (invalid_grant; Entra AADSTS54005, 70008).'],
   DEVICE_CODE_EXPIRED: [rejected, 'The device code expired before the user entered it (expired_token; Entra AADSTS70020).'],
+  ACCOUNT_NOT_IN_TENANT: [rejected, 'The account signed in with is not a member or guest of the tenant (Entra AADSTS50020, 90072): sign in with another account, or invite it.'],
 
   // Network and unusable answers (exit 6)
   NETWORK_ERROR: [network, 'The server could not be reached.'],

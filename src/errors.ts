@@ -26,6 +26,8 @@ export interface ErrorDetails {
   attempts?: number;
   /** Where a network failure happened. */
   phase?: 'dns' | 'connect' | 'tls' | 'proxy' | 'response';
+  /** Warnings the command gave before it failed (validate), for --json, where stderr holds only this error. */
+  warnings?: string[];
 }
 
 export interface CliErrorOptions {

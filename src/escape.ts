@@ -23,6 +23,18 @@ export function escapeControlKeepLines(text: string): string {
   return text.replace(CONTROL_BUT_LAYOUT, visible);
 }
 
+// What JSON.stringify leaves as itself in a string: DEL, C1, line/paragraph separators, bidi controls.
+const JSON_UNESCAPED_CONTROL = /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A JSON document that carries untrusted strings as they are, yet holds nothing a terminal or a log
+ * would obey: JSON.stringify escapes C0 controls, and the characters it leaves are written as \u
+ * escapes too (valid JSON wherever they occur, since they can only occur inside strings).
+ */
+export function jsonDocument(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(JSON_UNESCAPED_CONTROL, visible);
+}
+
 export interface TerminalGuardOptions {
   /** Colour is on: SGR sequences (ESC [ … m) are ours and pass. */
   sgr: boolean;

@@ -1,3 +1,4 @@
+import { CliError } from '../errors.js';
 import { checkExpectations, keyClaims, mergeExpectations, tokenClaims, type ExpectationFailure, type Expectations } from '../profiles/expectations.js';
 import type { RequestSettings } from '../oauth/settings.js';
 import { resolveProfileName } from '../profiles/paths.js';
@@ -29,6 +30,8 @@ export interface ValidationReport {
   claims: Record<string, unknown>;
   expectations: Expectations & { failures: ExpectationFailure[] };
   requestIds: Record<string, string>;
+  /** Every warning of the run (a token granting nothing, a secret about to expire, …): data in --json. */
+  warnings: string[];
 }
 
 export type ValidateResult = { curl: string } | { report: ValidationReport; failures: ExpectationFailure[]; /** What was sent where, in words. */ destination: string };
@@ -38,7 +41,28 @@ export type ValidateResult = { curl: string } | { report: ValidationReport; fail
  * was, reports what the identity provider said, and checks the expectations. A profile whose token
  * meets them is marked validated.
  */
-export async function validateProfile(options: ValidateFlowOptions, context: AppContext): Promise<ValidateResult> {
+export async function validateProfile(options: ValidateFlowOptions, appContext: AppContext): Promise<ValidateResult> {
+  // Every warning is reported as usual and kept for the report; a failure carries them too.
+  const warnings: string[] = [];
+  const context: AppContext = {
+    ...appContext,
+    reporter: {
+      ...appContext.reporter,
+      warn: (message) => {
+        warnings.push(message);
+        appContext.reporter.warn(message);
+      },
+    },
+  };
+  try {
+    return await validateWith(options, context, warnings);
+  } catch (error) {
+    if (error instanceof CliError && warnings.length) error.details.warnings = [...warnings];
+    throw error;
+  }
+}
+
+async function validateWith(options: ValidateFlowOptions, context: AppContext, warnings: string[]): Promise<ValidateResult> {
   const name = resolveProfileName(options.profile, context.env);
   const open = () => openProfileSession(name, options.settings, context);
   const first = await open();
@@ -74,6 +98,7 @@ export async function validateProfile(options: ValidateFlowOptions, context: App
     claims: keyClaims(claims),
     expectations: { ...expectations, failures },
     requestIds: outcome.requestIds,
+    warnings,
   };
   if (failures.length === 0) {
     // Re-read under the lock: a configure that ran meanwhile must not be undone by this write.

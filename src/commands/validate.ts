@@ -1,4 +1,5 @@
 import { CheckFailedError, Code } from '../errors.js';
+import { escapeControl } from '../escape.js';
 import type { ValidateFlowOptions } from '../app/validate.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 import { appContext, profileAlternative } from './context.js';
@@ -7,7 +8,10 @@ export interface ValidateOptions extends GlobalOptions, ValidateFlowOptions {}
 
 export async function validateCommand(options: ValidateOptions, io: Io): Promise<void> {
   const { validateProfile } = await import('../app/validate.js');
-  const result = await validateProfile(options, await appContext(io, options, profileAlternative(options.profile, io)));
+  const context = await appContext(io, options, profileAlternative(options.profile, io));
+  // With --json the warnings are data (the report's, or the error's `warnings`): stderr keeps to JSON.
+  const quiet = options.json ? { ...context, reporter: { ...context.reporter, warn: () => {} } } : context;
+  const result = await validateProfile(options, quiet);
   if ('curl' in result) {
     io.stdout.write(result.curl);
     return;
@@ -20,8 +24,9 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
     `  auth method  ${report.authMethod}`,
     `  sent         ${destination}`,
     `  token        ${report.tokenType}${report.expiresAt ? `, expires ${report.expiresAt} (in ${Math.round((report.expiresIn ?? 0) / 60)} min)` : ', no expiry given'}`,
-    ...Object.entries(report.claims).map(([name, value]) => `  ${name.padEnd(12)} ${typeof value === 'string' ? value : JSON.stringify(value)}`),
-    ...Object.entries(report.requestIds).map(([name, value]) => `  ${name.padEnd(12)} ${value}`),
+    // Claims and request IDs come from the token and the server: shown, never obeyed.
+    ...Object.entries(report.claims).map(([name, value]) => `  ${escapeControl(name.padEnd(12))} ${escapeControl(typeof value === 'string' ? value : JSON.stringify(value))}`),
+    ...Object.entries(report.requestIds).map(([name, value]) => `  ${name.padEnd(12)} ${escapeControl(value)}`),
   ];
   if (failures.length) {
     // With --json the whole report is data on stdout, failures included, and stderr the one error

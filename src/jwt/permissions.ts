@@ -36,9 +36,9 @@ export function audienceFormatNote(expected: string, payload: JsonObject): strin
   const audiences = Array.isArray(aud) ? aud.filter((value): value is string => typeof value === 'string') : typeof aud === 'string' ? [aud] : [];
   const guid = audiences.find((value) => GUID.test(value));
   if (!isEntraToken(payload) || !guid || GUID.test(expected) || !/^(api|https?):\/\//i.test(expected)) return undefined;
-  const version = payload.ver === '2.0' ? 'this is a v2.0 token' : 'Entra v2.0 tokens';
+  const carries = payload.ver === '2.0' ? 'this is a v2.0 token, and v2.0 tokens carry' : 'Entra v2.0 tokens carry';
   const sameApi = expected.toLowerCase().includes(guid.toLowerCase());
-  return `${version} carry the API's application ID (GUID) as aud, not its Application ID URI: expected ${JSON.stringify(expected)}, the token has ${JSON.stringify(guid)}${sameApi ? ' (the same API)' : ''}. Expect --expect-aud ${guid}, or have the API accept the GUID (v1.0 tokens carry the URI; the API's manifest, requestedAccessTokenVersion, decides the format)`;
+  return `${carries} the API's application ID (GUID) as aud, not its Application ID URI: expected ${JSON.stringify(expected)}, the token has ${JSON.stringify(guid)}${sameApi ? ' (the same API)' : ''}. Use --expect-aud ${guid}, or have the API accept the GUID (v1.0 tokens carry the URI; the API's manifest, requestedAccessTokenVersion, decides the format)`;
 }
 
 const asList = (value: unknown): string[] =>

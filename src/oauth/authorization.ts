@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Code, CheckFailedError, IdpRejectedError, UsageError } from '../errors.js';
 import { diagnoseRefusal, type RequestContext } from './diagnose.js';
-import { redactText } from './redact.js';
+import { redactText, untrustedLine } from './redact.js';
 
 /** The random values of one sign-in attempt: never reused, never stored. */
 export interface AuthorizationSecrets {
@@ -103,7 +103,7 @@ export function processAuthorizationCallback(callback: URL, expected: CallbackEx
     const aadsts = [...new Set([...(rawDescription ?? '').matchAll(/AADSTS(\d+)/g)].map((match) => Number(match[1])))];
     const diagnosis = diagnoseRefusal({ status: 302, error, description: rawDescription, aadsts }, { grant: 'authorization_code', ...expected.context });
     const cancelled = error === 'access_denied';
-    const message = `${cancelled ? 'the sign-in was cancelled or denied' : 'the sign-in failed'} (${redactText(error)})${description ? `: ${description}` : ''}`;
+    const message = `${cancelled ? 'the sign-in was cancelled or denied' : 'the sign-in failed'} (${untrustedLine(error)})${description ? `: ${untrustedLine(description)}` : ''}`;
     throw new IdpRejectedError(diagnosis.code, message, {
       ...(diagnosis.hint ? { hint: diagnosis.hint } : {}),
       details: { oauthError: redactText(error), ...(description ? { errorDescription: description } : {}), ...(aadsts.length ? { aadstsCodes: aadsts } : {}) },

@@ -1,18 +1,18 @@
-import { CLOUDS, type Cloud } from '../choices.js';
+import { CLOUD_NAMES, CLOUDS, type Cloud } from '../choices.js';
 import { Code } from '../codes.js';
 import type { Diagnosis, RequestContext } from './diagnose.js';
 
 export const ONE_DEFAULT_SCOPE =
   'Client credentials take exactly one scope, RESOURCE/.default: pass the API with --resource (for example --resource api://<app-id>), not individual permissions. What the app may do comes from the API permissions an admin granted.';
 
-const CLOUD_NAMES: Record<Cloud, string> = { public: 'global Azure', usgov: 'Azure US Government', china: 'Azure China (21Vianet)' };
+const CLOUD_LABELS: Record<Cloud, string> = { public: 'global Azure', usgov: 'Azure US Government', china: 'Azure China (21Vianet)' };
 
 /** The clouds other than the one the request went to, as --cloud choices with their hosts. */
 function otherClouds(tokenUrl: URL): string {
-  const used = (Object.keys(CLOUDS) as Cloud[]).find((cloud) => new URL(CLOUDS[cloud]).host === tokenUrl.host);
-  return (Object.keys(CLOUDS) as Cloud[])
+  const used = CLOUD_NAMES.find((cloud) => new URL(CLOUDS[cloud]).host === tokenUrl.host);
+  return CLOUD_NAMES
     .filter((cloud) => cloud !== used)
-    .map((cloud) => `--cloud ${cloud} (${CLOUD_NAMES[cloud]}, ${new URL(CLOUDS[cloud]).host})`)
+    .map((cloud) => `--cloud ${cloud} (${CLOUD_LABELS[cloud]}, ${new URL(CLOUDS[cloud]).host})`)
     .join(' or ');
 }
 
@@ -45,6 +45,11 @@ export function entraDiagnosis(code: number, context: RequestContext): Diagnosis
       };
     case 70002:
       return { code: Code.CLIENT_NOT_FOUND, hint: `The client ${context.clientId} is not known to this tenant: use the Directory (tenant) ID where the app is registered with --tenant, not common or consumers.` };
+    case 5000224:
+      return {
+        code: Code.TENANT_NOT_FOUND,
+        hint: `Entra ID says the tenant ${tenantOf(context)} is not available (AADSTS5000224): it has been deleted or deactivated (decommissioned). Check that --tenant is the Directory (tenant) ID where the app is registered now (Overview of the app registration); if it is, the tenant's administrator must restore it.`,
+      };
     case 90002:
       return {
         code: Code.TENANT_NOT_FOUND,

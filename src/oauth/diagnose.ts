@@ -66,7 +66,8 @@ const PATTERNS = {
   tenantUnknown: /realm does not exist|realm\b.*\bnot found|tenant\b.*\bnot found|environment\b.*\bnot found|resource not found: .*\(authorizationserver\)/i,
   audienceMissing: /no audience|audience\b.*\b(is )?(required|missing|must be (provided|specified))|audience parameter/i,
   apiNotGranted: /client-grant|not authorized to access|not assigned to a role|no (client )?grant (for|to)/i,
-  serviceNotFound: /service not found|resource\b.*\bnot found|unknown (audience|resource)|invalid (audience|resource)|audience is invalid/i,
+  serviceNotFound: /service not found|service not enabled within domain|resource\b.*\bnot found|unknown (audience|resource)|invalid (audience|resource)|audience is invalid/i,
+  scopesNotGranted: /not been granted (the |any )?scopes?|scopes?\b.*\b(has|have) not been granted|not granted (the )?scopes?/i,
   scopeRequired: /does not have any configured default scopes|'scope' must be provided|scope\b.*\b(is )?(required|missing)/i,
   policy: /policy evaluation failed|access policy|no matching polic|denied by polic/i,
   credentialsRejected: /invalid client credentials|invalid client or|client authentication failed|bad credentials|^\s*unauthorized\s*$|authentication failed/i,
@@ -153,6 +154,17 @@ function byWords(refusal: Refusal, context: RequestContext, vendor: Vendor): Dia
   if (PATTERNS.audienceMissing.test(text)) {
     return { code: Code.AUDIENCE_REQUIRED, hint: `${Name} needs to know which API the token is for: pass ${audienceArgument(vendor)}.` };
   }
+  if (PATTERNS.scopesNotGranted.test(text)) {
+    const scopes = /scopes?:\s*(.+)$/i.exec(text)?.[1]?.trim();
+    const named = scopes ? ` (${scopes})` : context.scope ? ` (${context.scope})` : '';
+    return {
+      code: Code.SCOPE_INVALID,
+      hint:
+        vendor === 'auth0'
+          ? `The application may use the API, but has not been granted the scopes asked for${named}: in the Auth0 dashboard, Applications > APIs > (the API) > Machine to Machine Applications, expand this application, select those permissions and Update; or leave them out of --scope.`
+          : `The client has not been granted the scopes asked for${named}: grant them to the client on the server, or leave them out of --scope. ${SCOPE_PLACE[vendor]}`,
+    };
+  }
   if (PATTERNS.apiNotGranted.test(text)) {
     return {
       code: Code.API_ACCESS_NOT_GRANTED,
@@ -164,7 +176,13 @@ function byWords(refusal: Refusal, context: RequestContext, vendor: Vendor): Dia
   }
   if (PATTERNS.serviceNotFound.test(text) || error === 'invalid_target' || error === 'invalid_resource') {
     const sent = context.audience ?? context.resources?.join(', ');
-    return { code: Code.RESOURCE_NOT_FOUND, hint: `${Name} knows no API ${sent ? JSON.stringify(sent) : 'by that identifier'}: check --audience / --resource against the API's identifier${vendor === 'auth0' ? ' (Applications > APIs > Identifier, exactly, trailing slash included)' : ''}.` };
+    if (vendor === 'auth0') {
+      return {
+        code: Code.RESOURCE_NOT_FOUND,
+        hint: `This Auth0 tenant has no API ${sent ? `with the identifier ${JSON.stringify(sent)}` : 'by that identifier'}: pass --audience with the API's Identifier exactly as Applications > APIs > (the API) > Settings shows it (scheme and trailing slash included), or create the API there. The audience is an identifier, not the API's URL, and it must belong to the tenant of the token URL.`,
+      };
+    }
+    return { code: Code.RESOURCE_NOT_FOUND, hint: `${Name} knows no API ${sent ? JSON.stringify(sent) : 'by that identifier'}: check --audience / --resource against the API's identifier.` };
   }
   if (PATTERNS.scopeRequired.test(text)) {
     return {
@@ -206,8 +224,31 @@ function byErrorCode(refusal: Refusal, context: RequestContext, vendor: Vendor):
     case 'temporarily_unavailable':
       return { code: Code.IDP_REJECTED, hint: 'The server is temporarily unavailable: try again later.' };
     default:
-      return { code: Code.IDP_REJECTED };
+      return { code: Code.IDP_REJECTED, hint: unrecognisedHint(refusal, context, vendor) };
   }
+}
+
+/** The server's own words, on one line and of a readable length, to quote in a hint. */
+function quoted(text: string, length = 300): string {
+  const line = (text.split(/\r?\n/)[0] ?? '').replace(/[\r\n\v\f\u0085\u2028\u2029]+/g, ' ').trim();
+  return JSON.stringify(line.length > length ? `${line.slice(0, length)}…` : line);
+}
+
+/**
+ * The next step for a refusal no rule recognises: what the server said, what to check, and how to
+ * see more. Every refusal gets a hint, this one when nothing more specific is known.
+ */
+function unrecognisedHint(refusal: Refusal, context: RequestContext, vendor: Vendor): string {
+  const name = capitalized(VENDOR_NAMES[vendor]);
+  const said = [refusal.error ? `error ${quoted(refusal.error, 100)}` : `HTTP ${refusal.status}`, refusal.description?.trim() ? `description ${quoted(refusal.description)}` : undefined].filter(Boolean).join(' and ');
+  const lookUp = refusal.aadsts.length ? ` Look up AADSTS${refusal.aadsts[0]} at https://login.microsoftonline.com/error?code=${refusal.aadsts[0]}.` : '';
+  const asked = [
+    `the client ID (${context.clientId})`,
+    context.publicClient ? undefined : `its credential and --auth-method (${context.authMethod})`,
+    context.scope || context.resources?.length || context.audience ? 'the scope, resource or audience asked for' : 'whether the server needs a scope, resource or audience',
+    `the token URL (${context.tokenUrl.host}${context.tokenUrl.pathname})`,
+  ].filter(Boolean);
+  return `${name} refused the request with ${said}, which tokenctl has no specific diagnosis for. Read what it names and check it against the client's registration on the server: ${asked.join(', ')}.${lookUp} Run the command again with -v (--verbose) to see the request sent and the whole answer, and quote the answer's trace or request ID (--json: traceId, correlationId, requestIds) to whoever runs ${context.tokenUrl.host}.`;
 }
 
 /** A 401 without an OAuth body: the WWW-Authenticate challenge says what the server wanted. */
@@ -236,13 +277,24 @@ function byChallenge(refusal: Refusal, context: RequestContext, vendor: Vendor):
 
 /** What a refusal means: the catalogue code and the next step, in the terms of the product that answered. */
 export function diagnoseRefusal(refusal: Refusal, context: RequestContext): Diagnosis {
-  const signIn = signInDiagnosis(refusal, context);
-  if (signIn) return signIn;
+  const diagnosis = diagnosisOf(refusal, context);
+  if (diagnosis.hint) return diagnosis;
+  // Every refusal gets a next step: without a specific one, what the server said and what to check.
   const vendor = context.provider === 'entra' ? 'entra' : detectVendor(context.tokenUrl, refusal);
+  return { ...diagnosis, hint: unrecognisedHint(refusal, context, vendor) };
+}
+
+function diagnosisOf(refusal: Refusal, context: RequestContext): Diagnosis {
+  // An AADSTS code says more than the OAuth error it comes with: the sign-in codes, then the others.
+  const signIn = signInByAadsts(refusal, context);
+  if (signIn) return signIn;
   for (const code of refusal.aadsts) {
     const entra = entraDiagnosis(code, context);
     if (entra) return entra;
   }
+  const userGrant = signInByError(refusal, context);
+  if (userGrant) return userGrant;
+  const vendor = context.provider === 'entra' ? 'entra' : detectVendor(context.tokenUrl, refusal);
   if (refusal.error === undefined && refusal.status === 401) return byChallenge(refusal, context, vendor);
   if (refusal.error === undefined && (refusal.status === 404 || refusal.status === 405)) {
     const words = [refusal.description, refusal.json?.errorSummary, refusal.json?.message].filter((part) => typeof part === 'string').join(' ');
@@ -295,10 +347,9 @@ function signInAgain(code: Diagnosis['code'], context: RequestContext, what: str
   return { code, hint: `${what} Sign in again: ${loginCommand(context)}` };
 }
 
-/** The sign-in failures (a user grant, or an error only a sign-in meets): AADSTS codes first, then the OAuth error. */
-function signInDiagnosis(refusal: Refusal, context: RequestContext): Diagnosis | undefined {
+/** The AADSTS codes of sign-in failures (a user grant, or an error only a sign-in meets). */
+function signInByAadsts(refusal: Refusal, context: RequestContext): Diagnosis | undefined {
   const userGrant = context.grant !== undefined && context.grant !== 'client_credentials';
-  const description = refusal.description ?? '';
   for (const code of refusal.aadsts) {
     switch (code) {
       case 7000218:
@@ -341,6 +392,39 @@ function signInDiagnosis(refusal: Refusal, context: RequestContext): Diagnosis |
           code: Code.REDIRECT_URI_MISMATCH,
           hint: 'The app is registered as a single-page application, whose codes only a browser can redeem: add http://localhost under "Mobile and desktop applications" in Authentication instead.',
         };
+      case 50020:
+      case 90072:
+        return {
+          code: Code.ACCOUNT_NOT_IN_TENANT,
+          hint: `The account used to sign in is neither a member nor a guest of this tenant${context.tenant ? ` (${context.tenant})` : ''}. Sign in with an account of the tenant (${loginCommand(context)} --prompt select_account), or ask an admin to invite the account as an external (guest) user. An app meant for accounts of any organization must be registered as multitenant and signed in to with --tenant organizations (or common for personal Microsoft accounts too).`,
+        };
+      case 50034:
+        return signInAgain(Code.ACCOUNT_NOT_IN_TENANT, context, 'The user name entered does not exist in this tenant: check its spelling, or sign in with an account of the tenant.');
+      case 50105:
+        return {
+          code: Code.ACCESS_DENIED,
+          hint: 'The signed-in user is not assigned to this application, and the application requires assignment: an admin must assign the user (or a group of theirs) under Enterprise applications > (the app) > Users and groups, or turn off "Assignment required?" in its Properties.',
+        };
+      case 53000:
+      case 53001:
+      case 53002:
+      case 53004:
+        return {
+          code: Code.CONDITIONAL_ACCESS_BLOCKED,
+          hint: 'A Conditional Access policy requires more than this sign-in offers (a compliant or joined device, an approved app, or registering for multi-factor authentication): sign in from a device and browser the policy accepts, or ask an admin which policy applies (Sign-in logs show it).',
+        };
+      case 90094:
+      case 90095:
+        return {
+          code: Code.CONSENT_REQUIRED,
+          hint: 'The permissions this app asks for need an administrator\'s consent: ask an admin to grant admin consent (app registration, API permissions, "Grant admin consent"), or ask for fewer permissions.',
+        };
+      case 500021:
+      case 500022:
+        return {
+          code: Code.ACCESS_DENIED,
+          hint: 'Access to this tenant is denied by a tenant restriction (a proxy enforcing tenant restrictions, or cross-tenant access settings): use a network or account the restriction allows, or ask the administrators of both tenants.',
+        };
       case 70016:
         return { code: Code.IDP_REJECTED, hint: 'The user has not entered the code yet.' };
       case 70019:
@@ -348,7 +432,13 @@ function signInDiagnosis(refusal: Refusal, context: RequestContext): Diagnosis |
         return signInAgain(Code.DEVICE_CODE_EXPIRED, context, 'The device code expired before the user entered it.');
     }
   }
-  // access_denied and the rest mean other things to the client-credentials grant (Auth0, Okta).
+  return undefined;
+}
+
+/** The OAuth errors of a user grant: access_denied and the rest mean other things to the client-credentials grant (Auth0, Okta). */
+function signInByError(refusal: Refusal, context: RequestContext): Diagnosis | undefined {
+  const userGrant = context.grant !== undefined && context.grant !== 'client_credentials';
+  const description = refusal.description ?? '';
   if (!userGrant) return undefined;
   switch (refusal.error) {
     case 'consent_required':

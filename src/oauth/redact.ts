@@ -1,4 +1,3 @@
-import { escapeControl } from '../escape.js';
 import { REDACTED, scrubText } from '../scrub.js';
 
 /** Form fields that are credentials by themselves: a secret, a code and its verifier, a token. */
@@ -40,13 +39,17 @@ export function redactText(text: string, secretForms: readonly string[] = []): s
   return scrubText(text, secretForms);
 }
 
-/** One value from the identity provider, safe for one line of a terminal or a log: scrubbed and escaped. */
-export function untrustedValue(value: string, secretForms: readonly string[] = []): string {
-  return escapeControl(scrubText(value, secretForms));
+/**
+ * One value from the identity provider for a message: scrubbed, and its line breaks folded into
+ * spaces so it cannot forge a line of output. Its other control characters stay as they are: data
+ * (--json) carries them as JSON escapes, and what is written for a terminal or a log is escaped there.
+ */
+export function untrustedLine(value: string, secretForms: readonly string[] = []): string {
+  return scrubText(value, secretForms).replace(/\s*[\r\n\v\f\u0085\u2028\u2029]+\s*/g, ' ');
 }
 
-/** A short single-line excerpt of a body, for error messages. */
+/** A short single-line excerpt of a body, for error messages (escaped where it is shown, like untrustedLine). */
 export function excerpt(body: string, secretForms: readonly string[] = [], length = 160): string {
-  const line = scrubText(body.replace(/<[^>]*>/g, ' '), secretForms).replace(/\s+/g, ' ').trim();
-  return escapeControl(line.length > length ? `${line.slice(0, length)}…` : line);
+  const line = untrustedLine(body.replace(/<[^>]*>/g, ' '), secretForms).replace(/\s+/g, ' ').trim();
+  return line.length > length ? `${line.slice(0, length)}…` : line;
 }

@@ -1,7 +1,7 @@
 import { Code, IdpRejectedError, NetworkError, type ErrorDetails } from '../errors.js';
 import type { RawResponse } from '../http/exchange.js';
 import { diagnoseRefusal, type RequestContext } from './diagnose.js';
-import { excerpt, untrustedValue } from './redact.js';
+import { excerpt, redactText, untrustedLine } from './redact.js';
 
 export interface TokenResult {
   accessToken: string;
@@ -134,16 +134,26 @@ function optionalToken<K extends 'refreshToken' | 'idToken'>(body: Record<string
   return { [key]: value } as Partial<Record<K, string>>;
 }
 
-/** The first line of a string from the server, scrubbed and escaped; undefined for anything else. */
+/** The first line of a string from the server, for a message (see untrustedLine); undefined for anything else. */
 function firstLine(text: unknown, context: ParseContext): string | undefined {
-  return typeof text === 'string' ? untrustedValue(text.split(/\r?\n/)[0]?.trim() ?? '', context.secrets) : undefined;
+  return typeof text === 'string' ? untrustedLine(text.split(/\r?\n/)[0]?.trim() ?? '', context.secrets) : undefined;
 }
 
-/** A short field from the server (an error code, an ID), scrubbed, escaped and cut to a sane length. */
+const cut = (text: string, length = 200): string => (text.length > length ? `${text.slice(0, length)}…` : text);
+
+/** A short field from the server (an error code, an ID) for a message: scrubbed, on one line, cut to a sane length. */
 function field(value: unknown, context: ParseContext): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const text = untrustedValue(String(value), context.secrets);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return cut(untrustedLine(String(value), context.secrets));
+}
+
+/**
+ * A short field from the server as data (--json): scrubbed and cut, otherwise exactly as sent. Its
+ * control characters are escaped by JSON, or wherever it is written for a terminal, never here.
+ */
+function datum(value: unknown, context: ParseContext): string | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  return cut(redactText(String(value), context.secrets));
 }
 
 
@@ -162,9 +172,9 @@ export function aadstsCode(body: Record<string, unknown>): number | undefined {
 
 const REQUEST_ID_HEADERS = ['x-ms-request-id', 'client-request-id', 'x-request-id', 'x-correlation-id', 'correlation-id', 'x-okta-request-id', 'x-auth0-requestid', 'x-amzn-requestid', 'cf-ray'];
 
-/** Request IDs for support, as the server sent them but scrubbed and escaped: a hostile server may echo anything. */
+/** Request IDs for support, as the server sent them but scrubbed (a hostile server may echo anything); escaped where shown. */
 export function requestIdHeaders(headers: Record<string, string>, concealed: readonly string[]): Record<string, string> {
-  return Object.fromEntries(REQUEST_ID_HEADERS.filter((name) => headers[name]).map((name) => [name, untrustedValue((headers[name] as string).slice(0, 200), concealed)]));
+  return Object.fromEntries(REQUEST_ID_HEADERS.filter((name) => headers[name]).map((name) => [name, redactText((headers[name] as string).slice(0, 200), concealed)]));
 }
 
 /** "Trace ID: …" lines of an Entra description, "(Correlation ID: …)" of PingOne. */
@@ -178,22 +188,25 @@ function answerDetails(response: RawResponse, context: ParseContext): ErrorDetai
   return { phase: 'response', httpStatus: response.status, ...(Object.keys(requestIds).length ? { requestIds } : {}) };
 }
 
-/** Everything in a refusal a script or a ticket can use, scrubbed of the credentials and escaped. */
+/**
+ * Everything in a refusal a script or a ticket can use: scrubbed of the credentials, otherwise as the
+ * server sent it (an Entra description keeps its CR LF), since JSON escapes it and a terminal view escapes it there.
+ */
 function refusalDetails(response: RawResponse, body: Record<string, unknown> | undefined, context: ParseContext): ErrorDetails {
-  const description = typeof body?.error_description === 'string' && body.error_description.trim() !== '' ? untrustedValue(body.error_description.slice(0, 4000), context.secrets) : undefined;
+  const description = typeof body?.error_description === 'string' && body.error_description.trim() !== '' ? redactText(body.error_description.slice(0, 4000), context.secrets) : undefined;
   const codes = body ? aadstsCodes(body) : [];
   const requestIds = requestIdHeaders(response.headers, context.secrets);
   return {
     httpStatus: response.status,
-    oauthError: field(body?.error, context),
+    oauthError: datum(body?.error, context),
     errorDescription: description,
-    errorUri: field(body?.error_uri, context),
+    errorUri: datum(body?.error_uri, context),
     aadstsCodes: codes.length ? codes.slice(0, 20) : undefined,
-    traceId: field(body?.trace_id, context) ?? idFromDescription(description, 'Trace ID'),
-    correlationId: field(body?.correlation_id, context) ?? idFromDescription(description, 'Correlation ID'),
-    timestamp: field(body?.timestamp, context) ?? idFromDescription(description, 'Timestamp'),
+    traceId: datum(body?.trace_id, context) ?? idFromDescription(description, 'Trace ID'),
+    correlationId: datum(body?.correlation_id, context) ?? idFromDescription(description, 'Correlation ID'),
+    timestamp: datum(body?.timestamp, context) ?? idFromDescription(description, 'Timestamp'),
     requestIds: Object.keys(requestIds).length ? requestIds : undefined,
-    challenge: field(response.headers['www-authenticate'], context),
+    challenge: datum(response.headers['www-authenticate'], context),
     host: context.tokenUrl.host,
   };
 }
@@ -201,13 +214,14 @@ function refusalDetails(response: RawResponse, body: Record<string, unknown> | u
 /** A refusal (RFC 6749 §5.2 or not) as an error carrying its diagnosis and the server's facts; every endpoint uses it. */
 export function refusalError(response: RawResponse, body: Record<string, unknown> | undefined, context: ParseContext): IdpRejectedError {
   // Everything the server says may echo what it was sent, or carry terminal escapes: all of it is
-  // scrubbed of the credentials and escaped (refusalDetails) before it becomes part of a message.
+  // scrubbed of the credentials before it becomes data or part of a message or hint, and folded onto
+  // one line in a message; the terminal view escapes the rest (src/output/errors.ts).
   const details = refusalDetails(response, body, context);
   const diagnosis = diagnoseRefusal(
     {
       status: response.status,
-      error: typeof body?.error === 'string' ? body.error : undefined,
-      description: typeof body?.error_description === 'string' ? body.error_description : undefined,
+      error: typeof body?.error === 'string' ? redactText(body.error, context.secrets) : undefined,
+      description: details.errorDescription,
       aadsts: details.aadstsCodes ?? [],
       challenge: response.headers['www-authenticate'],
       contentType: response.headers['content-type'],
@@ -219,17 +233,18 @@ export function refusalError(response: RawResponse, body: Record<string, unknown
   const who = context.provider === 'entra' ? 'Entra ID' : context.tokenUrl.host;
   if (details.oauthError === undefined) {
     // Not an OAuth answer: what came back is all there is to show.
-    const challenge = details.challenge ? `, WWW-Authenticate: ${details.challenge}` : '';
-    return new IdpRejectedError(diagnosis.code, `${who} refused the request (${describeBody(response, context)}${challenge})`, options);
+    const challenge = field(response.headers['www-authenticate'], context);
+    return new IdpRejectedError(diagnosis.code, `${who} refused the request (${describeBody(response, context)}${challenge ? `, WWW-Authenticate: ${challenge}` : ''})`, options);
   }
   const description = firstLine(body?.error_description, context);
   const requestId = field(response.headers['x-ms-request-id'], context);
+  const shown = (value: string | undefined) => (value === undefined ? undefined : field(value, context));
   const ids = [
-    details.traceId ? `trace ID ${details.traceId}` : undefined,
-    details.correlationId ? `correlation ID ${details.correlationId}` : undefined,
+    details.traceId ? `trace ID ${shown(details.traceId)}` : undefined,
+    details.correlationId ? `correlation ID ${shown(details.correlationId)}` : undefined,
     !details.traceId && requestId ? `request ID ${requestId}` : undefined,
   ].filter(Boolean);
-  const message = `${who} rejected the request (HTTP ${response.status}, ${details.oauthError})${description ? `: ${description}` : ''}${ids.length ? `\n${ids.join(', ')}` : ''}`;
+  const message = `${who} rejected the request (HTTP ${response.status}, ${shown(details.oauthError)})${description ? `: ${description}` : ''}${ids.length ? `\n${ids.join(', ')}` : ''}`;
   return new IdpRejectedError(diagnosis.code, message, options);
 }
 

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { CliError, Code, type ErrorDetails } from '../errors.js';
-import { escapeControlKeepLines } from '../escape.js';
+import { escapeControlKeepLines, jsonDocument } from '../escape.js';
 
 export interface RenderedFailure {
   exitCode: number;
@@ -12,6 +12,8 @@ interface ErrorDocument extends ErrorDetails {
   message: string;
   hint?: string;
   exitCode: number;
+  /** --json on a log: where this run sent a credential before it failed (see sent-to.ts). */
+  sentTo?: string;
 }
 
 function describe(error: unknown): ErrorDocument {
@@ -39,9 +41,11 @@ function causeChain(error: unknown): string[] {
 }
 
 /** Turns any thrown value into the stderr text and exit status of the process. */
-export function renderFailure(error: unknown, options: { json: boolean; verbose: boolean; color: ChalkInstance }): RenderedFailure {
-  const doc = describe(error);
-  if (options.json) return { exitCode: doc.exitCode, text: `${JSON.stringify({ error: doc })}\n` };
+export function renderFailure(error: unknown, options: { json: boolean; verbose: boolean; color: ChalkInstance; sentTo?: string | undefined }): RenderedFailure {
+  const doc: ErrorDocument = { ...describe(error), ...(options.sentTo ? { sentTo: options.sentTo } : {}) };
+  // Data keeps the server's characters (an Entra description's CR LF) as JSON escapes them; only the
+  // text for a terminal below is escaped by tokenctl.
+  if (options.json) return { exitCode: doc.exitCode, text: `${jsonDocument({ error: doc })}\n` };
 
   const c = options.color;
   // Messages quote servers, files and tokens: their control characters are shown, never obeyed.

@@ -1,5 +1,7 @@
+import { escapeControlKeepLines } from '../escape.js';
 import type { Reporter } from '../oauth/reporter.js';
 import { warn, type GlobalOptions, type Io } from './io.js';
+import { recordSentTo } from './sent-to.js';
 import { startSpinner } from './spinner.js';
 
 /**
@@ -14,15 +16,19 @@ export async function terminalReporter(io: Io, mode: Pick<GlobalOptions, 'verbos
       if (mode.verbose) warn(io, message);
     },
     detail: (message) => {
-      if (mode.verbose) io.stderr.write(io.stderr.color.dim(`${message}\n`));
+      // Details quote servers (request IDs) and profiles: shown, never obeyed.
+      if (mode.verbose) io.stderr.write(io.stderr.color.dim(`${escapeControlKeepLines(message)}\n`));
     },
     trace: (event) => {
       if (formatTrace) io.stderr.write(formatTrace(event, io.stderr.color, (text) => io.scrubber.scrub(text)));
     },
     conceal: (secret, clientId) => io.scrubber.add(secret, clientId),
-    // Logs only: on a terminal the user sees the prompt and the spinner, and --json keeps stderr to the one error object.
+    // Logs only: on a terminal the user sees the prompt and the spinner. With --json, stderr stays
+    // JSON: the destination is written when the run ends, in the error document or a line of its own.
     sending: (destination) => {
-      if (!io.stderr.isTTY && !mode.json) io.stderr.write(`tokenctl: sending ${destination}\n`);
+      if (io.stderr.isTTY) return;
+      if (mode.json) recordSentTo(io, destination);
+      else io.stderr.write(`tokenctl: sending ${destination}\n`);
     },
     progress: (text) => startSpinner(io, text, mode),
   };

@@ -13,7 +13,7 @@ function responseBody(body: string, scrub: Scrub): string {
   try {
     parsed = JSON.parse(body);
   } catch {
-    return excerpt(scrub(body), [], 300);
+    return escapeControl(excerpt(scrub(body), [], 300));
   }
   // Scrubbed as parsed strings (a JSON-escaped echo decodes to the raw secret) and as the printed line.
   const shown = JSON.stringify(redactTokenResponse(parsed), (_key, value: unknown) => (typeof value === 'string' ? scrub(value) : value));

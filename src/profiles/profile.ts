@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { Code, UsageError } from '../errors.js';
-import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUDS, CREDENTIAL_KINDS, GRANTS, SECONDS_RANGES, STORE_KINDS, type Cloud, type CredentialKind, type StoreKind } from '../choices.js';
+import { ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUD_NAMES, CREDENTIAL_KINDS, GRANTS, SECONDS_RANGES, STORE_KINDS, type CredentialKind, type StoreKind } from '../choices.js';
 import type { RequestSettings } from '../oauth/settings.js';
 import { isValidProfileName, PROFILE_NAME_RULE } from './paths.js';
 
@@ -173,7 +173,7 @@ function object<T extends object>(checks: Checks<T>, required: ReadonlyArray<key
 
 const SETTINGS_CHECKS: Checks<RequestSettings> = {
   tenant: string,
-  cloud: oneOf(Object.keys(CLOUDS) as Cloud[]),
+  cloud: oneOf(CLOUD_NAMES),
   authorityHost: string,
   tokenUrl: string,
   issuer: string,

@@ -98,6 +98,32 @@ describe('TOKENCTL_ALLOWED_HOSTS pins where credentials may go', () => {
   });
 });
 
+describe('with --json the log still names where the credential went, and stderr stays JSON', () => {
+  const line = 'the client secret of client svc to 127.0.0.1';
+
+  it('on success: one JSON line on stderr, the token document on stdout', async () => {
+    const result = await runCli(['token', '--token-url', `${attacker.url}/token`, '--client-id', 'svc', '--json'], { env: env() });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ access_token: expect.any(String) });
+    expect(result.stderr).toBe(`${JSON.stringify({ sentTo: line })}\n`);
+  });
+
+  it('on a refusal: the one error object carries sentTo', async () => {
+    const refusing = await startScriptedServer([{ status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'invalid_client' }) }]);
+    const result = await runCli(['token', '--token-url', `${refusing.url}/token`, '--client-id', 'svc', '--json'], { env: env() });
+    await refusing.close();
+    expect(result.code).toBe(5);
+    expect(JSON.parse(result.stderr)).toEqual({ error: expect.objectContaining({ code: 'CLIENT_AUTH_FAILED', sentTo: line }) });
+    expect(result.stderr).not.toContain(CANARY);
+  });
+
+  it('when nothing was sent, the error has no sentTo', async () => {
+    const result = await runCli(['token', '--token-url', `${attacker.url}/token`, '--client-id', 'svc', '--json'], { env: env({ TOKENCTL_ALLOWED_HOSTS: 'login.example.com' }) });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stderr).error.sentTo).toBeUndefined();
+  });
+});
+
 describe('a federated token file is sent only if it holds a JWT', () => {
   for (const file of ['/proc/self/environ', 'planted']) {
     it(`a profile naming ${file} as its assertion file sends nothing (exit 2)`, async () => {

@@ -1,5 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { startEntraEmulator, type EntraEmulator } from '../support/entra-emulator.js';
@@ -19,6 +22,7 @@ const API_URI = `api://${API_APP}`;
 const APP = '2974926a-0818-407b-a86c-b7616ce3a81a';
 const NO_ROLES_APP = '3a85a03b-1929-418c-b97d-c8727df4b92b';
 const GOV_APP = '4b96b14c-2a3a-429d-ca8e-d9838e05ca3c';
+const GONE_TENANT = '5ca7b1d3-0e2f-4a6b-8c9d-1e2f3a4b5c6d';
 const SECRET = 'entra-secret-value';
 
 let entra: EntraEmulator;
@@ -27,7 +31,10 @@ let proxy: TestProxy;
 
 beforeAll(async () => {
   entra = await startEntraEmulator({
-    tenants: [{ id: TENANT, domains: ['contoso.onmicrosoft.com'], displayName: 'Contoso' }],
+    tenants: [
+      { id: TENANT, domains: ['contoso.onmicrosoft.com'], displayName: 'Contoso' },
+      { id: GONE_TENANT, displayName: 'Fabrikam', decommissioned: true },
+    ],
     resources: [{ tenantId: TENANT, appId: API_APP, appIdUri: API_URI, displayName: 'Orders API' }],
     apps: [
       { tenantId: TENANT, clientId: APP, displayName: 'ERP', secrets: [{ value: SECRET, secretId: 'a3c5e7f9-1b2d-4f6a-8c0e-2d4f6a8c0e1b' }], roles: { [API_APP]: ['Orders.Read'] } },
@@ -123,6 +130,9 @@ describe('Entra ID misconfigurations', () => {
   it('AADSTS900382, an app of another cloud: says which --cloud to use', async () => {
     const error = await jsonError(entraArgs(GOV_APP, '--resource', API_URI));
     expect(error).toMatchObject({ code: 'CLOUD_MISMATCH', exitCode: 5, aadstsCodes: [900382] });
+    // The description as Entra sent it, CR LF included: JSON escapes it once, not \\u000d text.
+    expect(error.errorDescription).toMatch(/^AADSTS900382: .*\r\nTrace ID: [0-9a-f-]{36}\r\nCorrelation ID: /);
+    expect(error.errorDescription).not.toContain('\\u000');
     expect(error.hint).toMatch(/--cloud usgov \(Azure US Government, login\.microsoftonline\.us\)/);
     expect(error.hint).toMatch(/--cloud china/);
   });
@@ -132,6 +142,13 @@ describe('Entra ID misconfigurations', () => {
     expect(error).toMatchObject({ code: 'RESOURCE_PARAMETER_UNSUPPORTED', exitCode: 5, aadstsCodes: [901002] });
     expect(error.hint).toContain(`tokenctl token --tenant ${TENANT} --resource ${API_URI}`);
     expect(error.hint).toContain(`scope ${API_URI}/.default`);
+  });
+
+  it('AADSTS5000224, a deleted or decommissioned tenant (invalid_grant): says so, not "the assertion"', async () => {
+    const error = await jsonError(['token', '--tenant', GONE_TENANT, '--authority-host', entra.authorityHost, '--ca-file', entra.caFile, '--client-id', APP, '--resource', API_URI]);
+    expect(error).toMatchObject({ code: 'TENANT_NOT_FOUND', exitCode: 5, aadstsCodes: [5000224], oauthError: 'invalid_grant' });
+    expect(error.hint).toContain(`tenant ${GONE_TENANT}`);
+    expect(error.hint).toMatch(/deleted or deactivated/);
   });
 
   it('--resource with a permission path is refused before sending, with the exact API to use', async () => {
@@ -155,6 +172,38 @@ describe('Entra ID misconfigurations', () => {
     expect(result.stderr).toContain('Grant admin consent');
     const quiet = await runCli(entraArgs(APP, '--resource', API_URI, '-v'), { env });
     expect(quiet.stderr).not.toContain('neither roles nor scp');
+  });
+
+  it('validate --json carries that warning in its report (warnings), and stderr stays JSON', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tokenctl-diagnoses-'));
+    try {
+      const stored = { TOKENCTL_CONFIG_DIR: root, TOKENCTL_PASSPHRASE: 'diagnoses passphrase' };
+      const configure = ['configure', '-p', 'never-consented', ...entraArgs(NO_ROLES_APP, '--resource', API_URI).slice(1), '--store', 'file', '--no-validate'];
+      expect((await runCli(configure, { env: { ...stored, TOKENCTL_CLIENT_SECRET: SECRET } })).code).toBe(0);
+      const result = await runCli(['validate', '-p', 'never-consented', '--json'], { env: stored });
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report.warnings).toEqual([expect.stringMatching(/neither roles nor scp.*Grant admin consent/)]);
+      expect(result.stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line))).toEqual([{ sentTo: expect.stringContaining(NO_ROLES_APP) }]);
+
+      const failed = await runCli(['validate', '-p', 'never-consented', '--json', '--expect-role', 'Orders.Read'], { env: stored });
+      expect(failed.code).toBe(7);
+      expect(JSON.parse(failed.stdout).warnings).toHaveLength(1);
+      expect(JSON.parse(failed.stderr).error).toMatchObject({ code: 'EXPECTATION_FAILED' });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a refusal nothing recognises', () => {
+  it('still gets a next step: the server\'s words, what to check, and -v for the trace', async () => {
+    const scripted = await startScriptedServer([{ status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'invalid_request', error_description: 'Something odd' }) }]);
+    const result = await runCli(['token', '--token-url', `${scripted.url}/token`, '--client-id', 'c'], { env: { TOKENCTL_CLIENT_SECRET: 's3cret' } });
+    await scripted.close();
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/hint +The server refused the request with error "invalid_request" and description "Something odd"/);
+    expect(result.stderr).toContain('-v (--verbose)');
   });
 });
 
@@ -211,7 +260,8 @@ const cases: Case[] = [
   { name: 'Okta: no access policy rule', args: generic(() => products.okta('default'), 'no-policy', '--scope', 'orders.read'), code: 'ACCESS_DENIED', hint: /Access Policies/ },
   // Auth0
   { name: 'Auth0: no audience', args: generic(() => products.auth0, 'good'), code: 'AUDIENCE_REQUIRED', hint: /--audience/ },
-  { name: 'Auth0: an audience that is no API', args: generic(() => products.auth0, 'good', '--audience', 'https://orders.example.com/api/'), code: 'RESOURCE_NOT_FOUND', hint: /Identifier, exactly, trailing slash included/ },
+  { name: 'Auth0: an audience that is no API ("Service not enabled within domain")', args: generic(() => products.auth0, 'good', '--audience', 'https://orders.example.com/api/'), code: 'RESOURCE_NOT_FOUND', hint: /--audience with the API's Identifier exactly .*trailing slash included/ },
+  { name: 'Auth0: scopes not granted to the application', args: generic(() => products.auth0, 'good', '--audience', AUTH0_API, '--scope', 'read:users'), code: 'SCOPE_INVALID', hint: /not been granted the scopes asked for \(read:users\).*Machine to Machine Applications/ },
   { name: 'Auth0: no client grant for the API', args: generic(() => products.auth0, 'no-api-grant', '--audience', AUTH0_API), code: 'API_ACCESS_NOT_GRANTED', hint: /Machine to Machine Applications/ },
   { name: 'Auth0: a wrong secret (access_denied "Unauthorized")', args: generic(() => products.auth0, 'good', '--audience', AUTH0_API), secret: 'nope', code: 'CLIENT_AUTH_FAILED', hint: /Settings > Client Secret/ },
   { name: 'Auth0: client credentials not enabled', args: generic(() => products.auth0, 'no-grant', '--audience', AUTH0_API), code: 'GRANT_NOT_ALLOWED', hint: /Grant Types: enable Client Credentials/ },

@@ -32,6 +32,8 @@ export interface EmulatorTenant {
   displayName?: string;
   /** The tenant lives in another cloud (e.g. US Government), so this instance answers 50049. */
   otherCloud?: boolean;
+  /** The tenant was deleted or decommissioned: every request to it answers 5000224. */
+  decommissioned?: boolean;
 }
 
 export interface EmulatorSecret {
@@ -176,6 +178,9 @@ const aadsts = {
   crossCloud: () => new AadstsError(900382, 'invalid_request', 'Confidential Client is not supported in Cross Cloud request.'),
   resourceNotSupported: () => new AadstsError(901002, 'invalid_request', "The 'resource' request parameter is not supported."),
   unknownInstance: () => new AadstsError(50049, 'invalid_instance', 'Unknown or invalid instance.'),
+  // MSAL reports it as MsalUiRequiredException, i.e. invalid_grant, even to a confidential client.
+  tenantUnavailable: () =>
+    new AadstsError(5000224, 'invalid_grant', 'We are sorry, this resource is not available. If you are seeing this message by mistake, please contact Microsoft support.'),
   missingParameter: (name: string) =>
     new AadstsError(900144, 'invalid_request', `The request body must contain the following parameter: '${name}'.`),
   missingCredentialField: (name: string) =>
@@ -449,6 +454,7 @@ function resolveTenant(ctx: Context, segment: string, errorName?: string): Emula
   const tenant = ctx.config.tenants.find((t) => t.id.toLowerCase() === wanted || t.domains?.some((d) => d.toLowerCase() === wanted));
   if (!tenant) throw aadsts.tenantNotFound(segment, errorName);
   if (tenant.otherCloud) throw aadsts.unknownInstance();
+  if (tenant.decommissioned) throw aadsts.tenantUnavailable();
   return tenant;
 }
 

@@ -116,14 +116,17 @@ function auth0(sent: Sent, clients: Record<string, ProductClient>): Answer {
   }
   const audience = sent.form.audience;
   if (!audience) return json(403, { error: 'access_denied', error_description: 'No audience parameter was provided, and no default audience has been configured' });
-  if (audience !== AUTH0_API) return json(403, { error: 'access_denied', error_description: `Service not found: ${audience}` });
+  if (audience !== AUTH0_API) return json(403, { error: 'access_denied', error_description: `Service not enabled within domain: ${audience}` });
   if (!(client.audiences ?? []).includes(audience)) {
     return json(403, {
       error: 'access_denied',
       error_description: `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
     });
   }
-  return token({ aud: audience, azp: sent.clientId, gty: 'client-credentials', permissions: ['read:orders'] });
+  const asked = (sent.form.scope ?? '').split(' ').filter(Boolean);
+  const notGranted = asked.filter((scope) => !(client.scopes ?? []).includes(scope));
+  if (notGranted.length) return json(403, { error: 'access_denied', error_description: `Client has not been granted scopes: ${notGranted.join(' ')}` });
+  return token({ aud: audience, azp: sent.clientId, gty: 'client-credentials', permissions: asked.length ? asked : (client.scopes ?? []) });
 }
 
 function pingFederate(sent: Sent, clients: Record<string, ProductClient>): Answer {

@@ -78,4 +78,30 @@ describe('the error-code catalogue', () => {
     // The failure diff shows the exact row to add or change.
     expect(rows).toEqual(Object.values(Code).map((entry) => `| \`${entry.code}\` | ${entry.exitCode} | ${entry.meaning} |`));
   });
+
+  it('the README Troubleshooting table gives every diagnosis of a refusal a row with its cause and fix', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('\n## Troubleshooting\n');
+    expect(start).toBeGreaterThan(0);
+    const section = readme.slice(start + 1, readme.indexOf('\n## ', start + 2));
+    const rows = section.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| diagnosis') && !line.startsWith('|---'));
+    const listed = new Set<string>();
+    for (const row of rows) {
+      const [cause, codes, fix] = row.split(' | ').map((cell) => cell.replace(/^\| |\s*\|$/g, '').trim());
+      expect(cause, row).not.toBe('');
+      expect(fix, row).toMatch(/\w/);
+      for (const name of namesIn(codes ?? '', /`([A-Z][A-Z0-9_]+)`/g)) {
+        expect(isCodeName(name), `${name} is not a catalogue code`).toBe(true);
+        listed.add(name);
+      }
+    }
+    // Every refusal (exit 5), and every code the token request, its answer's processor and the
+    // diagnosis can end in: read from the source, so a new diagnosis cannot go unlisted.
+    const sources = ['src/oauth/diagnose.ts', 'src/oauth/diagnose-entra.ts', 'src/oauth/token-response.ts', 'src/oauth/endpoint-response.ts', 'src/http/exchange.ts'];
+    const produced = new Set([
+      ...Object.values(Code).filter((entry) => entry.exitCode === ExitCode.idpRejected).map((entry) => entry.code),
+      ...sources.flatMap((file) => namesIn(readFileSync(join(ROOT, file), 'utf8'), CODE_REFERENCE)),
+    ]);
+    expect([...produced].filter((name) => !listed.has(name)).sort()).toEqual([]);
+  });
 });
