@@ -232,6 +232,7 @@ export const Code = catalogue({
   ACCESS_TOKEN_MISSING: [network, 'A successful answer without an access_token.'],
   ACCESS_TOKEN_INVALID: [network, 'An access_token that is empty or not a string.'],
   ACCESS_TOKEN_MALFORMED: [network, 'An access_token with characters outside the RFC 6750 token68 set (a newline, an escape), or longer than 64 KiB: refused, never printed.'],
+  TOKEN_CONTAINS_SECRET: [network, 'The access token contains a secret read on this run (the client secret, a passphrase): refused, never printed nor passed on.'],
   TOKEN_TYPE_UNSUPPORTED: [network, 'The token is not a Bearer token (e.g. DPoP).'],
   EXPIRES_IN_INVALID: [network, 'The answer has an unusable expires_in.'],
   DISCOVERY_NOT_FOUND: [network, 'No OpenID or OAuth metadata at the issuer.'],

@@ -43,6 +43,10 @@ export interface Scrubber {
   add(secret: string, clientId?: string): void;
   /** The text with every known secret, in every form, replaced by <redacted>. */
   scrub(text: string): string;
+  /** The length of the longest known secret that occurs in the text in any form; undefined when none does. */
+  find(text: string): number | undefined;
+  /** A value written as is from now on (the token `token` prints): scrubbing never changes it. */
+  keep(value: string): void;
 }
 
 /** Replaces each form, longest first, so a form containing another is removed whole. */
@@ -56,10 +60,27 @@ export function scrubText(text: string, forms: readonly string[]): string {
 
 export function createScrubber(): Scrubber {
   const forms = new Set<string>();
+  /** For each form, the length of the longest secret it is a form of. */
+  const lengths = new Map<string, number>();
+  const kept = new Set<string>();
+  const scrub = (text: string): string => {
+    if (forms.size === 0) return text;
+    const keep = [...kept].find((value) => text.includes(value));
+    // A kept value stays whole; the text around it is scrubbed as usual.
+    return keep === undefined ? scrubText(text, [...forms]) : text.split(keep).map(scrub).join(keep);
+  };
   return {
     add(secret, clientId) {
-      for (const form of secretForms(secret, clientId)) forms.add(form);
+      for (const form of secretForms(secret, clientId)) {
+        forms.add(form);
+        lengths.set(form, Math.max(lengths.get(form) ?? 0, secret.length));
+      }
     },
-    scrub: (text) => (forms.size === 0 ? text : scrubText(text, [...forms])),
+    scrub,
+    find(text) {
+      const found = [...lengths].filter(([form]) => text.includes(form)).map(([, length]) => length);
+      return found.length === 0 ? undefined : Math.max(...found);
+    },
+    keep: (value) => void kept.add(value),
   };
 }

@@ -20,6 +20,8 @@ export async function terminalReporter(io: Io, mode: Pick<GlobalOptions, 'verbos
       if (formatTrace) io.stderr.write(formatTrace(event, io.stderr.color, (text) => io.scrubber.scrub(text)));
     },
     conceal: (secret, clientId) => io.scrubber.add(secret, clientId),
+    secretIn: (text) => io.scrubber.find(text),
+    handOut: (token) => io.scrubber.keep(token),
     // Logs only: on a terminal the user sees the prompt and the spinner, and --json keeps stderr to the one error object.
     sending: (destination) => {
       if (!io.stderr.isTTY && !mode.json) io.stderr.write(`tokenctl: sending ${destination}\n`);

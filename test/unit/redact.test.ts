@@ -82,3 +82,21 @@ describe('token output formats', () => {
     expect(JSON.parse(formatToken(token, 'json'))).toEqual({ access_token: "ab'c", token_type: 'Bearer', expires_in: 60, expires_at: '2026-01-01T00:01:00.000Z', scope: null });
   });
 });
+
+describe('the scrubber and the token it hands out', () => {
+  it('finds the longest secret that occurs in a text, in any form', () => {
+    const scrubber = createScrubber();
+    scrubber.add('eyJh');
+    scrubber.add('long-secret-value', 'cid');
+    expect(scrubber.find('eyJhbGci')).toBe(4);
+    expect(scrubber.find(`a.${Buffer.from('long-secret-value').toString('base64url')}.eyJh`)).toBe(17);
+    expect(scrubber.find('nothing here')).toBeUndefined();
+  });
+
+  it('leaves a kept value whole and scrubs the text around it', () => {
+    const scrubber = createScrubber();
+    scrubber.add('eyJh');
+    scrubber.keep('eyJhbGciOiJub25lIn0.e30.');
+    expect(scrubber.scrub('Bearer eyJhbGciOiJub25lIn0.e30. and eyJh')).toBe('Bearer eyJhbGciOiJub25lIn0.e30. and <redacted>');
+  });
+});
