@@ -67,6 +67,8 @@ export const Code = catalogue({
   DATE_INVALID: [usage, 'A date option is not a valid date.'],
   KEYCHAIN_TIMEOUT_INVALID: [usage, 'TOKENCTL_KEYCHAIN_TIMEOUT is not a number of seconds within bounds.'],
   FILE_UNREADABLE: [usage, 'A file named on the command line cannot be read.'],
+  FILE_NOT_REGULAR: [usage, 'A file named by an option, a profile or the environment is a FIFO, a device or a directory: only regular files are read.'],
+  FILE_TOO_LARGE: [usage, 'A file named by an option, a profile or the environment is larger than such a file ever is (a secret 64 KiB, a certificate 1 MiB, a CA bundle 4 MiB).'],
   FILE_NOT_JSON: [usage, 'A file that must hold JSON does not.'],
   INVALID_URL: [usage, 'A URL option is not a valid URL.'],
   HOST_NOT_ALLOWED: [usage, 'A token, discovery or proxy host outside TOKENCTL_ALLOWED_HOSTS: refused before anything was sent.'],

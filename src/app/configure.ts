@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../input-file.js';
 import type { CredentialKind, StoreKind } from '../choices.js';
 import { CliError, Code, InterruptedError, SecretStoreError, UsageError } from '../errors.js';
 import { loadCertificateFromSettings, SECRET_ENV, type SecretKind, type SecretValues } from '../oauth/credential.js';
@@ -152,7 +152,7 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
   // Paths given now are saved absolute: the profile is used from cron, CI and other directories.
   let settings = mergeSettings(withAbsolutePaths(options.settings, context.cwd), existing?.settings ?? {});
   const given: SecretValues = Object.fromEntries(
-    Object.entries(await readGivenSecrets(options.secrets, { env: context.env, readSecret: context.readSecret, readFile: (path) => readFile(path) })).map(([kind, secret]) => [kind, secret.value]),
+    Object.entries(await readGivenSecrets(options.secrets, { env: context.env, readSecret: context.readSecret, readFile: readInputFile })).map(([kind, secret]) => [kind, secret.value]),
   );
   const canKeepSecret = Boolean(existing?.secretAccounts.clientSecret);
   const applyAnswers = ({ settings: answered, ...answers }: Answers) => {
@@ -246,7 +246,7 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
   if (credential === 'certificate') {
     // Not sent, but opened: a wrong password, a key that does not match, or an expired certificate is still refused.
     const { assessCertificate } = await import('../oauth/certificate.js');
-    const certificate = await loadCertificateFromSettings(settings, { password: secrets.certificatePassword, keyPassword: secrets.certificateKeyPassword }, (path) => readFile(path));
+    const certificate = await loadCertificateFromSettings(settings, { password: secrets.certificatePassword, keyPassword: secrets.certificateKeyPassword }, readInputFile);
     for (const warning of assessCertificate(certificate, context.now(), settings.thumbprint).warnings) reporter.warn(warning);
   }
   const profile = await withProfileWriteLock(layout, name, () => save(plan, context, undefined));

@@ -13,7 +13,7 @@ export interface SecretReaders {
   env: Record<string, string | undefined>;
   /** All of stdin, or a masked prompt when stdin is a terminal. */
   readSecret(label: string): Promise<string>;
-  readFile(path: string): Promise<Buffer>;
+  readFile(path: string, limit: number): Promise<Buffer>;
 }
 
 /** The secrets given on this run, by kind; a kind not given is absent. */

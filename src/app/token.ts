@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../input-file.js';
 import { Code, NetworkError, ProfileNotFoundError } from '../errors.js';
 import { matchesSecret } from '../cache/secret-check.js';
 import { isUsable } from '../cache/token-cache.js';
@@ -38,7 +38,7 @@ export function usesProfile(options: Pick<TokenFlowOptions, 'profile' | 'setting
   return !(endpoint.tenant || endpoint.tokenUrl || endpoint.issuer);
 }
 
-const readers = (context: AppContext) => ({ env: context.env, readSecret: context.readSecret, readFile: (path: string) => readFile(path) });
+const readers = (context: AppContext) => ({ env: context.env, readSecret: context.readSecret, readFile: readInputFile });
 
 /**
  * A secret this short occurs by chance in a token's base64 text (one of 4 characters in about one
