@@ -14,8 +14,9 @@ const base64 = (value: string): string => Buffer.from(value, 'utf8').toString('b
 
 /**
  * Every way `secret` can appear in text: raw, form-encoded, percent-encoded (either hex case),
- * JSON-escaped, base64 and base64url, and — given the client ID — the base64 of `id:secret` that
- * HTTP Basic sends, both as RFC 6749 encodes it and raw.
+ * JSON-escaped, base64 and base64url, hex (either case), its UTF-8 bytes read as Latin-1 (how
+ * HTTP header values arrive: a non-ASCII secret echoed in a header reads `pÃ¤sswÃ¶rd`), and — given
+ * the client ID — the base64 of `id:secret` that HTTP Basic sends, both as RFC 6749 encodes it and raw.
  */
 export function secretForms(secret: string, clientId?: string): string[] {
   if (secret.length < MIN_SECRET_LENGTH) return [];
@@ -28,6 +29,9 @@ export function secretForms(secret: string, clientId?: string): string[] {
     JSON.stringify(secret).slice(1, -1),
     base64(secret),
     Buffer.from(secret, 'utf8').toString('base64url'),
+    Buffer.from(secret, 'utf8').toString('latin1'),
+    Buffer.from(secret, 'utf8').toString('hex'),
+    Buffer.from(secret, 'utf8').toString('hex').toUpperCase(),
   ];
   if (clientId !== undefined) {
     for (const pair of [`${formEncode(clientId)}:${formEncode(secret)}`, `${clientId}:${secret}`]) {

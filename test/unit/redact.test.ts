@@ -100,3 +100,16 @@ describe('the scrubber and the token it hands out', () => {
     expect(scrubber.scrub('Bearer eyJhbGciOiJub25lIn0.e30. and eyJh')).toBe('Bearer eyJhbGciOiJub25lIn0.e30. and <redacted>');
   });
 });
+
+describe('secrets as header values and hex', () => {
+  it('scrubs a non-ASCII secret echoed in a header (its UTF-8 bytes read as Latin-1) and its hex form', () => {
+    const secret = 'pässwörd-Ω';
+    const scrubber = createScrubber();
+    scrubber.add(secret);
+    const latin1 = Buffer.from(secret, 'utf8').toString('latin1');
+    expect(latin1).toBe('pÃ¤sswÃ¶rd-Î©');
+    expect(scrubber.scrub(`x-request-id: ${latin1}`)).toBe('x-request-id: <redacted>');
+    const hex = Buffer.from(secret, 'utf8').toString('hex');
+    expect(scrubber.scrub(`${hex} ${hex.toUpperCase()}`)).toBe('<redacted> <redacted>');
+  });
+});
