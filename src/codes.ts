@@ -89,6 +89,7 @@ export const Code = catalogue({
   ENTRA_SCOPE_NOT_DEFAULT: [usage, 'An Entra ID scope that is a permission, not RESOURCE/.default (AADSTS1002012).'],
   RESOURCE_IS_PERMISSION: [usage, 'An Entra ID --resource that names a permission (api://…/Some.Permission), not the API.'],
   ENTRA_AUDIENCE: [usage, '--audience was given for Entra ID, which takes --resource instead.'],
+  CONFIG_DIR_RELATIVE: [usage, 'TOKENCTL_CONFIG_DIR is a relative path; it must be absolute.'],
   STDIN_TIMEOUT: [usage, 'Nothing complete arrived on stdin (a secret line, a git request) within --timeout.'],
   SECRET_IN_ARGUMENT: [usage, 'A credential given as a command-line value (--param client_secret=…, a URL with password=… in its query): refused before anything is sent.'],
   PARAM_RESERVED: [usage, 'An extra --param would override a parameter tokenctl sets itself.'],
