@@ -1,6 +1,6 @@
 import { Argument, InvalidArgumentError, Option, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { CLOUD_NAMES, GRANTS, SECONDS_RANGES, type Cloud, type ProfileGrant } from './choices.js';
-import { collectParam, givenOnly, seconds } from './cli-values.js';
+import { collectParam, endpointUrlOption, givenOnly, seconds } from './cli-values.js';
 import type { RequestSettings } from './oauth/settings.js';
 import type { GlobalOptions, Io } from './output/io.js';
 
@@ -74,7 +74,7 @@ function addServerOptions<Args extends any[], Opts extends OptionValues, Globals
   return addEndpointOptions(
     command
       .option(PROFILE_OPTION, "use this profile's server, client and (without TOKEN) current token")
-      .option('--issuer <url>', 'the server, by its issuer (endpoints from its metadata)')
+      .option('--issuer <url>', 'the server, by its issuer (endpoints from its metadata)', endpointUrlOption('--issuer'))
       .option('--tenant <id-or-domain>', 'an Entra ID tenant')
       .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(CLOUD_NAMES))
       .option('--client-id <id>', 'the client to authenticate as')

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { refuseSecretInUrl, refuseSecretParameter } from './secret-parameters.js';
 
 /** Parsers of option values, shared by every part of the command line. */
 
@@ -24,5 +25,20 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 export function collectParam(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {
   const equals = value.indexOf('=');
   if (equals < 1) throw new InvalidArgumentError('expected KEY=VALUE.');
+  refuseSecretParameter(value.slice(0, equals));
   return [...previous, [value.slice(0, equals), value.slice(equals + 1)]];
+}
+
+/** An endpoint URL option (--token-url, --issuer, --authority-host): a credential in its query is refused while parsing. */
+export function endpointUrlOption(what: string): (value: string) => string {
+  return (value) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      return value; // its form is checked with the rest of the settings
+    }
+    refuseSecretInUrl(url, what);
+    return value;
+  };
 }

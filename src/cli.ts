@@ -11,7 +11,7 @@ import type { ConfigureOptions } from './commands/configure.js';
 import type { Expectations } from './profiles/expectations.js';
 import { SECONDS_RANGES, ASSERTION_ALGORITHMS, AUTH_METHODS, CLOUD_NAMES, OUTPUT_FORMATS, SHELLS, STORE_KINDS } from './choices.js';
 import type { RequestSettings } from './oauth/settings.js';
-import { collect, collectParam, givenOnly, seconds } from './cli-values.js';
+import { collect, collectParam, endpointUrlOption, givenOnly, seconds } from './cli-values.js';
 import { addSignInCommands, addSignInConfigureOptions, SIGN_IN_COMMANDS, signInSettingsFrom } from './cli-signin.js';
 
 const EXIT_CODES_HELP = `
@@ -108,9 +108,9 @@ function addRequestOptions<Args extends any[], Opts extends OptionValues, Global
   return command
     .option('--tenant <id-or-domain>', 'Entra ID tenant: the Directory (tenant) ID or a verified domain')
     .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(CLOUD_NAMES))
-    .option('--authority-host <url>', 'Entra ID authority host, for other clouds (AZURE_AUTHORITY_HOST)')
-    .option('--token-url <url>', 'token endpoint of any OAuth 2.0 server')
-    .option('--issuer <url>', 'issuer of any OpenID/OAuth server: the token endpoint is discovered')
+    .option('--authority-host <url>', 'Entra ID authority host, for other clouds (AZURE_AUTHORITY_HOST)', endpointUrlOption('--authority-host'))
+    .option('--token-url <url>', 'token endpoint of any OAuth 2.0 server', endpointUrlOption('--token-url'))
+    .option('--issuer <url>', 'issuer of any OpenID/OAuth server: the token endpoint is discovered', endpointUrlOption('--issuer'))
     .option('--client-id <id>', 'client ID (Entra ID: Application (client) ID; default AZURE_CLIENT_ID)')
     .option('--client-secret-stdin', 'read the client secret from stdin (a masked prompt on a terminal)')
     .option('--client-secret-file <path>', 'read the client secret from a file (default: TOKENCTL_CLIENT_SECRET)')
@@ -584,10 +584,10 @@ Examples:
       .command('discover')
       .summary("show an authorization server's endpoints and capabilities, and check its metadata")
       .description("Fetch the issuer's OpenID Connect / RFC 8414 metadata and show what configuring single sign-on needs: the authorization, token, userinfo, introspection, revocation, device and JWKS endpoints; the grants, client authentication methods, PKCE methods and scopes it supports. Checks it too (https, issuer equality, required fields): exit 7 when a check fails.")
-      .option('--issuer <url>', 'the issuer, exactly as the server names itself')
+      .option('--issuer <url>', 'the issuer, exactly as the server names itself', endpointUrlOption('--issuer'))
       .option('--tenant <id-or-domain>', 'an Entra ID tenant (its v2.0 issuer)')
       .addOption(new Option('--cloud <cloud>', 'Entra ID cloud (default public)').choices(CLOUD_NAMES))
-      .option('--authority-host <url>', 'Entra ID authority host, for other clouds')
+      .option('--authority-host <url>', 'Entra ID authority host, for other clouds', endpointUrlOption('--authority-host'))
       .option(PROFILE_OPTION, "the profile's issuer or tenant")
       .option('--timeout <seconds>', 'bound on the whole command, 1 to 3600 (default 30)', seconds(SECONDS_RANGES.timeout))
       .option('--proxy <url>', 'HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY)')

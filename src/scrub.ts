@@ -14,8 +14,9 @@ const base64 = (value: string): string => Buffer.from(value, 'utf8').toString('b
 
 /**
  * Every way `secret` can appear in text: raw, form-encoded, percent-encoded (either hex case),
- * JSON-escaped, base64 and base64url, and — given the client ID — the base64 of `id:secret` that
- * HTTP Basic sends, both as RFC 6749 encodes it and raw.
+ * JSON-escaped, base64 and base64url, hex (either case), its UTF-8 bytes read as Latin-1 (how
+ * HTTP header values arrive: a non-ASCII secret echoed in a header reads `pÃ¤sswÃ¶rd`), and — given
+ * the client ID — the base64 of `id:secret` that HTTP Basic sends, both as RFC 6749 encodes it and raw.
  */
 export function secretForms(secret: string, clientId?: string): string[] {
   if (secret.length < MIN_SECRET_LENGTH) return [];
@@ -28,6 +29,9 @@ export function secretForms(secret: string, clientId?: string): string[] {
     JSON.stringify(secret).slice(1, -1),
     base64(secret),
     Buffer.from(secret, 'utf8').toString('base64url'),
+    Buffer.from(secret, 'utf8').toString('latin1'),
+    Buffer.from(secret, 'utf8').toString('hex'),
+    Buffer.from(secret, 'utf8').toString('hex').toUpperCase(),
   ];
   if (clientId !== undefined) {
     for (const pair of [`${formEncode(clientId)}:${formEncode(secret)}`, `${clientId}:${secret}`]) {
@@ -43,6 +47,10 @@ export interface Scrubber {
   add(secret: string, clientId?: string): void;
   /** The text with every known secret, in every form, replaced by <redacted>. */
   scrub(text: string): string;
+  /** The length of the longest known secret that occurs in the text in any form; undefined when none does. */
+  find(text: string): number | undefined;
+  /** A value written as is from now on (the token `token` prints): scrubbing never changes it. */
+  keep(value: string): void;
 }
 
 /** Replaces each form, longest first, so a form containing another is removed whole. */
@@ -56,10 +64,27 @@ export function scrubText(text: string, forms: readonly string[]): string {
 
 export function createScrubber(): Scrubber {
   const forms = new Set<string>();
+  /** For each form, the length of the longest secret it is a form of. */
+  const lengths = new Map<string, number>();
+  const kept = new Set<string>();
+  const scrub = (text: string): string => {
+    if (forms.size === 0) return text;
+    const keep = [...kept].find((value) => text.includes(value));
+    // A kept value stays whole; the text around it is scrubbed as usual.
+    return keep === undefined ? scrubText(text, [...forms]) : text.split(keep).map(scrub).join(keep);
+  };
   return {
     add(secret, clientId) {
-      for (const form of secretForms(secret, clientId)) forms.add(form);
+      for (const form of secretForms(secret, clientId)) {
+        forms.add(form);
+        lengths.set(form, Math.max(lengths.get(form) ?? 0, secret.length));
+      }
     },
-    scrub: (text) => (forms.size === 0 ? text : scrubText(text, [...forms])),
+    scrub,
+    find(text) {
+      const found = [...lengths].filter(([form]) => text.includes(form)).map(([, length]) => length);
+      return found.length === 0 ? undefined : Math.max(...found);
+    },
+    keep: (value) => void kept.add(value),
   };
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../input-file.js';
 import type { CredentialKind, StoreKind } from '../choices.js';
 import { CliError, Code, InterruptedError, SecretStoreError, UsageError } from '../errors.js';
 import { loadCertificateFromSettings, SECRET_ENV, type SecretKind, type SecretValues } from '../oauth/credential.js';
@@ -287,7 +287,7 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
   if (credential === 'certificate') {
     // Not sent, but opened: a wrong password, a key that does not match, or an expired certificate is still refused.
     const { assessCertificate } = await import('../oauth/certificate.js');
-    const certificate = await loadCertificateFromSettings(settings, { password: secrets.certificatePassword, keyPassword: secrets.certificateKeyPassword }, (path) => readFile(path));
+    const certificate = await loadCertificateFromSettings(settings, { password: secrets.certificatePassword, keyPassword: secrets.certificateKeyPassword }, readInputFile);
     for (const warning of assessCertificate(certificate, context.now(), settings.thumbprint).warnings) reporter.warn(warning);
   }
   const profile = await withProfileWriteLock(layout, name, () => save(plan, context, undefined));

@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { FILE_LIMITS, readInputFile, readInputFileSync } from '../input-file.js';
 import { arch, platform } from 'node:os';
 import { CheckFailedError, CliError, Code, SecretStoreError } from '../errors.js';
 import { checkConfig, checkKeychain, checkNetworkSettings, checkProfile, checkRuntime, type Check, type ProfileFacts } from '../doctor/checks.js';
@@ -23,7 +23,7 @@ export interface DoctorFlowOptions {
 
 function readablePem(path: string): boolean {
   try {
-    return readFileSync(path, 'utf8').includes('-----BEGIN CERTIFICATE-----');
+    return readInputFileSync(path, FILE_LIMITS.caBundle).toString('utf8').includes('-----BEGIN CERTIFICATE-----');
   } catch {
     return false;
   }
@@ -103,7 +103,7 @@ async function profileFacts(profile: Profile, store: SecretStore | CliError, con
         password: context.env[CERTIFICATE_PASSWORD_ENV] ?? values.certificatePassword,
         keyPassword: context.env[CERTIFICATE_KEY_PASSWORD_ENV] ?? values.certificateKeyPassword,
       };
-      const cert = await loadCertificateFromSettings(profile.settings, passwords, (path) => readFile(path));
+      const cert = await loadCertificateFromSettings(profile.settings, passwords, readInputFile);
       let warnings: string[];
       try {
         warnings = assessCertificate(cert, context.now(), profile.settings.thumbprint).warnings;

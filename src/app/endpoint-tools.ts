@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readInputFile, readInputText } from '../input-file.js';
 import { Code, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/transport.js';
 import { getResource, postAuthenticatedForm, type CallDeps } from '../oauth/call.js';
@@ -64,7 +64,7 @@ async function openClient(options: EndpointToolOptions, context: AppContext, nee
     endpoints = await resolveSignInEndpoints(planned, await transportFor(settings, context.env), fetchServerMetadata);
     if (needsCredential) {
       const given = await readGivenSecrets(options.secrets, secretReaders(context, settings));
-      credential = await resolveCredential(settings, secretLookup(given), (path) => readFile(path));
+      credential = await resolveCredential(settings, secretLookup(given), readInputFile);
     } else {
       credential = { kind: 'none', source: 'no client authentication' };
     }
@@ -95,7 +95,7 @@ async function withCallDeps<T>(client: Client, context: AppContext, fn: (deps: C
   for (const secret of client.secrets) context.reporter.conceal(secret, client.settings.clientId);
   const dispatcher = createDispatcher(await transportFor(client.settings, context.env));
   try {
-    return await fn({ dispatcher, now: () => context.now(), newJti: randomUUID, readText: (path) => readFile(path, 'utf8'), trace: (event) => context.reporter.trace(event) });
+    return await fn({ dispatcher, now: () => context.now(), newJti: randomUUID, readText: readInputText, trace: (event) => context.reporter.trace(event) });
   } finally {
     await dispatcher.destroy();
   }

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readInputFile, readInputText } from '../input-file.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, IdpRejectedError, NetworkError, UsageError } from '../errors.js';
 import { loadExtraCaPems } from '../http/ca.js';
@@ -84,7 +84,7 @@ export async function transportFor(settings: RequestSettings, env: Record<string
 /** The profile's client credential: none for a public client, else its secret or certificate by the usual order of sources. */
 export async function profileCredential(session: ProfileSession, sources: SecretSources, context: AppContext): Promise<ClientCredential> {
   const given = await readGivenSecrets(sources, secretReaders(context, session.settings));
-  return resolveCredential(session.settings, secretLookup(given, sessionSecrets(session, context)), (path) => readFile(path));
+  return resolveCredential(session.settings, secretLookup(given, sessionSecrets(session, context)), readInputFile);
 }
 
 /** Everything a flow with a sign-in profile needs: its session, endpoints, credential and transport. */
@@ -193,7 +193,7 @@ async function signInWithDeviceCode(setup: SignInSetup, options: LoginOptions, e
       endpointUrl,
       deviceAuthorizationForm(signInScopes(setup.session.settings, setup.endpoints)),
       identity,
-      { dispatcher, now: () => context.now(), newJti: randomUUID, readText: (path) => readFile(path, 'utf8'), trace: (event) => context.reporter.trace(event) },
+      { dispatcher, now: () => context.now(), newJti: randomUUID, readText: readInputText, trace: (event) => context.reporter.trace(event) },
       identity.timeoutMs,
     );
     authorization = processDeviceAuthorizationResponse(response, { ...diagnosisContext(setup, 'device_code'), endpoint: endpointUrl, secrets });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../input-file.js';
 import { Code, UsageError } from '../errors.js';
 import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, readSecretFile, SECRET_ENV, stripTrailingNewline, type SecretKind, type SecretLookup, type SecretValue } from '../oauth/credential.js';
 import { timeoutMs, type RequestSettings } from '../oauth/settings.js';
@@ -55,7 +55,7 @@ export interface SecretReaders {
   env: Record<string, string | undefined>;
   /** All of stdin, or a masked prompt when stdin is a terminal. */
   readSecret(label: string): Promise<string>;
-  readFile(path: string): Promise<Buffer>;
+  readFile(path: string, limit: number): Promise<Buffer>;
   runCommand: CommandRunner;
 }
 
@@ -64,7 +64,7 @@ export function secretReaders(context: Pick<AppContext, 'env' | 'reporter' | 're
   return {
     env: context.env,
     readSecret: context.readSecret,
-    readFile: (path) => readFile(path),
+    readFile: readInputFile,
     runCommand: commandRunner(context, settings),
   };
 }

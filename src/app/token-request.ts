@@ -3,7 +3,7 @@
  * requests a token goes through these two steps; the decisions live in the pure oauth/ modules.
  */
 import { randomUUID } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
+import { readInputFile, readInputText } from '../input-file.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, UsageError } from '../errors.js';
 import { loadExtraCaPems } from '../http/ca.js';
@@ -61,7 +61,7 @@ export async function prepareTokenRequest(settings: RequestSettings, secrets: Se
     if (secret) reporter.conceal(secret.value, settings.clientId);
     return secret;
   };
-  const credential = await resolveCredential(settings, concealed, (path) => readFile(path));
+  const credential = await resolveCredential(settings, concealed, readInputFile);
   if (credential.kind === 'certificate') {
     const { assessCertificate } = await import('../oauth/certificate.js');
     for (const warning of assessCertificate(credential.certificate, context.now(), settings.thumbprint).warnings) reporter.warn(warning);
@@ -92,23 +92,6 @@ function tokenPayload(token: string): Record<string, unknown> | undefined {
   }
 }
 
-/** At most `limit` bytes and one more: a huge file, or an endless one (/dev/zero), is never read whole. */
-async function readTextUpTo(path: string, limit: number): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(limit + 1);
-    let size = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, size, buffer.length - size, null);
-      size += bytesRead;
-      if (bytesRead === 0 || size === buffer.length) break;
-    }
-    return buffer.subarray(0, size).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
 const CREDENTIAL_NAMES: Record<ClientCredential['kind'], string> = { secret: 'client secret', certificate: 'certificate-signed assertion', federated: 'federated token', none: 'request' };
 
 /** What a credential is and where it goes, in one line, e.g. "the client secret of client svc to login.example.com". */
@@ -135,7 +118,7 @@ export async function sendTokenRequest(prepared: PreparedRequest, context: Reque
       timings,
       now: () => context.now(),
       newJti: randomUUID,
-      readText: readTextUpTo,
+      readText: readInputText,
       sleep: (ms) => sleep(ms),
       random: Math.random,
       trace: (event) => reporter.trace(event),

@@ -1,6 +1,7 @@
-import { ProfileNotFoundError } from '../errors.js';
+import { Code, NetworkError, ProfileNotFoundError } from '../errors.js';
 import { matchesSecret } from '../cache/secret-check.js';
 import { isUsable } from '../cache/token-cache.js';
+import type { Reporter } from '../oauth/reporter.js';
 import { isUserGrant, mergeSettings, settingsFromEnvironment, timeoutMs as requestTimeoutMs, type RequestSettings } from '../oauth/settings.js';
 import type { TokenResult } from '../oauth/token-response.js';
 import { resolveProfileName } from '../profiles/paths.js';
@@ -36,8 +37,44 @@ export function usesProfile(options: Pick<TokenFlowOptions, 'profile' | 'setting
   return !(endpoint.tenant || endpoint.tokenUrl || endpoint.issuer);
 }
 
+/**
+ * A secret this short occurs by chance in a token's base64 text (one of 4 characters in about one
+ * token in ten); one of 8 or more (at most 1 in 10^11 for a 2 KB token) is there because the server put it there.
+ */
+const MIN_ECHOED_SECRET_LENGTH = 8;
+
+/**
+ * Every token passes here before a command prints it or hands it to another program. One that holds
+ * a secret read on this run is refused whole: printing it with the secret cut out would hand a script
+ * a broken token with exit 0, and printing it whole would leak the secret.
+ */
+function handOut(result: TokenFlowResult, reporter: Reporter): TokenFlowResult {
+  const length = refuseEchoedSecret(result.token, reporter);
+  if (length !== undefined) {
+    reporter.warn(`a secret read on this run is only ${length} characters long and occurs by chance in the token (printed as is); a secret that short is guessable: use a longer one.`);
+  }
+  // The token is printed as issued: the scrubber must not cut a short secret out of it.
+  reporter.handOut(result.token.accessToken);
+  return result;
+}
+
+/** Refuses a token holding a secret read on this run (also before it is cached); returns the length of a short secret found by chance. */
+function refuseEchoedSecret(token: TokenResult, reporter: Reporter): number | undefined {
+  const length = reporter.secretIn(token.accessToken);
+  if (length !== undefined && length >= MIN_ECHOED_SECRET_LENGTH) {
+    throw new NetworkError(Code.TOKEN_CONTAINS_SECRET, "the identity provider's token contains a secret read on this run (the client secret); nothing was printed", {
+      hint: 'The identity provider copies client credentials into the tokens it issues: treat the secret as exposed, rotate it, and report this to whoever runs the identity provider.',
+    });
+  }
+  return length;
+}
+
 /** The token for these options: from a profile (and its cache), or from a request without a profile. */
 export async function getToken(options: TokenFlowOptions, context: AppContext): Promise<TokenFlowResult> {
+  return handOut(await findToken(options, context), context.reporter);
+}
+
+async function findToken(options: TokenFlowOptions, context: AppContext): Promise<TokenFlowResult> {
   if (usesProfile(options, context.env)) {
     const named = options.profile !== undefined || Boolean(context.env.TOKENCTL_PROFILE);
     const name = resolveProfileName(options.profile, context.env);
@@ -117,7 +154,9 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
         const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
         const prepared = await prepareTokenRequest(session.settings, secretLookup(given, sessionSecrets(session, context)), context);
         const { credential } = prepared.request;
-        return { token: (await sendTokenRequest(prepared, context)).token, secret: credential.kind === 'secret' ? credential.secret : undefined };
+        const { token } = await sendTokenRequest(prepared, context);
+        refuseEchoedSecret(token, reporter);
+        return { token, secret: credential.kind === 'secret' ? credential.secret : undefined };
       },
     );
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
+import { FILE_LIMITS, readInputFile } from '../input-file.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join, posix, win32 } from 'node:path';
 import { writeFileAtomic } from '../profiles/atomic-file.js';
@@ -53,7 +54,7 @@ export function createRuntimeKeyStore(dir: string, configRoot: string): SecretSt
     async get(account) {
       try {
         await privateDir(dir);
-        return (await readFile(pathOf(account), 'utf8')).trim() || null;
+        return (await readInputFile(pathOf(account), FILE_LIMITS.secret)).toString('utf8').trim() || null;
       } catch {
         return null;
       }

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { FILE_LIMITS, readInputFile } from '../input-file.js';
 import { join } from 'node:path';
 import { InterruptedError } from '../errors.js';
 import { refuseOpenDirectory, writeFileAtomic } from '../profiles/atomic-file.js';
@@ -85,7 +86,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
 
   async function loadFile(profile: string): Promise<CacheFile | undefined> {
     try {
-      return parseHeader(await readFile(pathOf(profile), 'utf8'));
+      return parseHeader((await readInputFile(pathOf(profile), FILE_LIMITS.config)).toString('utf8'));
     } catch {
       return undefined;
     }

@@ -6,6 +6,7 @@ import type { PassphrasePurpose } from '../secrets/file-store.js';
 import type { GlobalOptions, Io } from '../output/io.js';
 import { ask, canPrompt, secretReader } from '../output/prompts.js';
 import { terminalReporter } from '../output/reporter.js';
+import { DEFAULTS } from '../oauth/settings.js';
 import { configLayout, configRoot, resolveProfileName } from '../profiles/paths.js';
 
 /** The file store's passphrase from the terminal; a new one is typed twice, as a typo would lock its secrets away for good. */
@@ -41,7 +42,7 @@ export function profileAlternative(profile: string | undefined, io: Io): string 
  * `keychainAlternative` ends every keychain hint with the way around the keychain that this command
  * offers (e.g. `--store file` for configure).
  */
-export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' | 'json'>, keychainAlternative?: string): Promise<AppContext> {
+export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' | 'json'> & { settings?: { timeoutSeconds?: number | undefined } }, keychainAlternative?: string): Promise<AppContext> {
   const layout = configLayout(configRoot(io.env, process.platform, homedir()));
   const askPassphrase = canPrompt(io) ? askFilePassphrase : undefined;
   const reporter = await terminalReporter(io, options);
@@ -51,7 +52,8 @@ export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' 
     now: () => io.now(),
     layout,
     reporter,
-    readSecret: secretReader(io),
+    // Stdin is read before any request: the command's timeout (--timeout, else the default) bounds it.
+    readSecret: secretReader(io, (options.settings?.timeoutSeconds ?? DEFAULTS.timeoutSeconds) * 1000),
     openStore: storeOpener({
       secretsDir: layout.secretsDir,
       env: io.env,

@@ -1,5 +1,6 @@
 import { escapeControl } from '../escape.js';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readInputFile } from '../input-file.js';
 import { CheckFailedError, Code, UsageError } from '../errors.js';
 import { claimAt, explainToken, unmetExpectations, type Explanation } from '../jwt/explain.js';
 import { cleanTokenInput, MAX_TOKEN_INPUT_BYTES } from '../jwt/input.js';
@@ -50,11 +51,11 @@ async function profileIdTokenText(name: string, io: Io, verbose: boolean): Promi
 
 async function readTokenFile(path: string): Promise<string> {
   try {
-    if ((await stat(path)).size > MAX_TOKEN_INPUT_BYTES) {
+    return (await readInputFile(path, MAX_TOKEN_INPUT_BYTES)).toString('utf8');
+  } catch (error) {
+    if (error instanceof UsageError && error.code === Code.FILE_TOO_LARGE.code) {
       throw new UsageError(Code.INPUT_TOO_LARGE, `${path} is larger than 1 MiB; a token is never that long`, { hint: 'Point --file at a file holding only the token, or the token response.' });
     }
-    return await readFile(path, 'utf8');
-  } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(Code.FILE_UNREADABLE, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { hint: 'Check the path and its permissions.', cause: error });
   }

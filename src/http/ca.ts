@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { Code, UsageError } from '../errors.js';
+import { CliError, Code, UsageError } from '../errors.js';
+import { FILE_LIMITS, readInputFile } from '../input-file.js';
 
 async function readPem(path: string, what: string): Promise<string> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readInputFile(path, FILE_LIMITS.caBundle)).toString('utf8');
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new UsageError(Code.CA_FILE_UNREADABLE, `cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {

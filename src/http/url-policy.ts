@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { Code, UsageError } from '../errors.js';
+import { refuseSecretInUrl } from '../secret-parameters.js';
 
 /** A literal loopback address: 127.0.0.0/8, ::1, or IPv4 127/8 mapped into IPv6. */
 export function isLoopbackAddress(address: string): boolean {
@@ -62,6 +63,7 @@ export function parseEndpointUrl(value: string, what: string): URL {
       hint: 'Remove the user:password@ part; credentials are never put in URLs.',
     });
   }
+  refuseSecretInUrl(url, what);
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
   if (url.protocol === 'http:') {

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { compactVerify, createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type KeyObject } from 'jose';
-import { CheckFailedError, Code, NetworkError, UsageError } from '../errors.js';
+import { CheckFailedError, CliError, Code, NetworkError, UsageError } from '../errors.js';
+import { FILE_LIMITS, readInputFile } from '../input-file.js';
 import type { TransportOptions } from '../http/transport.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
 import type { DecodedJwt } from './parse.js';
@@ -53,8 +53,9 @@ export const defaultVerifyDeps = (timeoutMs: number, transport: TransportOptions
   },
   async readText(path) {
     try {
-      return await readFile(path, 'utf8');
+      return (await readInputFile(path, FILE_LIMITS.certificate)).toString('utf8');
     } catch (error) {
+      if (error instanceof CliError) throw error;
       throw new UsageError(Code.FILE_UNREADABLE, `cannot read ${path}: ${(error as Error).message}`, { cause: error });
     }
   },

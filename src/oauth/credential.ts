@@ -1,4 +1,5 @@
-import { Code, UsageError } from '../errors.js';
+import { CliError, Code, UsageError } from '../errors.js';
+import { FILE_LIMITS } from '../input-file.js';
 import type { ClientCertificate } from './certificate.js';
 import type { ClientCredential } from './client-auth.js';
 import type { RequestSettings } from './settings.js';
@@ -18,7 +19,8 @@ export interface SecretValue {
 /** The secret of each kind this request uses, or undefined; the order of sources is the caller's (app/secret-sources.ts). */
 export type SecretLookup = (kind: SecretKind) => Promise<SecretValue | undefined>;
 
-type ReadFile = (path: string) => Promise<Buffer>;
+/** Reads a file of at most `limit` bytes (see readInputFile). */
+type ReadFile = (path: string, limit: number) => Promise<Buffer>;
 
 
 export const SECRET_ENV = 'TOKENCTL_CLIENT_SECRET';
@@ -39,17 +41,18 @@ function checkSecret(secret: string, source: string): string {
   return secret;
 }
 
-async function readBytes(deps: { readFile: ReadFile }, path: string, what: string): Promise<Buffer> {
+async function readBytes(deps: { readFile: ReadFile }, path: string, what: string, limit: number): Promise<Buffer> {
   try {
-    return await deps.readFile(path);
+    return await deps.readFile(path, limit);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new UsageError(Code.FILE_UNREADABLE, `cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /** A client secret kept in a file (--client-secret-file), without the trailing newline editors add. */
 export async function readSecretFile(path: string, readFile: ReadFile): Promise<string> {
-  return stripTrailingNewline((await readBytes({ readFile }, path, 'the client secret file')).toString('utf8'));
+  return stripTrailingNewline((await readBytes({ readFile }, path, 'the client secret file', FILE_LIMITS.secret)).toString('utf8'));
 }
 
 /** The certificate (and key) the settings name, opened with the given passwords. */
@@ -63,8 +66,8 @@ export async function loadCertificateFromSettings(
   const deps = { readFile };
   const path = settings.certificatePath as string;
   return loadClientCertificate({
-    certificate: { path, data: await readBytes(deps, path, 'the certificate') },
-    ...(settings.privateKeyPath ? { privateKey: { path: settings.privateKeyPath, data: await readBytes(deps, settings.privateKeyPath, 'the private key') } } : {}),
+    certificate: { path, data: await readBytes(deps, path, 'the certificate', FILE_LIMITS.certificate) },
+    ...(settings.privateKeyPath ? { privateKey: { path: settings.privateKeyPath, data: await readBytes(deps, settings.privateKeyPath, 'the private key', FILE_LIMITS.certificate) } } : {}),
     ...(passwords.password !== undefined ? { password: passwords.password } : {}),
     ...(passwords.keyPassword !== undefined ? { keyPassword: passwords.keyPassword } : {}),
     ...(settings.certificateAlias ? { alias: settings.certificateAlias } : {}),

@@ -15,6 +15,10 @@ export interface Reporter {
   trace(event: TraceEvent): void;
   /** Remembers a secret read on this run (with the client ID it goes with), so nothing printed afterwards shows it. */
   conceal(secret: string, clientId?: string): void;
+  /** The length of the longest concealed secret that occurs (in any form) in `text`; undefined when none does. */
+  secretIn(text: string): number | undefined;
+  /** The token about to be handed out: printed as is, never scrubbed (see tokenIssue in app/token). */
+  handOut(token: string): void;
   /** A credential is about to be sent: `destination` says what and to whom (a pipeline's log keeps it). */
   sending(destination: string): void;
   /** Shown while waiting for the network; returns the function that ends it. */
@@ -28,6 +32,8 @@ export const SILENT_REPORTER: Reporter = {
   detail: () => {},
   trace: () => {},
   conceal: () => {},
+  secretIn: () => undefined,
+  handOut: () => {},
   sending: () => {},
   progress: () => () => {},
 };

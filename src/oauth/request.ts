@@ -1,5 +1,6 @@
 import { Code, UsageError } from '../errors.js';
 import { parseEndpointUrl } from '../http/url-policy.js';
+import { refuseSecretParameter } from '../secret-parameters.js';
 import type { AssertionOptions, ClientCredential } from './client-auth.js';
 import type { Grant } from './diagnose.js';
 import type { Endpoint } from './endpoint.js';
@@ -163,6 +164,8 @@ function clientCredentialsForm(settings: RequestSettings, endpoint: Endpoint): A
     if (RESERVED_PARAMS.has(name)) {
       throw new UsageError(Code.PARAM_RESERVED, `--param cannot set ${name}: tokenctl sets it`, { hint: 'Use the dedicated option (--scope, --resource, --audience, --client-id).' });
     }
+    // A profile's params too: a credential in a profile file is a credential in clear text.
+    refuseSecretParameter(name);
     form.push([name, value]);
   }
   return form;

@@ -13,8 +13,17 @@ export interface OutputStream {
 
 export interface InputStream {
   readonly isTTY: boolean;
-  /** Reads all of stdin, failing once more than `limit` bytes arrive. */
-  readAll(limit: number): Promise<Buffer | 'too-large'>;
+  /**
+   * Reads stdin to its end, or to where `bounds.end` says the input is complete, failing once more
+   * than `limit` bytes arrive or, with `bounds.timeoutMs`, once that long has passed.
+   */
+  readAll(limit: number, bounds?: ReadBounds): Promise<Buffer | 'too-large' | 'timed-out'>;
+}
+
+export interface ReadBounds {
+  /** The length of the complete input within what has arrived so far; undefined to read on. */
+  end?: (data: Buffer) => number | undefined;
+  timeoutMs?: number;
 }
 
 /** The process edges a command may touch, passed in so commands can be run in-process by tests. */
@@ -120,7 +129,7 @@ export async function processIo(colorFlag: boolean): Promise<Io> {
       get isTTY() {
         return isTerminal(0);
       },
-      readAll: (limit) => readStream(process.stdin, limit),
+      readAll: (limit, bounds) => readStream(process.stdin, limit, bounds),
     },
     env,
     now: () => new Date(),
@@ -128,14 +137,27 @@ export async function processIo(colorFlag: boolean): Promise<Io> {
   };
 }
 
-export async function readStream(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buf.length;
-    if (size > limit) return 'too-large';
-    chunks.push(buf);
+export async function readStream(stream: NodeJS.ReadableStream, limit: number, bounds: ReadBounds = {}): Promise<Buffer | 'too-large' | 'timed-out'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timed-out'>((resolve) => {
+    if (bounds.timeoutMs !== undefined) timer = setTimeout(() => resolve('timed-out'), bounds.timeoutMs);
+  });
+  const read = async (): Promise<Buffer | 'too-large'> => {
+    let data = Buffer.alloc(0);
+    for await (const chunk of stream) {
+      data = Buffer.concat([data, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
+      const end = bounds.end?.(data);
+      if (end !== undefined) return data.subarray(0, end);
+      if (data.length > limit) return 'too-large';
+    }
+    return data;
+  };
+  try {
+    const result = await Promise.race([read(), timedOut]);
+    // A writer that never closes must not keep the process alive.
+    if (result === 'timed-out') (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    return result;
+  } finally {
+    clearTimeout(timer);
   }
-  return Buffer.concat(chunks);
 }

@@ -23,6 +23,8 @@ export async function terminalReporter(io: Io, mode: Pick<GlobalOptions, 'verbos
       if (formatTrace) io.stderr.write(formatTrace(event, io.stderr.color, (text) => io.scrubber.scrub(text)));
     },
     conceal: (secret, clientId) => io.scrubber.add(secret, clientId),
+    secretIn: (text) => io.scrubber.find(text),
+    handOut: (token) => io.scrubber.keep(token),
     // Logs only: on a terminal the user sees the prompt and the spinner. With --json, stderr stays
     // JSON: the destination is written when the run ends, in the error document or a line of its own.
     sending: (destination) => {

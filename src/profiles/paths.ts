@@ -10,7 +10,16 @@ const DEFAULT_PROFILE = 'default';
  * directory. Pure, so every platform can be tested on any.
  */
 export function configRoot(env: Env, platform: NodeJS.Platform, homeDir: string): string {
-  if (env.TOKENCTL_CONFIG_DIR) return env.TOKENCTL_CONFIG_DIR;
+  if (env.TOKENCTL_CONFIG_DIR) {
+    // A relative one would name another directory after every cd: the profiles and secrets would seem to vanish.
+    const absolute = platform === 'win32' ? win32.isAbsolute(env.TOKENCTL_CONFIG_DIR) : posix.isAbsolute(env.TOKENCTL_CONFIG_DIR);
+    if (!absolute) {
+      throw new UsageError(Code.CONFIG_DIR_RELATIVE, `TOKENCTL_CONFIG_DIR is a relative path (${JSON.stringify(env.TOKENCTL_CONFIG_DIR)}): it would mean another directory in every working directory`, {
+        hint: 'Give an absolute path, e.g. export TOKENCTL_CONFIG_DIR="$PWD/tokenctl" (a ~ in quotes is not expanded).',
+      });
+    }
+    return env.TOKENCTL_CONFIG_DIR;
+  }
   if (platform === 'win32') {
     // A relative APPDATA or XDG_CONFIG_HOME would put the files wherever the command happens to run.
     const appData = env.APPDATA && win32.isAbsolute(env.APPDATA) ? env.APPDATA : win32.join(homeDir, 'AppData', 'Roaming');

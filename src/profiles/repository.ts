@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CliError, Code, ProfileNotFoundError, UsageError } from '../errors.js';
+import { FILE_LIMITS } from '../input-file.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { checkProfileName, configLayout, isValidProfileName, PROFILE_NAME_RULE } from './paths.js';
 import { parseProfile, serializeProfile, type Profile } from './profile.js';
@@ -108,7 +109,10 @@ export function createProfileRepository(root: string): ProfileRepository {
     // O_NOFOLLOW closes the gap between the lstat and the open; the mode checked is the open file's.
     const handle = await open(path, constants.O_RDONLY | NO_FOLLOW);
     try {
-      const { mode } = await handle.stat();
+      const { mode, size } = await handle.stat();
+      if (size > FILE_LIMITS.config) {
+        throw new UsageError(Code.FILE_TOO_LARGE, `${path} is larger than ${FILE_LIMITS.config / 1024} KiB, more than a profile ever holds`, { hint: `Move it out of ${shellQuote(profilesDir)}.` });
+      }
       if (checkModes && mode & 0o077) {
         throw new UsageError(Code.PROFILE_FILE_INSECURE, `${path} can be read or changed by other users (mode ${octal(mode)}), so tokenctl will not use it`, {
           hint: `chmod 600 ${shellQuote(path)}`,

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type BinaryLike, type ScryptOptions } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import { FILE_LIMITS, readInputFile } from '../input-file.js';
 import { join } from 'node:path';
-import { Code, SecretStoreError } from '../errors.js';
+import { CliError, Code, SecretStoreError } from '../errors.js';
 import { refuseOpenDirectory, writeFileAtomic } from '../profiles/atomic-file.js';
 import { checkProfileName } from '../profiles/paths.js';
 import { PASSPHRASE_ENV, type SecretStore } from './store.js';
@@ -156,9 +157,10 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
     await refuseOpenDirectory(dir);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = (await readInputFile(path, FILE_LIMITS.config)).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (error instanceof CliError) throw error;
       throw new SecretStoreError(Code.SECRET_FILE_UNREADABLE, `cannot read ${path}: ${(error as Error).message}`, {
         hint: 'Check that it belongs to you and is readable (`chmod 600`).',
         cause: error,

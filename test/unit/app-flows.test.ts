@@ -94,6 +94,8 @@ function context(env: Record<string, string> = {}): AppContext {
       detail: (message) => reported.details.push(message),
       trace: () => {},
       conceal: () => {},
+      secretIn: () => undefined,
+      handOut: () => {},
       sending: (destination) => reported.sent.push(destination),
       progress: () => () => {},
     },

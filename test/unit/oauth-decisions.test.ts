@@ -96,6 +96,7 @@ describe('buildTokenRequest', () => {
   it('refuses a blank client id, reserved --param names, and --audience on Entra', () => {
     expect(() => buildTokenRequest({ clientId: '  ' }, generic, secret)).toThrowError(expect.objectContaining({ code: 'CLIENT_ID_MISSING' }));
     expect(() => buildTokenRequest({ clientId: 'c', params: [['client_secret', 'x']] }, generic, secret)).toThrowError(expect.objectContaining({ code: 'PARAM_RESERVED' }));
+    expect(() => buildTokenRequest({ clientId: 'c', params: [['Password', 'x']] }, generic, secret)).toThrowError(expect.objectContaining({ code: 'SECRET_IN_ARGUMENT' }));
     expect(() => buildTokenRequest({ clientId: 'c', audience: 'x', resources: ['api://x'] }, entra, secret)).toThrowError(expect.objectContaining({ code: 'ENTRA_AUDIENCE' }));
   });
   it('matches the auth method to the credential', () => {

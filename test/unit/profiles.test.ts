@@ -75,6 +75,12 @@ describe('configRoot', () => {
       expect(configRoot({ TOKENCTL_CONFIG_DIR: '/srv/tokenctl', XDG_CONFIG_HOME: '/xdg', APPDATA: 'C:\\AppData' }, platform, home)).toBe('/srv/tokenctl');
     }
   });
+  it('refuses a relative TOKENCTL_CONFIG_DIR (it would name another directory after every cd)', () => {
+    for (const dir of ['./c', 'c', '~/tokenctl']) {
+      expect(() => configRoot({ TOKENCTL_CONFIG_DIR: dir }, 'linux', home)).toThrowError(expect.objectContaining({ code: 'CONFIG_DIR_RELATIVE', exitCode: 2 }));
+    }
+    expect(() => configRoot({ TOKENCTL_CONFIG_DIR: 'c' }, 'win32', home)).toThrowError(expect.objectContaining({ code: 'CONFIG_DIR_RELATIVE' }));
+  });
   it('uses an absolute XDG_CONFIG_HOME on Linux and other Unixes, else ~/.config', () => {
     expect(configRoot({ XDG_CONFIG_HOME: '/xdg' }, 'linux', home)).toBe('/xdg/tokenctl');
     expect(configRoot({ XDG_CONFIG_HOME: '/xdg' }, 'freebsd', home)).toBe('/xdg/tokenctl');

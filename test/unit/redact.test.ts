@@ -82,3 +82,34 @@ describe('token output formats', () => {
     expect(JSON.parse(formatToken(token, 'json'))).toEqual({ access_token: "ab'c", token_type: 'Bearer', expires_in: 60, expires_at: '2026-01-01T00:01:00.000Z', scope: null });
   });
 });
+
+describe('the scrubber and the token it hands out', () => {
+  it('finds the longest secret that occurs in a text, in any form', () => {
+    const scrubber = createScrubber();
+    scrubber.add('eyJh');
+    scrubber.add('long-secret-value', 'cid');
+    expect(scrubber.find('eyJhbGci')).toBe(4);
+    expect(scrubber.find(`a.${Buffer.from('long-secret-value').toString('base64url')}.eyJh`)).toBe(17);
+    expect(scrubber.find('nothing here')).toBeUndefined();
+  });
+
+  it('leaves a kept value whole and scrubs the text around it', () => {
+    const scrubber = createScrubber();
+    scrubber.add('eyJh');
+    scrubber.keep('eyJhbGciOiJub25lIn0.e30.');
+    expect(scrubber.scrub('Bearer eyJhbGciOiJub25lIn0.e30. and eyJh')).toBe('Bearer eyJhbGciOiJub25lIn0.e30. and <redacted>');
+  });
+});
+
+describe('secrets as header values and hex', () => {
+  it('scrubs a non-ASCII secret echoed in a header (its UTF-8 bytes read as Latin-1) and its hex form', () => {
+    const secret = 'pässwörd-Ω';
+    const scrubber = createScrubber();
+    scrubber.add(secret);
+    const latin1 = Buffer.from(secret, 'utf8').toString('latin1');
+    expect(latin1).toBe('pÃ¤sswÃ¶rd-Î©');
+    expect(scrubber.scrub(`x-request-id: ${latin1}`)).toBe('x-request-id: <redacted>');
+    const hex = Buffer.from(secret, 'utf8').toString('hex');
+    expect(scrubber.scrub(`${hex} ${hex.toUpperCase()}`)).toBe('<redacted> <redacted>');
+  });
+});

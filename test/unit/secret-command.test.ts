@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { configureProfile, type ConfigureFlowOptions } from '../../src/app/configure.js';
 import type { AppContext } from '../../src/app/context.js';
 import { getToken, type TokenFlowOptions } from '../../src/app/token.js';
+import { SILENT_REPORTER } from '../../src/oauth/reporter.js';
 import { splitCommandLine } from '../../src/process/command-line.js';
 import { lastLine, runSecretCommand } from '../../src/process/secret-command.js';
 import { configLayout } from '../../src/profiles/paths.js';
@@ -214,7 +215,7 @@ describe('the order of secret sources with a stored command', () => {
       cwd: join(dir, 'work'),
       now: () => new Date(),
       layout: configLayout(join(dir, 'config')),
-      reporter: { warn: () => {}, verboseWarn: () => {}, detail: () => {}, trace: () => {}, conceal: (secret) => concealed.push(secret), sending: () => {}, progress: () => () => {} },
+      reporter: { ...SILENT_REPORTER, conceal: (secret) => void concealed.push(secret) },
       readSecret: () => Promise.reject(new Error('no stdin here')),
       openStore: async () => store,
     };
