@@ -8,6 +8,8 @@ import { startSpinner } from './spinner.js';
  */
 export async function terminalReporter(io: Io, mode: Pick<GlobalOptions, 'verbose' | 'json'>): Promise<Reporter> {
   const formatTrace = mode.verbose ? (await import('./trace.js')).formatTrace : undefined;
+  // Once per destination and run: a device sign-in polls the same endpoint many times.
+  const announced = new Set<string>();
   return {
     warn: (message) => warn(io, message),
     verboseWarn: (message) => {
@@ -22,7 +24,9 @@ export async function terminalReporter(io: Io, mode: Pick<GlobalOptions, 'verbos
     conceal: (secret, clientId) => io.scrubber.add(secret, clientId),
     // Logs only: on a terminal the user sees the prompt and the spinner, and --json keeps stderr to the one error object.
     sending: (destination) => {
-      if (!io.stderr.isTTY && !mode.json) io.stderr.write(`tokenctl: sending ${destination}\n`);
+      if (io.stderr.isTTY || mode.json || announced.has(destination)) return;
+      announced.add(destination);
+      io.stderr.write(`tokenctl: sending ${destination}\n`);
     },
     progress: (text) => startSpinner(io, text, mode),
   };
