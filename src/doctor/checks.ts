@@ -151,11 +151,14 @@ export function checkProfile(facts: ProfileFacts, now: Date): Check[] {
   const expiry = secretExpiryNotice(profile, now);
   if (expiry) checks.push({ area, status: expiry.level, detail: expiry.message });
   else if (profile.secretExpiresAt) checks.push({ area, status: 'ok', detail: `client secret expires ${profile.secretExpiresAt.slice(0, 10)}` });
-  checks.push(
-    profile.lastValidatedAt
-      ? { area, status: 'ok', detail: `last validated ${profile.lastValidatedAt.slice(0, 16).replace('T', ' ')}Z` }
-      : { area, status: 'warning', detail: 'never validated', fix: `tokenctl validate -p ${profile.name}` },
-  );
+  // A sign-in profile nobody is signed in to has nothing to validate: the sign-in check below says what to do.
+  if (!facts.signIn || facts.signIn.state === 'signed-in') {
+    checks.push(
+      profile.lastValidatedAt
+        ? { area, status: 'ok', detail: `last validated ${profile.lastValidatedAt.slice(0, 16).replace('T', ' ')}Z` }
+        : { area, status: 'warning', detail: 'never validated', fix: `tokenctl validate -p ${profile.name}` },
+    );
+  }
   const signIn = facts.signIn;
   const login = `tokenctl login -p ${profile.name}`;
   if (signIn?.state === 'signed-in') checks.push({ area, status: 'ok', detail: `signed in${signIn.user ? ` as ${signIn.user}` : ''} since ${signIn.signedInAt.slice(0, 16).replace('T', ' ')}Z (refresh token in the ${storeName})` });
