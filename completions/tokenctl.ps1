@@ -1030,7 +1030,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--redirect-host",
-          "description": "host name in the redirect URI (default 127.0.0.1)",
+          "description": "host name in the redirect URI (default 127.0.0.1; localhost for Entra ID, as it registers http://localhost)",
           "value": {
             "kind": "choice",
             "choices": [

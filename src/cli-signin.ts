@@ -33,7 +33,7 @@ export function addSignInConfigureOptions<Args extends any[], Opts extends Optio
     command
       .addOption(new Option('--grant <grant>', 'how tokens are obtained: as the app (client_credentials, the default) or for a user who signs in').choices(GRANTS))
       .option('--redirect-port <port>', 'fixed loopback port for the sign-in redirect, when the server wants the exact registered URI (default: any free port)', parsePort)
-      .addOption(new Option('--redirect-host <host>', 'host name in the redirect URI (default 127.0.0.1)').choices(['127.0.0.1', 'localhost'] as const))
+      .addOption(new Option('--redirect-host <host>', 'host name in the redirect URI (default 127.0.0.1; localhost for Entra ID, as it registers http://localhost)').choices(['127.0.0.1', 'localhost'] as const))
       .option('--authorize-url <url>', 'authorization endpoint, for a server without metadata (default: from --issuer, or Entra v2)')
       .option('--device-authorization-url <url>', 'RFC 8628 device authorization endpoint (default: from --issuer, or Entra v2)')
       .option('--public-client', 'the client has no secret (a sign-in profile; PKCE protects the code)'),
@@ -175,7 +175,11 @@ Examples:
   const tool = (name: 'userinfo' | 'introspect' | 'revoke', summary: string, examples: string, withHint: boolean) => {
     if (!builds(name)) return;
     const hintHelp = withHint ? 'what the token is: access_token or refresh_token' : 'ignored: userinfo takes an access token';
-    addServerOptions(program.command(name).summary(summary).addArgument(new Argument('[token]', "the token, or - for stdin (the safer way); default: the profile's access token")))
+    const profileToken =
+      name === 'revoke'
+        ? "with -p: the profile's refresh token, which ends its sign-in as logout does (--token-type-hint access_token: its cached access token); the profile forgets what it revoked"
+        : "the profile's access token";
+    addServerOptions(program.command(name).summary(summary).addArgument(new Argument('[token]', `the token, or - for stdin (the safer way); default: ${profileToken}`)))
       .addOption(new Option('--token-type-hint <type>', hintHelp).choices(['access_token', 'refresh_token'] as const))
       .addHelpText('after', examples)
       .action(async (token, raw) => {
@@ -196,6 +200,8 @@ Examples:
 `, true);
   tool('revoke', 'revoke a token at the server (RFC 7009)', `
 Examples:
+  $ tokenctl revoke -p sso                                  the profile's refresh token; sign in again afterwards
+  $ tokenctl revoke -p sso --token-type-hint access_token   its cached access token; the next token -p renews it
   $ tokenctl revoke -p sso - < token.txt
   $ tokenctl revoke --issuer https://idp.example.com --client-id cli --auth-method none --token-type-hint refresh_token -
 `, true);

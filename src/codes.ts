@@ -162,7 +162,7 @@ export const Code = catalogue({
   ENDPOINT_UNKNOWN: [usage, 'An endpoint the command needs is neither given nor discoverable (Entra ID has no revocation or introspection).'],
   REDIRECT_PORT_IN_USE: [usage, 'The loopback port for the sign-in redirect is taken or not allowed.'],
   TOKEN_MISSING: [usage, 'introspect, revoke or userinfo was given no token and no profile to take one from.'],
-  ID_TOKEN_UNVERIFIABLE: [usage, 'An ID token arrived, but the issuer and its keys to verify it are not known.'],
+  ID_TOKEN_UNVERIFIABLE: [usage, 'An ID token is asked for (openid) or arrived, but the issuer and its keys to verify it are not known.'],
 
   // Profiles (exit 3)
   PROFILE_NOT_FOUND: [profileNotFound, 'There is no profile with that name.'],

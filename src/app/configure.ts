@@ -7,7 +7,8 @@ import type { TokenOutcome } from '../oauth/engine.js';
 import { buildTokenRequest } from '../oauth/request.js';
 import { credentialKind, isUserGrant, mergeSettings, relativePaths, withAbsolutePaths, type RequestSettings } from '../oauth/settings.js';
 import { checkExpectations, mergeExpectations, tokenClaims, type ExpectationFailure, type Expectations } from '../profiles/expectations.js';
-import { cacheKeyAccount, nextSecretAccount, SECRET_KINDS, secretSlots } from '../profiles/accounts.js';
+import { cacheKeyAccount, nextSecretAccount, refreshTokenAccount, SECRET_KINDS, secretSlots } from '../profiles/accounts.js';
+import { signInOwnerChanged } from '../profiles/refresh-token.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import { relativePathProblem } from '../profiles/relative-paths.js';
 import { PROFILE_SCHEMA_VERSION, type Profile } from '../profiles/profile.js';
@@ -355,7 +356,8 @@ async function save(plan: SavePlan, context: AppContext, entry: CachedToken | un
     throw new UsageError(Code.CREDENTIAL_MISSING, `profile ${name} needs a client secret`, { hint: `Give it with ${SECRET_ENV}, --client-secret-stdin, --client-secret-file or --client-secret-command.` });
   }
 
-  const validated = plan.validate && !changedMeanwhile;
+  // A sign-in profile's configure checks its endpoints only: validated means a token was obtained.
+  const validated = plan.validate && !changedMeanwhile && !isUserGrant(settings);
   if (changedMeanwhile) {
     context.reporter.warn(`profile ${name} was saved by another tokenctl while this one ran: this run's changes are saved on top of it${plan.validate ? `, unvalidated: check the result with tokenctl validate -p ${name}` : ''}`);
   }
@@ -383,12 +385,14 @@ async function save(plan: SavePlan, context: AppContext, entry: CachedToken | un
   const inUse = new Set(Object.values(profile.secretAccounts));
   const named = Object.values(current?.secretAccounts ?? {});
   if (baseStore === store) for (const account of named) if (!inUse.has(account)) await store.delete(account);
-  if (baseStore !== store) for (const account of new Set([...secretSlots(name), ...named, cacheKeyAccount(name)])) await baseStore.delete(account);
+  const signInEnds = await forgetSignInIfMoved(name, current, settings, { baseStore, store }, context);
+  const signInAccounts = current && isUserGrant(current.settings) ? [refreshTokenAccount(name)] : [];
+  if (baseStore !== store) for (const account of new Set([...secretSlots(name), ...named, cacheKeyAccount(name), ...signInAccounts])) await baseStore.delete(account);
 
   const cache = openTokenCache(context.layout, store, storeKind, context.env);
-  if (!plan.validate) {
-    await cache.delete(name);
-  } else if (validated && entry) {
+  // Unvalidated values, or a sign-in that ended: no cached token may outlive them.
+  if (!plan.validate || signInEnds) await cache.delete(name);
+  if (validated && entry) {
     try {
       await cache.write(name, profileCacheKey(settings, credential), entry);
     } catch (error) {
@@ -397,4 +401,32 @@ async function save(plan: SavePlan, context: AppContext, entry: CachedToken | un
     }
   }
   return profile;
+}
+
+/**
+ * A sign-in's refresh token belongs to one server and client. When this configure points a sign-in
+ * profile elsewhere (issuer, endpoints, tenant, authority, client ID, grant), the sign-in is over:
+ * its refresh token is deleted, and the caller drops the cached tokens. A new sign-in profile clears
+ * one a remove may have left behind. Otherwise a refresh token follows the profile to a new store.
+ * Returns whether an existing sign-in ended. Client-credentials profiles have none: nothing is asked
+ * of their store.
+ */
+async function forgetSignInIfMoved(name: string, current: Profile | undefined, settings: RequestSettings, stores: { baseStore: SecretStore; store: SecretStore }, context: AppContext): Promise<boolean> {
+  if (!isUserGrant(settings) && !(current && isUserGrant(current.settings))) return false;
+  const { baseStore, store } = stores;
+  const account = refreshTokenAccount(name);
+  if (current === undefined) {
+    await store.delete(account);
+    return false;
+  }
+  if (signInOwnerChanged(current.settings, settings)) {
+    const had = (await baseStore.delete(account)) || (baseStore !== store && (await store.delete(account)));
+    if (had) context.reporter.warn(`profile ${name} now points at another server, client or grant: its sign-in is over and its tokens are forgotten; sign in again with tokenctl login -p ${name}`);
+    return true;
+  }
+  if (baseStore !== store) {
+    const refreshToken = await baseStore.get(account);
+    if (refreshToken !== null) await store.set(account, refreshToken);
+  }
+  return false;
 }

@@ -4,7 +4,9 @@ import { arch, platform } from 'node:os';
 import { CheckFailedError, CliError, Code, SecretStoreError } from '../errors.js';
 import { checkConfig, checkKeychain, checkNetworkSettings, checkProfile, checkRuntime, type Check, type ProfileFacts } from '../doctor/checks.js';
 import { CERTIFICATE_KEY_PASSWORD_ENV, CERTIFICATE_PASSWORD_ENV, loadCertificateFromSettings } from '../oauth/credential.js';
-import { relativePaths } from '../oauth/settings.js';
+import { isUserGrant, relativePaths } from '../oauth/settings.js';
+import { refreshTokenAccount } from '../profiles/accounts.js';
+import { signInState } from '../profiles/refresh-token.js';
 import { checkProfileName } from '../profiles/paths.js';
 import { relativePathProblem } from '../profiles/relative-paths.js';
 import type { Profile } from '../profiles/profile.js';
@@ -115,10 +117,23 @@ async function profileFacts(profile: Profile, store: SecretStore | CliError, con
       facts.certificate = { error: (error as Error).message, fix: error instanceof CliError ? error.hint : undefined };
     }
   }
+  if (isUserGrant(profile.settings)) facts.signIn = await signInFact(profile, store);
   const cached = await openTokenCache(context.layout, EMPTY_SECRET_STORE).peek(profile.name);
   facts.cachedTokenExpiresAt = cached?.expiresAt;
   if (online) facts.clockOffset = await clockOffset(profile, context);
   return facts;
+}
+
+/** Whether someone is signed in with a sign-in profile: its refresh token, where it belongs, since when. */
+async function signInFact(profile: Profile, store: SecretStore | CliError): Promise<NonNullable<ProfileFacts['signIn']>> {
+  if (store instanceof SecretStoreError) return { state: 'unreadable', detail: store.message, ...(store.hint ? { fix: store.hint } : {}) };
+  if (store instanceof CliError) return { state: 'unchecked', detail: store.message };
+  try {
+    return signInState(await store.get(refreshTokenAccount(profile.name)), profile.settings);
+  } catch (error) {
+    if (!(error instanceof SecretStoreError)) throw error;
+    return { state: 'unreadable', detail: error.message, ...(error.hint ? { fix: error.hint } : {}) };
+  }
 }
 
 /** Compares the local clock with the Date header of the identity provider's metadata (or token endpoint). */

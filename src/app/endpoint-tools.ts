@@ -14,7 +14,9 @@ import { mergeSettings, settingsFromEnvironment, type RequestSettings } from '..
 import { buildUserinfoRequest, processUserinfoResponse } from '../oauth/userinfo.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import type { AppContext } from './context.js';
-import { refreshTokenAccount, signInSetup, transportFor } from './login.js';
+import { refreshTokenAccount } from '../profiles/accounts.js';
+import { bindingMismatch, revocationMismatch, type RefreshTokenRecord, type TokenBinding } from '../profiles/refresh-token.js';
+import { signInSetup, storedSignIn, tokenBinding, transportFor } from './login.js';
 import { readGivenSecrets, secretLookup, secretReaders, type SecretSources } from './secret-sources.js';
 import { openProfileSession, withProfileWriteLock, type ProfileSession } from './session.js';
 import { needEndpoint, resolveSignInEndpoints, type SignInEndpoints } from './signin-endpoints.js';
@@ -34,6 +36,8 @@ interface Client {
   credential: ClientCredential;
   identity: TokenRequest;
   session?: ProfileSession;
+  /** A profile's client: where its refresh token may go now. */
+  binding?: TokenBinding;
   diagnosis: DiagnosisContext;
   secrets: string[];
 }
@@ -47,11 +51,13 @@ async function openClient(options: EndpointToolOptions, context: AppContext, nee
   let settings: RequestSettings;
   let credential: ClientCredential;
   let endpoints: SignInEndpoints;
+  let binding: TokenBinding | undefined;
   if (usesProfile(options, context.env)) {
     session = await openProfileSession(resolveProfileName(options.profile, context.env), options.settings, context);
     const setup = await signInSetup(session, options.secrets, context);
     ({ settings } = session);
     ({ credential, endpoints } = setup);
+    binding = tokenBinding(setup);
   } else {
     settings = mergeSettings(options.settings, settingsFromEnvironment(context.env));
     if (!hasEndpointFlags(settings)) {
@@ -79,6 +85,7 @@ async function openClient(options: EndpointToolOptions, context: AppContext, nee
     credential,
     identity,
     ...(session ? { session } : {}),
+    ...(binding ? { binding } : {}),
     diagnosis: {
       provider: endpoints.endpoint.provider,
       tokenUrl: endpoints.endpoint.tokenUrl,
@@ -135,15 +142,84 @@ export async function introspect(options: EndpointToolOptions & { token: string 
   return processIntrospectionResponse(response, { ...client.diagnosis, endpoint, secrets: [...client.secrets, token] });
 }
 
-/** `tokenctl revoke TOKEN`: the server forgets the token (RFC 7009). */
-export async function revoke(options: EndpointToolOptions & { token: string | undefined; hint?: TokenTypeHint | undefined }, context: AppContext): Promise<{ revoked: true; endpoint: string }> {
-  if (!options.token) throw tokenNeeded();
-  const token = options.token;
+export interface RevokeResult {
+  revoked: true;
+  endpoint: string;
+  /** The profile whose client revoked it; null without one. */
+  profile: string | null;
+  /** The token revoked: the profile's refresh or access token, or one given with its hint (null: no hint). */
+  tokenType: TokenTypeHint | null;
+  /** The profile kept that token, and has forgotten it: a revoked token is never handed out again. */
+  forgotten: boolean;
+}
+
+/** Why the profile's refresh token may not be sent to this revocation endpoint, or undefined when it may. */
+function refreshTokenProblem(record: RefreshTokenRecord | undefined, client: Client, endpoint: URL): string | undefined {
+  if (!record) return 'it does not say which server and client it was issued for (an earlier tokenctl stored it)';
+  return bindingMismatch(record.issuedFor, client.binding as TokenBinding) ?? revocationMismatch(record.issuedFor, endpoint);
+}
+
+function sendRevocation(client: Client, endpoint: URL, token: string, hint: TokenTypeHint | undefined, context: AppContext): Promise<{ revoked: true }> {
+  return withCallDeps(client, context, (deps) => postAuthenticatedForm(endpoint, revocationForm(token, hint), client.identity, deps, client.identity.timeoutMs)).then((response) =>
+    processRevocationResponse(response, { ...client.diagnosis, endpoint, secrets: [...client.secrets, token] }),
+  );
+}
+
+/**
+ * `tokenctl revoke`: the server forgets a token (RFC 7009). Given a token, that one; with -p and no
+ * token, the profile's own: its refresh token (which ends the sign-in, as logout does, and with it
+ * the access tokens the server issued from it), or with --token-type-hint access_token its cached
+ * access token. Either way a token the profile keeps is forgotten once revoked, so `token -p` never
+ * hands out a dead one.
+ */
+export async function revoke(options: EndpointToolOptions & { token: string | undefined; hint?: TokenTypeHint | undefined }, context: AppContext): Promise<RevokeResult> {
+  if (!options.token && !usesProfile(options, context.env)) throw tokenNeeded();
   const client = await openClient(options, context, true);
   const endpoint = needEndpoint(client.endpoints, 'revocation', 'revocation');
-  const response = await withCallDeps(client, context, (deps) => postAuthenticatedForm(endpoint, revocationForm(token, options.hint), client.identity, deps, client.identity.timeoutMs));
-  processRevocationResponse(response, { ...client.diagnosis, endpoint, secrets: [...client.secrets, token] });
-  return { revoked: true, endpoint: endpoint.href };
+  const session = client.session;
+  const given = options.token;
+  if (!session) {
+    await sendRevocation(client, endpoint, given as string, options.hint, context);
+    return { revoked: true, endpoint: endpoint.href, profile: null, tokenType: options.hint ?? null, forgotten: false };
+  }
+  const name = session.profile.name;
+  return withProfileWriteLock(context.layout, name, async () => {
+    const { stored, record } = await storedSignIn(session);
+    const cached = await session.cache.read(name, session.cacheKey);
+    if (given !== undefined) {
+      await sendRevocation(client, endpoint, given, options.hint, context);
+      const isRefreshToken = record?.refreshToken === given;
+      if (isRefreshToken) await session.store.delete(refreshTokenAccount(name));
+      // The access token just revoked, or every one issued from a revoked refresh token.
+      const forgetAccess = isRefreshToken || cached?.accessToken === given;
+      if (forgetAccess) await session.cache.delete(name);
+      return { revoked: true, endpoint: endpoint.href, profile: name, tokenType: options.hint ?? (isRefreshToken ? 'refresh_token' : cached?.accessToken === given ? 'access_token' : null), forgotten: forgetAccess };
+    }
+    const tokenType: TokenTypeHint = options.hint ?? (stored ? 'refresh_token' : 'access_token');
+    if (tokenType === 'refresh_token') {
+      if (!stored) {
+        const { loginRequired } = await import('./user-token.js');
+        throw loginRequired(name, 'it keeps no refresh token to revoke (nobody signed in, or logged out)');
+      }
+      const problem = refreshTokenProblem(record, client, endpoint);
+      if (problem) {
+        const { loginRequired } = await import('./user-token.js');
+        throw loginRequired(name, `its refresh token is not sent to ${endpoint.host}: ${problem}`);
+      }
+      await sendRevocation(client, endpoint, (record as RefreshTokenRecord).refreshToken, 'refresh_token', context);
+      await session.store.delete(refreshTokenAccount(name));
+      await session.cache.delete(name);
+      return { revoked: true, endpoint: endpoint.href, profile: name, tokenType, forgotten: true };
+    }
+    if (!cached) {
+      throw new UsageError(Code.TOKEN_MISSING, `profile ${name} has no cached access token to revoke`, {
+        hint: stored ? `Revoke its refresh token instead (tokenctl revoke -p ${name}), or pass the token.` : 'Pass the token as an argument or on stdin (-).',
+      });
+    }
+    await sendRevocation(client, endpoint, cached.accessToken, 'access_token', context);
+    await session.cache.delete(name);
+    return { revoked: true, endpoint: endpoint.href, profile: name, tokenType, forgotten: true };
+  });
 }
 
 export interface LogoutResult {
@@ -158,7 +234,8 @@ export interface LogoutResult {
 /**
  * `tokenctl logout`: the refresh token (and access token) revoked where the server can, then
  * forgotten here in any case; the profile stays. A revocation that failed is reported after the
- * tokens are gone, so a dead network never leaves them behind.
+ * tokens are gone, so a dead network never leaves them behind. A refresh token goes only to the
+ * revocation endpoint of the server and client it was issued for.
  */
 export async function logout(options: { profile: string | undefined; secrets: SecretSources }, context: AppContext): Promise<LogoutResult> {
   const client = await openClient({ profile: resolveProfileName(options.profile, context.env), settings: {}, secrets: options.secrets }, context, true);
@@ -168,22 +245,20 @@ export async function logout(options: { profile: string | undefined; secrets: Se
   checkUserGrantProfile(session.profile, 'log out of');
   const endpoint = client.endpoints.revocation;
   return withProfileWriteLock(context.layout, name, async () => {
-    const refreshToken = await session.store.get(refreshTokenAccount(name));
+    const { stored, record } = await storedSignIn(session);
     const cached = await session.cache.read(name, session.cacheKey);
     const revoked = { refreshToken: false, accessToken: false };
     let failure: unknown;
     if (endpoint) {
-      const send = (token: string, hint: TokenTypeHint) =>
-        withCallDeps(client, context, (deps) => postAuthenticatedForm(endpoint, revocationForm(token, hint), client.identity, deps, client.identity.timeoutMs)).then((response) =>
-          processRevocationResponse(response, { ...client.diagnosis, endpoint, secrets: [...client.secrets, token] }),
-        );
+      const problem = stored ? refreshTokenProblem(record, client, endpoint) : undefined;
+      if (problem) context.reporter.warn(`the refresh token is not revoked (it is not sent to ${endpoint.host}: ${problem}); it is forgotten here, and stays valid at the server that issued it until it expires`);
       try {
-        if (refreshToken !== null) revoked.refreshToken = (await send(refreshToken, 'refresh_token')).revoked;
-        if (cached) revoked.accessToken = (await send(cached.accessToken, 'access_token')).revoked;
+        if (record && !problem) revoked.refreshToken = (await sendRevocation(client, endpoint, record.refreshToken, 'refresh_token', context)).revoked;
+        if (cached) revoked.accessToken = (await sendRevocation(client, endpoint, cached.accessToken, 'access_token', context)).revoked;
       } catch (error) {
         failure = error;
       }
-    } else if (refreshToken !== null) {
+    } else if (stored) {
       context.reporter.warn(`${client.endpoints.endpoint.provider === 'entra' ? 'Entra ID has' : 'the server has'} no revocation endpoint: the tokens are forgotten here, but stay valid until they expire`);
     }
     await session.store.delete(refreshTokenAccount(name));

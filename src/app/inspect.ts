@@ -1,4 +1,7 @@
+import { isUserGrant } from '../oauth/settings.js';
+import { refreshTokenAccount } from '../profiles/accounts.js';
 import type { Profile } from '../profiles/profile.js';
+import { signInState, type SignInState } from '../profiles/refresh-token.js';
 import { resolveProfileName } from '../profiles/paths.js';
 import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 import { EMPTY_SECRET_STORE } from '../secrets/store.js';
@@ -56,6 +59,8 @@ export interface ProfileDescription {
   /** Per secret kind: "stored in …", "missing" or "from the command: …", never a value. */
   secrets: Record<string, string>;
   cachedToken: { expiresAt: string; matchesSettings: boolean } | null;
+  /** A sign-in profile's sign-in (from its refresh token); null for a client-credentials profile. */
+  signIn: SignInState | null;
 }
 
 /** One profile in full, with whether each secret is in its store and whether the cached token fits. */
@@ -70,5 +75,6 @@ export async function describeProfile(name: string | undefined, context: AppCont
     if (account) secrets[kind] = (await store.get(account)) === null ? 'missing' : where;
   }
   const cached = await session.cache.peek(profile.name);
-  return { profile, authMethod: effectiveAuthMethod(profile), secrets, cachedToken: cached ? { expiresAt: cached.expiresAt, matchesSettings: cached.key === session.cacheKey } : null };
+  const signIn = isUserGrant(profile.settings) ? signInState(await store.get(refreshTokenAccount(profile.name)), profile.settings) : null;
+  return { profile, authMethod: effectiveAuthMethod(profile), secrets, cachedToken: cached ? { expiresAt: cached.expiresAt, matchesSettings: cached.key === session.cacheKey } : null, signIn };
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readInputFile, readInputText } from '../input-file.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Code, IdpRejectedError, NetworkError, UsageError } from '../errors.js';
+import { CliError, Code, IdpRejectedError, NetworkError, UsageError } from '../errors.js';
 import { loadExtraCaPems } from '../http/ca.js';
 import { getJson } from '../http/get-json.js';
 import { createDispatcher, type TransportOptions } from '../http/transport.js';
@@ -17,15 +17,14 @@ import { fetchServerMetadata } from '../oauth/live-discovery.js';
 import { buildTokenRequest, type TokenRequest, type UserGrant } from '../oauth/request.js';
 import { isUserGrant, type RequestSettings } from '../oauth/settings.js';
 import type { TokenResult } from '../oauth/token-response.js';
+import { refreshTokenAccount } from '../profiles/accounts.js';
 import type { Profile } from '../profiles/profile.js';
+import { parseRefreshToken, serializeRefreshToken, type TokenBinding } from '../profiles/refresh-token.js';
 import type { AppContext } from './context.js';
 import { readGivenSecrets, secretLookup, secretReaders, sessionSecrets, type SecretSources } from './secret-sources.js';
 import { openProfileSession, toCache, withProfileWriteLock, type ProfileSession } from './session.js';
-import { idTokenIssuer, needEndpoint, resolveSignInEndpoints, signInScopes, type SignInEndpoints } from './signin-endpoints.js';
+import { canVerifyIdTokens, defaultRedirectHost, idTokenIssuer, needEndpoint, resolveSignInEndpoints, signInScopes, type SignInEndpoints } from './signin-endpoints.js';
 import { sendTokenRequest } from './token-request.js';
-
-/** The secret-store account of a profile's refresh token: under the profile's name, so `remove` deletes it too. */
-export const refreshTokenAccount = (profile: string): string => `${profile}:refresh-token`;
 
 /** Sign-in defaults: long enough to type a password and pass MFA, short enough that a forgotten login ends. */
 export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
@@ -132,19 +131,41 @@ export function diagnosisContext(setup: SignInSetup, grant: DiagnosisContext['gr
   };
 }
 
-/** The authorization code flow: a loopback listener, the browser, one callback, the code exchanged. */
-async function signInWithBrowser(setup: SignInSetup, options: LoginOptions, edges: LoginEdges, context: AppContext, deadline: AbortSignal): Promise<{ token: TokenResult; nonce: string }> {
+/** The scopes of this sign-in, refused before the user does anything if an ID token could not be verified. */
+function checkedSignInScopes(setup: SignInSetup): string[] {
+  const scopes = signInScopes(setup.session.settings, setup.endpoints);
+  if (scopes.includes('openid') && !canVerifyIdTokens(setup.endpoints)) {
+    // Found now, not after the user signed in and the tokens were already issued.
+    throw new UsageError(Code.ID_TOKEN_UNVERIFIABLE, 'the openid scope asks for an ID token, but tokenctl does not know the issuer and its keys (JWKS) to verify it', {
+      hint: `Give the profile its issuer, whose metadata names the keys: tokenctl configure -p ${setup.session.profile.name} --issuer URL; or leave openid out of --scope.`,
+    });
+  }
+  return scopes;
+}
+
+/** The browser's failure page: the error's message, without the code, state or verifier of this attempt. */
+function failurePageMessage(error: unknown, secrets: string[]): string {
+  let message = error instanceof CliError ? error.message : 'an unexpected error';
+  for (const secret of secrets) if (secret) message = message.split(secret).join('…');
+  return message;
+}
+
+/**
+ * The authorization code flow: a loopback listener, the browser, one callback; the code exchanged
+ * and the ID token verified before the browser is told the sign-in worked.
+ */
+async function signInWithBrowser(setup: SignInSetup, scopes: string[], options: LoginOptions, edges: LoginEdges, context: AppContext, deadline: AbortSignal): Promise<SignedIn> {
   const { settings } = setup.session;
   const authorizationEndpoint = needEndpoint(setup.endpoints, 'authorization', 'authorization');
   const { startLoopbackListener, SIGN_IN_PAGES } = await import('../http/loopback.js');
-  const listener = await startLoopbackListener({ port: settings.redirectPort ?? 0, host: settings.redirectHost ?? '127.0.0.1', pages: SIGN_IN_PAGES });
+  const listener = await startLoopbackListener({ port: settings.redirectPort ?? 0, host: settings.redirectHost ?? defaultRedirectHost(setup.endpoints), pages: SIGN_IN_PAGES });
   try {
     const authorization = buildAuthorizationRequest(
       {
         authorizationEndpoint,
         clientId: settings.clientId ?? '',
         redirectUri: listener.redirectUri,
-        scopes: signInScopes(settings, setup.endpoints),
+        scopes,
         prompt: options.prompt,
         loginHint: options.loginHint,
         params: options.params,
@@ -160,29 +181,46 @@ async function signInWithBrowser(setup: SignInSetup, options: LoginOptions, edge
     }
     edges.show({ kind: 'browser', url: authorization.url.href, opened });
     const callback = await listener.callback(deadline).catch((error: unknown) => {
-      throw deadline.aborted ? loginTimeout(options) : error;
+      throw deadline.aborted ? loginTimeout(options, { redirectUri: listener.redirectUri, entra: setup.endpoints.endpoint.provider === 'entra' }) : error;
     });
-    const { code } = processAuthorizationCallback(callback, {
-      state: authorization.state,
-      issuer: setup.endpoints.issuer,
-      context: diagnosisContext(setup, 'authorization_code', listener.redirectUri),
-    });
-    const request = setup.request({ kind: 'authorization_code', form: authorizationCodeForm(code, listener.redirectUri, authorization.codeVerifier), redirectUri: listener.redirectUri });
-    return { token: (await sendTokenRequest({ request, transport: setup.transport }, context)).token, nonce: authorization.nonce };
+    let code = '';
+    try {
+      ({ code } = processAuthorizationCallback(callback.url, {
+        state: authorization.state,
+        issuer: setup.endpoints.issuer,
+        context: diagnosisContext(setup, 'authorization_code', listener.redirectUri),
+      }));
+      const request = setup.request({ kind: 'authorization_code', form: authorizationCodeForm(code, listener.redirectUri, authorization.codeVerifier), redirectUri: listener.redirectUri });
+      const token = (await sendTokenRequest({ request, transport: setup.transport }, context)).token;
+      const signedIn = await withSignedInUser(setup, token, authorization.nonce, scopes, context);
+      callback.answer({ ok: true });
+      return signedIn;
+    } catch (error) {
+      callback.answer({ ok: false, message: failurePageMessage(error, [code, authorization.state, authorization.codeVerifier]) });
+      throw error;
+    }
   } finally {
     await listener.close();
   }
 }
 
-function loginTimeout(options: LoginOptions): NetworkError {
+function loginTimeout(options: LoginOptions, redirect?: { redirectUri: string; entra: boolean }): NetworkError {
   const seconds = options.timeoutSeconds ?? DEFAULT_LOGIN_TIMEOUT_SECONDS;
-  return new NetworkError(Code.LOGIN_TIMEOUT, `the sign-in was not completed within ${seconds} s`, {
-    hint: `Run tokenctl login -p ${options.profile} again${options.timeoutSeconds === undefined ? ', or give more time with --timeout SECONDS' : ''}.`,
+  const again = `run tokenctl login -p ${options.profile} again${options.timeoutSeconds === undefined ? ', or give more time with --timeout SECONDS' : ''}`;
+  if (!redirect) return new NetworkError(Code.LOGIN_TIMEOUT, `the sign-in was not completed within ${seconds} s`, { hint: `${again[0]?.toUpperCase()}${again.slice(1)}.` });
+  // A server that does not know the redirect URI shows its error in the browser and never comes back: say what was sent.
+  const register = redirect.entra
+    ? 'in the app registration (Authentication), add http://localhost under "Mobile and desktop applications" (any port matches it) and sign in with --redirect-host localhost, the default for Entra ID'
+    : 'register it for the client exactly (a server that follows RFC 8252 accepts any port of a registered http://127.0.0.1/ or http://localhost/)';
+  return new NetworkError(Code.LOGIN_TIMEOUT, `the sign-in was not completed within ${seconds} s: the browser never came back to ${redirect.redirectUri}`, {
+    hint:
+      `If the browser showed an error about the redirect URI (AADSTS50011, invalid_redirect_uri, "redirect_uri did not match"), the server does not know the one tokenctl sent, ${redirect.redirectUri}: ` +
+      `${register}; or make tokenctl send the registered one: tokenctl configure -p ${options.profile} --redirect-host 127.0.0.1|localhost --redirect-port PORT. Otherwise ${again}.`,
   });
 }
 
 /** RFC 8628: the code shown to the user, then the token endpoint polled at the server's pace. */
-async function signInWithDeviceCode(setup: SignInSetup, options: LoginOptions, edges: LoginEdges, context: AppContext, deadline: AbortSignal): Promise<TokenResult> {
+async function signInWithDeviceCode(setup: SignInSetup, scopes: string[], options: LoginOptions, edges: LoginEdges, context: AppContext, deadline: AbortSignal): Promise<TokenResult> {
   const endpointUrl = needEndpoint(setup.endpoints, 'deviceAuthorization', 'device authorization');
   const identity = setup.request({ kind: 'device_code', form: [] });
   const dispatcher = createDispatcher(setup.transport);
@@ -191,7 +229,7 @@ async function signInWithDeviceCode(setup: SignInSetup, options: LoginOptions, e
   try {
     const response = await postAuthenticatedForm(
       endpointUrl,
-      deviceAuthorizationForm(signInScopes(setup.session.settings, setup.endpoints)),
+      deviceAuthorizationForm(scopes),
       identity,
       { dispatcher, now: () => context.now(), newJti: randomUUID, readText: readInputText, trace: (event) => context.reporter.trace(event) },
       identity.timeoutMs,
@@ -249,13 +287,53 @@ export async function verifiedUser(setup: SignInSetup, idToken: string, nonce: s
   return signedInUser(claims);
 }
 
+/** The tokens of a sign-in, and who signed in (undefined without a verified ID token). */
+interface SignedIn {
+  token: TokenResult;
+  user: SignedInUser | undefined;
+}
+
+/**
+ * Who signed in, from the ID token, verified. One the client did not ask for (no openid) that cannot
+ * be verified is left out with a warning: the sign-in itself is good.
+ */
+async function withSignedInUser(setup: SignInSetup, token: TokenResult, nonce: string | undefined, scopes: string[], context: AppContext): Promise<SignedIn> {
+  if (!token.idToken) return { token, user: undefined };
+  if (!scopes.includes('openid') && !canVerifyIdTokens(setup.endpoints)) {
+    context.reporter.warn('the server sent an ID token nobody asked for (no openid scope), and its issuer is unknown: it is not kept');
+    return { token: { ...token, idToken: undefined }, user: undefined };
+  }
+  return { token, user: await verifiedUser(setup, token.idToken, nonce, context) };
+}
+
+/** Where a profile's refresh token may go: the token endpoint and client of this setup. */
+export function tokenBinding(setup: SignInSetup): TokenBinding {
+  const { endpoints, session } = setup;
+  return {
+    tokenUrl: endpoints.endpoint.tokenUrl.href,
+    clientId: session.settings.clientId ?? '',
+    ...(endpoints.issuer !== undefined ? { issuer: endpoints.issuer } : {}),
+    ...(endpoints.revocation !== undefined ? { revocationUrl: endpoints.revocation.href } : {}),
+  };
+}
+
 /**
  * Saves what a sign-in or refresh brought, under the profile's lock: the refresh token first (the
  * server may already have retired the old one), then the access and ID tokens in the encrypted cache.
  */
-export async function saveTokens(session: ProfileSession, token: TokenResult, obtainedAt: Date, context: AppContext, options: { keepIdToken?: string | undefined } = {}): Promise<boolean> {
+export async function saveTokens(
+  session: ProfileSession,
+  token: TokenResult,
+  obtainedAt: Date,
+  context: AppContext,
+  /** The sign-in these tokens continue: where its refresh token belongs (a refresh keeps what the sign-in bound), when, who. */
+  signIn: { issuedFor: TokenBinding; signedInAt: string; user?: string | undefined },
+  options: { keepIdToken?: string | undefined } = {},
+): Promise<boolean> {
   const { profile, store, cache, cacheKey } = session;
-  if (token.refreshToken) await store.set(refreshTokenAccount(profile.name), token.refreshToken);
+  if (token.refreshToken) {
+    await store.set(refreshTokenAccount(profile.name), serializeRefreshToken({ ...signIn, refreshToken: token.refreshToken }));
+  }
   const entry = toCache({ ...token, idToken: token.idToken ?? options.keepIdToken }, obtainedAt, undefined);
   try {
     if (entry) await cache.write(profile.name, cacheKey, entry);
@@ -263,6 +341,12 @@ export async function saveTokens(session: ProfileSession, token: TokenResult, ob
     context.reporter.warn(`could not cache the access token: ${(error as Error).message}`);
   }
   return token.refreshToken !== undefined;
+}
+
+/** The profile's sign-in as its secret store holds it: the refresh token and where it belongs, or undefined. */
+export async function storedSignIn(session: Pick<ProfileSession, 'profile' | 'store'>): Promise<{ stored: boolean; record: ReturnType<typeof parseRefreshToken> }> {
+  const value = await session.store.get(refreshTokenAccount(session.profile.name));
+  return { stored: value !== null, record: value === null ? undefined : parseRefreshToken(value) };
 }
 
 /** `tokenctl login`: a user signs in, and the profile keeps the tokens. */
@@ -274,19 +358,19 @@ export async function login(options: LoginOptions, context: AppContext, edges: L
   if (device && (options.prompt || options.params?.length)) {
     throw new UsageError(Code.CONFLICTING_OPTIONS, '--prompt and --param shape the browser sign-in; the device flow has no such parameters', { hint: 'Leave them out with --device.' });
   }
+  const scopes = checkedSignInScopes(setup);
   const deadline = AbortSignal.timeout((options.timeoutSeconds ?? DEFAULT_LOGIN_TIMEOUT_SECONDS) * 1000);
   const obtainedAt = context.now();
-  const { token, nonce } = device
-    ? { token: await signInWithDeviceCode(setup, options, edges, context, deadline), nonce: undefined }
-    : await signInWithBrowser(setup, options, edges, context, deadline);
-  const user = token.idToken ? await verifiedUser(setup, token.idToken, nonce, context) : undefined;
+  const { token, user } = device
+    ? await withSignedInUser(setup, await signInWithDeviceCode(setup, scopes, options, edges, context, deadline), undefined, scopes, context)
+    : await signInWithBrowser(setup, scopes, options, edges, context, deadline);
   if (!token.refreshToken) {
     context.reporter.warn('the server issued no refresh token: once the access token expires, tokenctl login is needed again (ask for the offline_access scope, or allow refresh tokens for the client)');
   }
   const refreshTokenStored = await withProfileWriteLock(context.layout, profile.name, async () => {
     // A refresh token of an earlier sign-in belongs to another session: it is replaced, or dropped.
     if (!token.refreshToken) await setup.session.store.delete(refreshTokenAccount(profile.name));
-    return saveTokens(setup.session, token, obtainedAt, context);
+    return saveTokens(setup.session, token, obtainedAt, context, { issuedFor: tokenBinding(setup), signedInAt: obtainedAt.toISOString(), user: user?.username ?? user?.subject });
   });
   return {
     profile: profile.name,

@@ -4,7 +4,7 @@ import type { Profile } from '../profiles/profile.js';
 import type { ProfileRepository } from '../profiles/repository.js';
 import { EMPTY_SECRET_STORE } from '../secrets/store.js';
 import type { AppContext } from './context.js';
-import { secretSlots } from '../profiles/accounts.js';
+import { profileAccounts } from '../profiles/accounts.js';
 import { openRepository, openTokenCache, withProfileWriteLock } from './session.js';
 
 /** A profile to remove; a broken file (unparseable, insecure) can be removed too, without its secrets. */
@@ -38,7 +38,7 @@ export async function removalTargets(options: { profile: string | undefined; all
  * Deletes profiles with their secrets and cached tokens, each under its lock and read again there.
  * The profile file goes first: once it is gone nothing points at the secrets, so a remove killed
  * half-way never leaves a profile whose secret is missing, only secrets the next configure of that
- * name clears. The secrets are found by name (their slots), never by listing the keychain.
+ * name clears. The secrets and refresh token are found by name, never by listing the keychain.
  * Returns the names that were already gone (another remove got there first): not an error.
  */
 export async function removeProfiles(targets: readonly RemovalTarget[], context: AppContext): Promise<{ alreadyGone: string[] }> {
@@ -62,7 +62,8 @@ export async function removeProfiles(targets: readonly RemovalTarget[], context:
       }
       const store = await context.openStore(fresh.profile.store);
       await openTokenCache(context.layout, store, fresh.profile.store, context.env).delete(t.name);
-      const accounts = new Set([...Object.values(fresh.profile.secretAccounts), ...secretSlots(t.name)]);
+      // Its secrets and a sign-in's refresh token: a profile made again under this name must not inherit them.
+      const accounts = new Set([...Object.values(fresh.profile.secretAccounts), ...profileAccounts(t.name)]);
       for (const account of accounts) await store.delete(account);
     });
   }

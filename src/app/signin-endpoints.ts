@@ -114,3 +114,16 @@ export function signInScopes(settings: RequestSettings, endpoints: SignInEndpoin
   const scopes = [...(oidc ? ['openid'] : []), ...(entra ? ['profile'] : []), ...(offline ? ['offline_access'] : []), ...asked, ...fromResources];
   return [...new Set(scopes)];
 }
+
+/** Whether an ID token from these endpoints can be verified: the issuer's keys, and the issuer (Entra's follows from the token's tenant). */
+export function canVerifyIdTokens(endpoints: SignInEndpoints): boolean {
+  return endpoints.jwks !== undefined && (endpoints.endpoint.provider === 'entra' || endpoints.issuer !== undefined);
+}
+
+/**
+ * The host name of the loopback redirect URI when the profile names none: RFC 8252's 127.0.0.1, but
+ * localhost for Entra ID, whose "Mobile and desktop applications" platform registers http://localhost.
+ */
+export function defaultRedirectHost(endpoints: SignInEndpoints): '127.0.0.1' | 'localhost' {
+  return endpoints.endpoint.provider === 'entra' ? 'localhost' : '127.0.0.1';
+}

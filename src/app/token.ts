@@ -149,7 +149,7 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
         checkProfilePaths(session.profile, session.settings, context.cwd);
         if (userGrant) {
           const { refreshUserToken } = await import('./user-token.js');
-          return { token: await refreshUserToken(session, options.secrets, context), secret: undefined };
+          return { token: (await refreshUserToken(session, options.secrets, context)).token, secret: undefined };
         }
         const { prepareTokenRequest, sendTokenRequest } = await import('./token-request.js');
         const prepared = await prepareTokenRequest(session.settings, secretLookup(given, sessionSecrets(session, context)), context);

@@ -1,8 +1,9 @@
 import { Code, IdpRejectedError, LoginRequiredError } from '../errors.js';
 import { refreshTokenForm } from '../oauth/authorization.js';
-import type { TokenResult } from '../oauth/token-response.js';
+import type { TokenOutcome } from '../oauth/engine.js';
+import { bindingMismatch } from '../profiles/refresh-token.js';
 import type { AppContext } from './context.js';
-import { refreshTokenAccount, saveTokens, signInSetup, type SignInSetup } from './login.js';
+import { saveTokens, signInSetup, storedSignIn, tokenBinding, type SignInSetup } from './login.js';
 import type { SecretSources } from './secret-sources.js';
 import type { ProfileSession } from './session.js';
 import { signInScopes } from './signin-endpoints.js';
@@ -26,25 +27,29 @@ export function needsSignInAgain(error: IdpRejectedError): boolean {
 /**
  * A new access token from the profile's refresh token. Runs under the profile's lock (the caller's),
  * so the refresh token read here is the newest, and a rotated one is saved before anything else: the
- * old one may already be dead at the server.
+ * old one may already be dead at the server. The refresh token goes only to the token endpoint and
+ * client it was issued for.
  */
-export async function refreshUserToken(session: ProfileSession, sources: SecretSources, context: AppContext): Promise<TokenResult> {
+export async function refreshUserToken(session: ProfileSession, sources: SecretSources, context: AppContext): Promise<TokenOutcome> {
   const name = session.profile.name;
   const setup: SignInSetup = await signInSetup(session, sources, context);
-  const refreshToken = await session.store.get(refreshTokenAccount(name));
-  if (refreshToken === null) throw loginRequired(name, 'nobody has signed in with it yet, or the sign-in was ended (logout)');
+  const { stored, record } = await storedSignIn(session);
+  if (!stored) throw loginRequired(name, 'nobody has signed in with it yet, or the sign-in was ended (logout)');
+  if (!record) throw loginRequired(name, 'its stored refresh token does not say which server and client it was issued for (an earlier tokenctl stored it), so it is not sent');
+  const mismatch = bindingMismatch(record.issuedFor, tokenBinding(setup));
+  if (mismatch) throw loginRequired(name, `${mismatch}; tokenctl sends a refresh token only where it was issued`);
   // Entra picks the API of a refreshed token from the scope; other servers keep the granted scope.
   const scopes = setup.endpoints.endpoint.provider === 'entra' ? signInScopes(session.settings, setup.endpoints) : [];
-  const request = setup.request({ kind: 'refresh_token', form: refreshTokenForm(refreshToken, scopes) });
+  const request = setup.request({ kind: 'refresh_token', form: refreshTokenForm(record.refreshToken, scopes) });
   const obtainedAt = context.now();
-  let token: TokenResult;
+  let outcome: TokenOutcome;
   try {
-    token = (await sendTokenRequest({ request, transport: setup.transport }, context)).token;
+    outcome = await sendTokenRequest({ request, transport: setup.transport }, context);
   } catch (error) {
     if (error instanceof IdpRejectedError && needsSignInAgain(error)) throw loginRequired(name, `the server refused its refresh token (${error.message})`, error);
     throw error;
   }
   const previous = await session.cache.read(name, session.cacheKey);
-  await saveTokens(session, token, obtainedAt, context, { keepIdToken: previous?.idToken });
-  return token;
+  await saveTokens(session, outcome.token, obtainedAt, context, { issuedFor: record.issuedFor, signedInAt: record.signedInAt, user: record.user }, { keepIdToken: previous?.idToken });
+  return outcome;
 }

@@ -4,6 +4,7 @@ import type { GlobalOptions, Io } from '../output/io.js';
 import { formatClaims, formatIntrospection, introspectionDocument } from '../output/signin-view.js';
 import { Code, UsageError } from '../errors.js';
 import { cleanTokenInput, MAX_TOKEN_INPUT_BYTES } from '../jwt/input.js';
+import { escapeControl as printable } from '../escape.js';
 import { appContext } from './context.js';
 
 export interface ToolOptions extends GlobalOptions, EndpointToolOptions {
@@ -43,13 +44,17 @@ export async function introspectCommand(options: ToolOptions, io: Io): Promise<v
   io.stdout.write(options.json ? `${JSON.stringify(introspectionDocument(result, io.now()), null, 2)}\n` : formatIntrospection(result, io.now(), io.stdout.color));
 }
 
-/** `tokenctl revoke TOKEN`: the server forgets the token (RFC 7009). */
+/** `tokenctl revoke [TOKEN]`: the server forgets the token (RFC 7009); with -p alone, the profile's own. */
 export async function revokeCommand(options: ToolOptions, io: Io): Promise<void> {
   const { revoke } = await import('../app/endpoint-tools.js');
-  const token = options.token === undefined && !io.stdin.isTTY ? cleanTokenInput(await readStdin(io)) : await tokenFrom(options, io);
-  const result = await revoke({ ...options, token }, await appContext(io, options));
-  if (options.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else io.stderr.write(`${io.stderr.color.green('revoked')} at ${result.endpoint}\n`);
+  const result = await revoke({ ...options, token: await tokenFrom(options, io) }, await appContext(io, options));
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const what = result.tokenType === 'refresh_token' ? 'the refresh token' : result.tokenType === 'access_token' ? 'the access token' : 'the token';
+  const forgotten = result.forgotten ? `; profile ${result.profile ?? ''} has forgotten it${result.tokenType === 'refresh_token' ? ' (sign in again with tokenctl login)' : ''}` : '';
+  io.stderr.write(`${io.stderr.color.green('revoked')} ${what} at ${printable(result.endpoint)}${forgotten}\n`);
 }
 
 /** `tokenctl logout -p NAME`: revoke where the server can, forget the tokens here; the profile stays. */

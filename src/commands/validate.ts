@@ -2,6 +2,7 @@ import { CheckFailedError, Code } from '../errors.js';
 import { escapeControl } from '../escape.js';
 import type { ValidateFlowOptions } from '../app/validate.js';
 import type { GlobalOptions, Io } from '../output/io.js';
+import { escapeControl as printable } from '../escape.js';
 import { appContext, profileAlternative } from './context.js';
 
 export interface ValidateOptions extends GlobalOptions, ValidateFlowOptions {}
@@ -20,6 +21,9 @@ export async function validateCommand(options: ValidateOptions, io: Io): Promise
   const c = (failures.length ? io.stderr : io.stdout).color;
   const lines = [
     `${failures.length ? c.red('FAILED') : c.green('ok')} profile ${c.bold(report.profile)}: token received (HTTP ${report.status}, ${report.latencyMs} ms${report.attempts > 1 ? `, ${report.attempts} attempts` : ''})`,
+    ...(report.signIn
+      ? [`  signed in    ${report.signIn.user ? `as ${printable(report.signIn.user)} ` : ''}at ${report.signIn.signedInAt} (${report.signIn.grant}, through ${printable(report.signIn.signInEndpoint)}); the refresh token renewed the token`]
+      : []),
     `  endpoint     ${report.endpoint}`,
     `  auth method  ${report.authMethod}`,
     `  sent         ${destination}`,

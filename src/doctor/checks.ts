@@ -1,4 +1,5 @@
 import type { Profile } from '../profiles/profile.js';
+import type { SignInState } from '../profiles/refresh-token.js';
 import { secretExpiryNotice } from '../profiles/secret-expiry.js';
 
 export type Status = 'ok' | 'warning' | 'problem';
@@ -113,6 +114,8 @@ export interface ProfileFacts {
   cachedTokenExpiresAt?: string | undefined;
   /** File paths the profile holds relative, as a problem with its fix. */
   relativePaths?: { message: string; fix: string };
+  /** A sign-in profile's: whether someone is signed in (its refresh token), or why that could not be read. */
+  signIn?: SignInState | { state: 'unreadable' | 'unchecked'; detail: string; fix?: string };
   /** Seconds this machine's clock is ahead of the identity provider's (--online). */
   clockOffset?: { seconds: number; host: string } | { error: string };
 }
@@ -120,6 +123,7 @@ export interface ProfileFacts {
 export function checkProfile(facts: ProfileFacts, now: Date): Check[] {
   const { profile } = facts;
   const area = `profile ${profile.name}`;
+  const storeName = profile.store === 'keychain' ? 'keychain' : 'encrypted file store';
   const checks: Check[] = [];
   for (const [kind, secret] of Object.entries(facts.secrets)) {
     const what = { clientSecret: 'client secret', certificatePassword: 'certificate password', certificateKeyPassword: 'certificate key password' }[kind] ?? kind;
@@ -147,11 +151,21 @@ export function checkProfile(facts: ProfileFacts, now: Date): Check[] {
   const expiry = secretExpiryNotice(profile, now);
   if (expiry) checks.push({ area, status: expiry.level, detail: expiry.message });
   else if (profile.secretExpiresAt) checks.push({ area, status: 'ok', detail: `client secret expires ${profile.secretExpiresAt.slice(0, 10)}` });
-  checks.push(
-    profile.lastValidatedAt
-      ? { area, status: 'ok', detail: `last validated ${profile.lastValidatedAt.slice(0, 16).replace('T', ' ')}Z` }
-      : { area, status: 'warning', detail: 'never validated', fix: `tokenctl validate -p ${profile.name}` },
-  );
+  // A sign-in profile nobody is signed in to has nothing to validate: the sign-in check below says what to do.
+  if (!facts.signIn || facts.signIn.state === 'signed-in') {
+    checks.push(
+      profile.lastValidatedAt
+        ? { area, status: 'ok', detail: `last validated ${profile.lastValidatedAt.slice(0, 16).replace('T', ' ')}Z` }
+        : { area, status: 'warning', detail: 'never validated', fix: `tokenctl validate -p ${profile.name}` },
+    );
+  }
+  const signIn = facts.signIn;
+  const login = `tokenctl login -p ${profile.name}`;
+  if (signIn?.state === 'signed-in') checks.push({ area, status: 'ok', detail: `signed in${signIn.user ? ` as ${signIn.user}` : ''} since ${signIn.signedInAt.slice(0, 16).replace('T', ' ')}Z (refresh token in the ${storeName})` });
+  else if (signIn?.state === 'signed-out') checks.push({ area, status: 'warning', detail: 'nobody is signed in (no refresh token): token -p fails with exit 9', fix: login });
+  else if (signIn?.state === 'unusable') checks.push({ area, status: 'problem', detail: `its sign-in cannot be used: ${signIn.reason}`, fix: login });
+  else if (signIn?.state === 'unreadable') checks.push({ area, status: 'problem', detail: `sign-in not checked: ${signIn.detail}`, ...(signIn.fix ? { fix: signIn.fix } : {}) });
+  else if (signIn) checks.push({ area, status: 'warning', detail: `sign-in not checked: ${signIn.detail}` });
   const cached = facts.cachedTokenExpiresAt;
   checks.push({ area, status: 'ok', detail: cached ? (Date.parse(cached) > now.getTime() ? `cached token valid until ${cached}` : 'cached token expired (the next token -p fetches a new one)') : 'no cached token' });
   const clock = facts.clockOffset;

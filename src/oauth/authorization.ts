@@ -6,7 +6,8 @@ import { redactText, untrustedLine } from './redact.js';
 /** The random values of one sign-in attempt: never reused, never stored. */
 export interface AuthorizationSecrets {
   state: string;
-  nonce: string;
+  /** Sent only with the openid scope: an OpenID provider refuses a nonce without it, and only an ID token carries it back. */
+  nonce: string | undefined;
   codeVerifier: string;
 }
 
@@ -39,9 +40,10 @@ export function codeChallenge(codeVerifier: string): string {
   return createHash('sha256').update(codeVerifier, 'ascii').digest('base64url');
 }
 
-/** The URL the user's browser opens: response_type code, PKCE S256, state and nonce, always. */
+/** The URL the user's browser opens: response_type code, PKCE S256 and state always; a nonce with openid. */
 export function buildAuthorizationRequest(input: AuthorizationInput, randomBytes: (size: number) => Buffer): AuthorizationRequest {
-  const secrets: AuthorizationSecrets = { state: randomValue(randomBytes), nonce: randomValue(randomBytes), codeVerifier: randomValue(randomBytes) };
+  const openid = input.scopes.includes('openid');
+  const secrets: AuthorizationSecrets = { state: randomValue(randomBytes), nonce: openid ? randomValue(randomBytes) : undefined, codeVerifier: randomValue(randomBytes) };
   const url = new URL(input.authorizationEndpoint.href);
   const query = url.searchParams;
   query.set('response_type', 'code');
@@ -49,7 +51,7 @@ export function buildAuthorizationRequest(input: AuthorizationInput, randomBytes
   query.set('redirect_uri', input.redirectUri);
   if (input.scopes.length > 0) query.set('scope', input.scopes.join(' '));
   query.set('state', secrets.state);
-  query.set('nonce', secrets.nonce);
+  if (secrets.nonce !== undefined) query.set('nonce', secrets.nonce);
   query.set('code_challenge', codeChallenge(secrets.codeVerifier));
   query.set('code_challenge_method', 'S256');
   if (input.prompt) query.set('prompt', input.prompt);

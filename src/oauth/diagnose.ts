@@ -475,7 +475,7 @@ function signInByError(refusal: Refusal, context: RequestContext): Diagnosis | u
         case 'authorization_code':
           if (REDIRECT_WORDS.test(description)) return redirectMismatch(context);
           if (PKCE_WORDS.test(description)) return pkceMismatch(context);
-          return signInAgain(Code.CODE_INVALID, context, 'The authorization code was refused: it expired, was already used, or was issued for another client or redirect URI.');
+          return signInAgain(Code.CODE_INVALID, context, 'The authorization code was refused: it expired, was already used, was issued for another client or redirect URI, or its PKCE verifier did not match (a code of another sign-in attempt).');
         case 'refresh_token':
           return signInAgain(Code.GRANT_INVALID, context, 'The refresh token is no longer valid: it expired, was revoked (logout, a password change, an admin), or was already used once and rotated.');
         default:

@@ -10,6 +10,8 @@ import { startSpinner } from './spinner.js';
  */
 export async function terminalReporter(io: Io, mode: Pick<GlobalOptions, 'verbose' | 'json'>): Promise<Reporter> {
   const formatTrace = mode.verbose ? (await import('./trace.js')).formatTrace : undefined;
+  // Once per destination and run: a device sign-in polls the same endpoint many times.
+  const announced = new Set<string>();
   return {
     warn: (message) => warn(io, message),
     verboseWarn: (message) => {
@@ -28,7 +30,8 @@ export async function terminalReporter(io: Io, mode: Pick<GlobalOptions, 'verbos
     // Logs only: on a terminal the user sees the prompt and the spinner. With --json, stderr stays
     // JSON: the destination is written when the run ends, in the error document or a line of its own.
     sending: (destination) => {
-      if (io.stderr.isTTY) return;
+      if (io.stderr.isTTY || announced.has(destination)) return;
+      announced.add(destination);
       if (mode.json) recordSentTo(io, destination);
       else io.stderr.write(`tokenctl: sending ${destination}\n`);
     },

@@ -26,3 +26,9 @@ export const cacheKeyAccount = (profile: string): string => `${profile}:cache-ke
 
 /** Every secret account a profile of this name can have, whichever secret it holds now. */
 export const secretSlots = (profile: string): string[] => SECRET_KINDS.flatMap((kind) => SLOTS.map((slot) => secretAccount(profile, kind, slot)));
+
+/** The account of a sign-in profile's refresh token (with the server and client it belongs to). */
+export const refreshTokenAccount = (profile: string): string => `${profile}:refresh-token`;
+
+/** Every store account a profile of this name can have: its secrets' slots and its refresh token. */
+export const profileAccounts = (profile: string): string[] => [...secretSlots(profile), refreshTokenAccount(profile)];

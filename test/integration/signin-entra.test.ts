@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { startEntraEmulator, type EntraEmulator } from '../support/entra-emulator.js';
 import { startCli } from '../support/running-cli.js';
@@ -141,13 +142,104 @@ describe('Entra ID: the classic sign-in failures, each with its hint', () => {
     expect(jsonError(cancelled.result.stderr)).toMatchObject({ code: 'SIGN_IN_CANCELLED' });
   });
 
-  it('a redirect URI Entra does not know (AADSTS50011) is refused on its own page, before any redirect', async () => {
-    expect((await cli(['configure', '-p', 'wrong-host', '--grant', 'authorization_code', ...entra(PUBLIC_APP), '--scope', 'User.Read'])).code).toBe(0);
+  it('a redirect URI Entra does not know (AADSTS50011) is refused on its own page, before any redirect; the timeout says what to register', async () => {
+    expect((await cli(['configure', '-p', 'wrong-host', '--grant', 'authorization_code', ...entra(PUBLIC_APP), '--scope', 'User.Read', '--redirect-host', '127.0.0.1'])).code).toBe(0);
     const running = startCli(['login', '-p', 'wrong-host', '--no-browser', '--timeout', '3'], { env });
     const [url] = await running.waitForStderr(/https:\/\/127\.0\.0\.1:\d+\/\S+\/oauth2\/v2\.0\/authorize\?\S+/);
-    expect(await (await fetch(url, { dispatcher: agent })).text()).toContain('AADSTS50011');
+    const sent = new URL(url as string).searchParams.get('redirect_uri') as string;
+    expect(sent).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(await (await fetch(url as string, { dispatcher: agent })).text()).toContain('AADSTS50011');
     const result = await running.result;
     expect(result.code).toBe(6);
     expect(result.stderr).toContain('not completed within 3 s');
+    expect(result.stderr).toContain(sent);
+    expect(result.stderr).toContain('http://localhost under "Mobile and desktop applications"');
+    expect(result.stderr).toContain('--redirect-host');
+    expect(result.stderr).toContain('--redirect-port');
   });
+
+  it("the README's example works as written: no --redirect-host, and the registered http://localhost matches", async () => {
+    expect((await cli(['configure', '-p', 'readme', '--grant', 'authorization_code', ...entra(PUBLIC_APP), '--scope', 'User.Read'])).code).toBe(0);
+    const { url, landing, result } = await loginAs('readme', 'ada@contoso.com');
+    expect(url.searchParams.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/$/);
+    expect(landing).toContain('Signed in to tokenctl');
+    expect(result.code).toBe(0);
+  });
+});
+
+/** A login waiting for the browser, with the authorize URL it printed. */
+async function startLogin(profile: string) {
+  const running = startCli(['login', '-p', profile, '--no-browser', '--json'], { env });
+  const [url] = await running.waitForStderr(/https:\/\/127\.0\.0\.1:\d+\/\S+\/oauth2\/v2\.0\/authorize\?\S+/);
+  return { running, url: new URL(url as string) };
+}
+
+/** The code and state of a redirect location the emulator sent. */
+const callbackOf = (location: string) => new URL(location).searchParams;
+
+describe('Entra ID: a code that does not redeem, end to end', () => {
+  beforeAll(async () => {
+    expect((await cli(['configure', '-p', 'codes', '--grant', 'authorization_code', ...entra(PUBLIC_APP), '--scope', 'User.Read'])).code).toBe(0);
+  });
+
+  it('PKCE mismatch: a code from an authorization request with another challenge (AADSTS501481); the browser is told it failed', async () => {
+    const { running, url } = await startLogin('codes');
+    // Someone else's authorization request, carrying this login's state and redirect: a code injection.
+    const injected = new URL(url);
+    injected.searchParams.set('code_challenge', createHash('sha256').update('another-verifier-of-43-characters-long-xxxxx').digest('base64url'));
+    const location = await signIn(injected.href, 'ada@contoso.com');
+    const landing = await (await fetch(location)).text();
+    expect(landing).toContain('Sign-in failed');
+    expect(landing).not.toContain(callbackOf(location).get('code') as string);
+    const result = await running.result;
+    expect(result.code).toBe(5);
+    expect(jsonError(result.stderr)).toMatchObject({ code: 'PKCE_MISMATCH' });
+    expect(result.stderr).toContain('tokenctl login -p codes');
+  });
+
+  it('a code that was already redeemed (AADSTS54005)', async () => {
+    const first = await startLogin('codes');
+    const used = await signIn(first.url.href, 'ada@contoso.com');
+    await fetch(used);
+    expect((await first.running.result).code).toBe(0);
+    const second = await startLogin('codes');
+    const fresh = callbackOf(await signIn(second.url.href, 'ada@contoso.com'));
+    // The first login's code, delivered to the second login with its own state.
+    const replay = new URL(second.url.searchParams.get('redirect_uri') as string);
+    replay.search = new URLSearchParams({ code: callbackOf(used).get('code') as string, state: fresh.get('state') as string }).toString();
+    expect(await (await fetch(replay)).text()).toContain('Sign-in failed');
+    const result = await second.running.result;
+    expect(result.code).toBe(5);
+    expect(jsonError(result.stderr)).toMatchObject({ code: 'CODE_INVALID' });
+    expect(result.stderr).toContain('already used');
+  });
+
+  it('a code that expired before it was redeemed (AADSTS70008)', async () => {
+    emulator.setCodeLifetime(0);
+    try {
+      const { running, url } = await startLogin('codes');
+      const location = await signIn(url.href, 'ada@contoso.com');
+      expect(await (await fetch(location)).text()).toContain('Sign-in failed');
+      const result = await running.result;
+      expect(result.code).toBe(5);
+      expect(jsonError(result.stderr)).toMatchObject({ code: 'CODE_INVALID' });
+      expect(result.stderr).toContain('expired');
+    } finally {
+      emulator.setCodeLifetime(600);
+    }
+  });
+});
+
+describe('Entra ID: the device flow says where it sends the request once, however often it polls', () => {
+  it('one destination line for many polls', async () => {
+    const before = emulator.requests.length;
+    const polls = () => emulator.requests.slice(before).filter((r) => r.form.grant_type === 'urn:ietf:params:oauth:grant-type:device_code').length;
+    const running = startCli(['login', '-p', 'ent', '--device'], { env });
+    const [, uri, code] = await running.waitForStderr(/open (https:\/\/\S+) and enter the code (\S+)/);
+    await vi.waitFor(() => expect(polls()).toBeGreaterThanOrEqual(3), { timeout: 30_000, interval: 200 });
+    await fetch(uri as string, { method: 'POST', body: new URLSearchParams({ otc: code as string, username: 'bob@contoso.com', action: 'signin' }), dispatcher: agent });
+    const result = await running.result;
+    expect(result.code).toBe(0);
+    expect(result.stderr.match(/^tokenctl: sending /gm)).toHaveLength(1);
+  }, 60_000);
 });

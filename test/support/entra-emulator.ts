@@ -137,6 +137,8 @@ export interface EntraEmulator {
   setDeviceInterval(seconds: number): void;
   /** Every refresh token issued so far stops working (a revoked session). */
   revokeRefreshTokens(): void;
+  /** How long authorization codes issued from now on can be redeemed (Entra: about 10 minutes). */
+  setCodeLifetime(seconds: number): void;
   close(): Promise<void>;
 }
 
@@ -329,6 +331,7 @@ interface PendingCode extends SignInGrant {
   codeChallenge: string | undefined;
   nonce: string | undefined;
   used: boolean;
+  expiresAt: number;
 }
 
 interface PendingDevice {
@@ -346,6 +349,7 @@ interface Context {
   refreshTokens: Map<string, SignInGrant>;
   devices: Map<string, PendingDevice>;
   deviceInterval: number;
+  codeLifetimeSeconds: number;
   baseUrl: string;
   signing: SigningKey;
   requests: RecordedRequest[];
@@ -706,6 +710,7 @@ function authorize(ctx: Context, request: ParsedRequest, res: ServerResponse, te
     codeChallenge: params.code_challenge,
     nonce: params.nonce,
     used: false,
+    expiresAt: Date.now() + ctx.codeLifetimeSeconds * 1000,
   });
   redirectTo(res, redirectUri, { code, state: params.state, session_state: randomUUID() });
   return 'code';
@@ -790,7 +795,7 @@ async function userTokenResponse(ctx: Context, request: ParsedRequest, tenant: E
   await authenticateUserGrantClient(ctx, request, app, clientId);
   if (grantType === 'authorization_code') {
     const code = ctx.codes.get(requireParameter(form, 'code'));
-    if (!code || code.clientId !== app.clientId) throw aadsts.codeExpired();
+    if (!code || code.clientId !== app.clientId || code.expiresAt <= Date.now()) throw aadsts.codeExpired();
     if (code.used) throw aadsts.codeRedeemed();
     code.used = true;
     if (form.redirect_uri !== code.redirectUri) throw aadsts.redirectDiffers();
@@ -999,6 +1004,7 @@ export async function startEntraEmulator(config: EntraEmulatorConfig): Promise<E
     refreshTokens: new Map(),
     devices: new Map(),
     deviceInterval: 5,
+    codeLifetimeSeconds: 600,
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(ctx, req, res).catch(() => res.destroy());
@@ -1014,6 +1020,7 @@ export async function startEntraEmulator(config: EntraEmulatorConfig): Promise<E
     signingJwks: { keys: [ctx.signing.publicJwk] },
     setDeviceInterval: (seconds) => void (ctx.deviceInterval = seconds),
     revokeRefreshTokens: () => ctx.refreshTokens.clear(),
+    setCodeLifetime: (seconds) => void (ctx.codeLifetimeSeconds = seconds),
     async close() {
       // Hung and keep-alive sockets would hold close() open forever.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

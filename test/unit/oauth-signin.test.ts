@@ -123,6 +123,13 @@ describe('authorization request and callback', () => {
     expect(a.codeVerifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(new Set([a.state, a.nonce, a.codeVerifier, b.state, b.nonce, b.codeVerifier]).size).toBe(6);
   });
+  it('sends a nonce only with the openid scope: an OpenID provider refuses a nonce without it', () => {
+    const plain = buildAuthorizationRequest({ ...input, scopes: ['offline_access', 'read'] }, randomBytes);
+    expect(plain.url.searchParams.has('nonce')).toBe(false);
+    expect(plain.nonce).toBeUndefined();
+    const oidc = buildAuthorizationRequest(input, randomBytes);
+    expect(oidc.url.searchParams.get('nonce')).toBe(oidc.nonce);
+  });
   it('matches the RFC 7636 appendix B example', () => {
     expect(codeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
   });

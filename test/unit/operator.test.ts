@@ -79,6 +79,16 @@ describe('doctor checks', () => {
     expect(checks[1]?.detail).toContain(`SHA-1 thumbprint ${'AB'.repeat(20)}`);
     expect(worstStatus(checks)).toBe('problem');
   });
+  it('sign-in profile: who is signed in and since when; nobody signed in is a warning with login, and no "never validated"; a refresh token issued elsewhere is a problem', () => {
+    const signIn = profile({ provider: 'generic', settings: { grant: 'authorization_code', issuer: 'https://idp.example', clientId: 'cli', authMethod: 'none' }, credential: 'none', secretAccounts: {} });
+    const signedIn = checkProfile({ profile: signIn, secrets: {}, signIn: { state: 'signed-in', signedInAt: '2026-11-22T09:30:00.000Z', user: 'ada' } }, now);
+    expect(signedIn.map((c) => c.detail)).toContain('signed in as ada since 2026-11-22 09:30Z (refresh token in the keychain)');
+    const nobody = checkProfile({ profile: signIn, secrets: {}, signIn: { state: 'signed-out' } }, now);
+    expect(nobody.find((c) => c.detail.startsWith('nobody is signed in'))).toMatchObject({ status: 'warning', fix: 'tokenctl login -p erp' });
+    expect(nobody.map((c) => c.detail)).not.toContain('never validated');
+    const elsewhere = checkProfile({ profile: signIn, secrets: {}, signIn: { state: 'unusable', reason: 'its refresh token was issued by https://idp.example/token for client cli, but the profile now gets tokens from https://evil.example/token' } }, now);
+    expect(elsewhere.find((c) => c.detail.startsWith('its sign-in cannot be used'))).toMatchObject({ status: 'problem', fix: 'tokenctl login -p erp' });
+  });
 });
 
 describe('validate --curl', () => {

@@ -68,6 +68,10 @@ describe('tokenCacheKey', () => {
     ['assertionAlgorithm', { assertionAlgorithm: 'RS256' }],
     ['assertionAudience', { assertionAudience: 'issuer' }],
     ['clientAssertionFile', { clientAssertionFile: '/var/run/token' }],
+    // A sign-in's tokens belong to its grant and sign-in endpoints too.
+    ['grant', { grant: 'authorization_code' }],
+    ['authorizeUrl', { authorizeUrl: 'https://idp.example/authorize' }],
+    ['deviceAuthorizationUrl', { deviceAuthorizationUrl: 'https://idp.example/device' }],
   ];
 
   it('is a SHA-256 in hex, and the same for the same shape', () => {
