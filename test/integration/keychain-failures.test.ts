@@ -285,3 +285,95 @@ describe.skipIf(skipReason !== undefined)('locked, missing and access denied are
     }
   });
 });
+
+describe.skipIf(skipReason !== undefined)('a session bus at an abstract address (what dbus-launch and dbus-run-session hand out on many Ubuntu releases)', () => {
+  let abstractBus: PrivateBus;
+  let abstractKeyring: PrivateKeyring;
+  const env = () => ({ ...base(), ...abstractKeyring.env });
+  const searchItems = async (account: string) =>
+    (await (await import('../support/secret-service.js')).busCall(abstractBus, {
+      destination: 'org.freedesktop.secrets',
+      path: '/org/freedesktop/secrets',
+      interface: 'org.freedesktop.Secret.Service',
+      member: 'SearchItems',
+      signature: 'a{ss}',
+      body: [[['service', 'tokenctl'], ['account', account]]],
+    })) as [string[], string[]];
+
+  beforeAll(async () => {
+    configDir = mkdtempSync(join(tmpdir(), 'tokenctl-kcabs-'));
+    idp = await startScriptedServer([]);
+    abstractBus = await startBus({ abstract: true });
+    // gnome-keyring itself is on the abstract address only, like everything in such a session.
+    abstractKeyring = await startGnomeKeyring(abstractBus);
+    expect(abstractKeyring.env.DBUS_SESSION_BUS_ADDRESS).toMatch(/^unix:abstract=[^;]+$/);
+    for (const name of ['abs', 'abs-rm']) {
+      const result = await runCli(['configure', '-p', name, '--token-url', `${idp.url}/token`, '--client-id', 'svc', '--client-secret-stdin', '--no-validate'], { env: env(), input: SECRET });
+      expect(result.code, result.stderr).toBe(0);
+    }
+  });
+
+  afterAll(async () => {
+    await abstractKeyring?.stop();
+    await Promise.all([abstractBus?.stop(), idp?.close()]);
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it('stores, reads and removes secrets through it: token -p, show, doctor and remove work', async () => {
+    const account = JSON.parse(readFileSync(join(configDir, 'profiles', 'abs.json'), 'utf8')).secretAccounts.clientSecret as string;
+    expect((await searchItems(account))[0]).toHaveLength(1);
+
+    const token = await runCli(['token', '-p', 'abs', '-o', 'json'], { env: env() });
+    expect(token.code, token.stderr).toBe(0);
+    expect(JSON.parse(token.stdout)).toMatchObject({ access_token: 'scripted-access-token', cached: false });
+    // The secret read from the keyring is the one sent.
+    const sent = idp.requests.at(-1);
+    expect(`${sent?.headers.authorization ? Buffer.from(sent.headers.authorization.replace(/^Basic /, ''), 'base64').toString() : ''} ${sent?.body}`).toContain(SECRET);
+    const cached = await runCli(['token', '-p', 'abs', '-o', 'json'], { env: env() });
+    expect(cached.code, cached.stderr).toBe(0);
+    expect(JSON.parse(cached.stdout)).toMatchObject({ cached: true });
+
+    const show = await runCli(['show', '-p', 'abs'], { env: env() });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain('stored in keychain');
+    const doctor = await runCli(['doctor', '-p', 'abs'], { env: env() });
+    expect(doctor.stdout).toContain('OS keychain (Secret Service via libsecret) answers; the default keyring is unlocked');
+
+    const rmAccount = JSON.parse(readFileSync(join(configDir, 'profiles', 'abs-rm.json'), 'utf8')).secretAccounts.clientSecret as string;
+    const remove = await runCli(['remove', '-p', 'abs-rm', '--yes'], { env: env() });
+    expect(remove.code, remove.stderr).toBe(0);
+    expect(await searchItems(rmAccount)).toEqual([[], []]);
+  });
+
+  it('a paused bus, a paused keyring or no bus at that address: exit 4 within the deadline', async () => {
+    const cases: Array<[string, () => void, () => void, Record<string, string | undefined>, RegExp]> = [
+      ['abstract-pausedbus', () => abstractBus.pause(), () => abstractBus.resume(), {}, /^SECRET_STORE_TIMEOUT$/],
+      ['abstract-pausedkeyring', () => abstractKeyring.pause(), () => abstractKeyring.resume(), {}, /^SECRET_STORE_TIMEOUT$/],
+      ['abstract-nobus', () => {}, () => {}, { DBUS_SESSION_BUS_ADDRESS: `unix:abstract=/tmp/tokenctl-nobody-${process.pid}` }, /^SECRET_STORE_NO_DBUS$/],
+    ];
+    for (const [name, before, after, extra, code] of cases) {
+      before();
+      try {
+        for (const args of [['token', '-p', 'abs', '--refresh'], ['show', '-p', 'abs']]) {
+          const run = await timed([...args, '--json'], { ...env(), ...extra });
+          figures.push(`  ${name.padEnd(22)} ${(args[0] as string).padEnd(10)} exit ${run.code} after ${run.ms} ms`);
+          expect(run.code, run.stderr).toBe(4);
+          expect(run.ms, run.stderr).toBeLessThan(LIMIT_MS);
+          expect((JSON.parse(run.stderr.trim().split('\n').at(-1) as string).error as { code: string }).code).toMatch(code);
+          expect(run.stdout + run.stderr).not.toContain(SECRET);
+        }
+      } finally {
+        after();
+      }
+    }
+  });
+
+  it('a locked keyring at that address is "locked", never "missing"', async () => {
+    await abstractKeyring.lock();
+    const run = await timed(['token', '-p', 'abs', '--refresh', '--json'], env());
+    figures.push(`  abstract-locked        token      exit ${run.code} after ${run.ms} ms`);
+    expect(run.code, run.stderr).toBe(4);
+    expect(JSON.parse(run.stderr).error).toMatchObject({ code: 'SECRET_STORE_LOCKED' });
+    expect(run.ms).toBeLessThan(LIMIT_MS);
+  });
+});
