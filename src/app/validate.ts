@@ -80,7 +80,7 @@ export async function validateProfile(options: ValidateFlowOptions, context: App
     await withProfileWriteLock(context.layout, profile.name, async () => {
       const current = await session.repo.read(profile.name);
       await session.repo.write({ ...current, lastValidatedAt: context.now().toISOString() });
-    });
+    }, context.env);
   }
   return { report, failures, destination: describeDestination(prepared, context.env) };
 }

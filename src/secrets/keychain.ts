@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
 import type { CodeWithExit, ExitCode } from '../codes.js';
-import { Code, SecretStoreError, UsageError } from '../errors.js';
+import { Code, SecretStoreError } from '../errors.js';
 import { startBusRelay, type BusRelay } from './bus-relay.js';
+import { KEYCHAIN_TIMEOUT_ENV, keychainTimeoutMs } from './keychain-timeout.js';
 import type { KeytarLike, KeytarProcess } from './keytar-process.js';
 import { KEYTAR_SCHEMA, openSecretService, problemOf, sessionBus, type SecretService, type ServiceProblem } from './secret-service.js';
 import { SECRET_SERVICE, type SecretStore, type StoreHealth } from './store.js';
 
 export type { KeytarLike } from './keytar-process.js';
+export { KEYCHAIN_TIMEOUT_ENV, keychainTimeoutMs } from './keychain-timeout.js';
 
 export interface KeychainStoreOptions {
   /** Upper bound for each operation: asking the bus, loading keytar and its call together. */
@@ -24,23 +26,7 @@ export interface KeychainStoreOptions {
   mayPrompt?: boolean;
 }
 
-export const KEYCHAIN_TIMEOUT_ENV = 'TOKENCTL_KEYCHAIN_TIMEOUT';
-const DEFAULT_TIMEOUT_SECONDS = 10;
-const MAX_TIMEOUT_SECONDS = 600;
 export const DEFAULT_ALTERNATIVE = 'or keep the secrets in the encrypted file store instead (`tokenctl configure -p NAME --store file`)';
-
-/** The keychain's deadline from TOKENCTL_KEYCHAIN_TIMEOUT (seconds), else 10 s. */
-export function keychainTimeoutMs(env: Record<string, string | undefined>): number {
-  const raw = env[KEYCHAIN_TIMEOUT_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_TIMEOUT_SECONDS * 1000;
-  const seconds = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS) {
-    throw new UsageError(Code.KEYCHAIN_TIMEOUT_INVALID, `${KEYCHAIN_TIMEOUT_ENV}=${JSON.stringify(raw.slice(0, 40))} is not a number of seconds between 0 and ${MAX_TIMEOUT_SECONDS}`, {
-      hint: `Set it to a number of seconds, e.g. ${KEYCHAIN_TIMEOUT_ENV}=5, or unset it for the default of ${DEFAULT_TIMEOUT_SECONDS} s.`,
-    });
-  }
-  return Math.round(seconds * 1000);
-}
 
 // keytar is CommonJS with a native addon, external to the bundle and an optional dependency:
 // require it only when a secret is needed, so commands that never touch secrets work without it.

@@ -152,23 +152,28 @@ describe('concurrency, through the CLI and the real keychain', () => {
     expect(orphans).toEqual([]);
   }, 240_000);
 
-  it('waiters behind a live lock holder slower than their own --timeout wait for it, and share its one request', async () => {
+  it("waiters behind a live lock holder slower than their own bound wait for it (the holder's bound is in the lock file), and share its one request", async () => {
     idp.secrets = new Set(['slow']);
     expect((await configure('slow', 'slow', ['--no-validate'])).code).toBe(0);
     idp.requests.length = 0;
-    // The holder's request is answered only once the waiters, whose own --timeout is 1 s, have all
-    // exited or 12 s have passed: a waiter that gives up on the live holder is seen doing so.
+    // The holder (--timeout 90) is answered only once the waiters (--timeout 1) have all exited, or
+    // after 34 s: past a waiter's own bound (its timeout plus the keychain's plus 30 s), where a
+    // waiter used to take the live holder's lock over, make a second request, and fail with exit 6.
     let release = () => {};
     idp.gate = new Promise<void>((resolve) => (release = resolve));
-    const holder = cli(['token', '-p', 'slow']);
+    const holder = cli(['token', '-p', 'slow', '--timeout', '90']);
     while (idp.requests.length === 0) await sleep(20);
-    const waiting = Promise.all(Array.from({ length: 10 }, () => cli(['token', '-p', 'slow', '--timeout', '1'])));
-    await Promise.race([waiting, sleep(12_000)]);
+    const recorded = JSON.parse(readFileSync(join(configDir, 'locks', 'slow.lock'), 'utf8')) as { pid: number; staleMs: number };
+    expect(recorded.staleMs).toBeGreaterThanOrEqual(90_000 + 30_000);
+    const waiting = Promise.all(Array.from({ length: 4 }, () => cli(['token', '-p', 'slow', '--timeout', '1'], { TOKENCTL_KEYCHAIN_TIMEOUT: '1' })));
+    await Promise.race([waiting, sleep(34_000)]);
+    const requestsWhileHeld = idp.requests.length;
     release();
     const waiters = await waiting;
     idp.gate = undefined;
     const first = await holder;
     expect(first.code, first.stderr).toBe(0);
+    expect(requestsWhileHeld).toBe(1);
     expect(describeFailures(waiters)).toEqual([]);
     expect(new Set(waiters.map((w) => w.stdout))).toEqual(new Set([first.stdout]));
     expect(idp.requests).toHaveLength(1);
