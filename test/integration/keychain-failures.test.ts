@@ -1,7 +1,7 @@
 // Every command that touches the keychain, against every way a real Secret Service fails: it ends
 // with exit 4 within the keychain's deadline plus a second, says which of the four states it met
 // (unavailable, locked, access denied, missing) and gives a fix the command can act on.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +183,48 @@ describe.skipIf(skipReason !== undefined)('a keychain that fails ends every comm
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
+  });
+
+  it('remove with a paused keyring: exit 4 in time, saying the file is gone and which secrets are left; remove again removes them', async () => {
+    await configure('leftover');
+    expect((await runCli(['token', '-p', 'leftover'], { env: healthy() })).code).toBe(0);
+    const account = JSON.parse(readFileSync(join(configDir, 'profiles', 'leftover.json'), 'utf8')).secretAccounts.clientSecret as string;
+    const { busCall } = await import('../support/secret-service.js');
+    const stored = async (name: string) =>
+      ((await busCall(bus, { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', interface: 'org.freedesktop.Secret.Service', member: 'SearchItems', signature: 'a{ss}', body: [[['service', 'tokenctl'], ['account', name]]] })) as [string[]])[0].length;
+    expect(await stored(account)).toBe(1);
+
+    keyring.pause();
+    let first;
+    try {
+      first = await timed(['remove', '-p', 'leftover', '--yes', '--json'], healthy());
+    } finally {
+      keyring.resume();
+    }
+    figures.push(`  pausedkeyring  remove     exit ${first.code} after ${first.ms} ms (a profile file removed first)`);
+    expect(first.code, first.stderr).toBe(4);
+    expect(first.ms).toBeLessThan(LIMIT_MS);
+    const error = JSON.parse(first.stderr.trim().split('\n').at(-1) as string).error as { code: string; message: string; hint: string };
+    expect(error.code).toBe('SECRET_STORE_TIMEOUT');
+    expect(error.message).toContain('profile leftover is removed (its file is gone)');
+    expect(error.message).toContain(`"${account}"`);
+    expect(error.message).toContain('"leftover:cache-key"');
+    // The way on is a command that works (configure of a removed profile does not).
+    expect(error.hint).toContain('then run `tokenctl remove -p leftover --yes` again: it removes what is left');
+    expect(error.hint).not.toContain('configure');
+    expect(error.hint).toContain(`secret-tool clear service tokenctl account ${account}`);
+    expect(existsSync(join(configDir, 'profiles', 'leftover.json'))).toBe(false);
+    expect(await stored(account)).toBe(1);
+
+    const again = await runCli(['remove', '-p', 'leftover', '--yes'], { env: healthy() });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('removed the secrets leftover had left behind');
+    expect(await stored(account)).toBe(0);
+    expect(await stored('leftover:cache-key')).toBe(0);
+    // And once more: it is already removed.
+    const third = await runCli(['remove', '-p', 'leftover', '--yes'], { env: healthy() });
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toContain('had already been removed');
   });
 
   it('list never touches the keychain: it answers even when the bus is paused', async () => {
