@@ -17,12 +17,11 @@ import { openRepository, openTokenCache, withProfileWriteLock } from './session.
 export type RemovalTarget = { name: string; profile: Profile } | { name: string; problem: CliError } | { name: string; record: RemovalRecord };
 
 /**
- * How long after a removal another `remove` of the profile is told "already removed" (exit 0) rather
- * than "no such profile" (exit 3): parallel removes started together all succeed.
+ * Whether a record still matters to a `remove` that started at `startedAt`: it lists secrets left
+ * behind, or its removal finished after that remove started (parallel removes: the others are told
+ * "already removed", not "no such profile"). A removal finished before is history: exit 3.
  */
-const JUST_REMOVED_MS = 10 * 60_000;
-
-const isCurrent = (record: RemovalRecord, now: Date) => record.remaining.length > 0 || now.getTime() - Date.parse(record.removedAt) < JUST_REMOVED_MS;
+const isCurrent = (record: RemovalRecord, startedAt: Date) => record.remaining.length > 0 || Date.parse(record.finishedAt ?? record.removedAt) >= startedAt.getTime();
 
 async function target(repo: ProfileRepository, name: string): Promise<RemovalTarget> {
   try {
@@ -43,8 +42,8 @@ export async function removalTargets(options: { profile: string | undefined; all
     } catch (error) {
       if (!(error instanceof ProfileNotFoundError)) throw error;
       const record = await readRemovalRecord(context.layout, name);
-      if (record && isCurrent(record, context.now())) return [{ name, record }];
-      // A record of a removal long done, with nothing left: the profile is simply not there.
+      if (record && isCurrent(record, context.startedAt ?? context.now())) return [{ name, record }];
+      // A record of a removal done before this command started, with nothing left: the profile is not there.
       if (record) await withProfileWriteLock(context.layout, name, () => forgetFinishedRemoval(name, context), context.env);
       throw error;
     }
@@ -69,7 +68,7 @@ export async function removalTargets(options: { profile: string | undefined; all
 
 async function forgetFinishedRemoval(name: string, context: AppContext): Promise<void> {
   const record = await readRemovalRecord(context.layout, name);
-  if (record && !isCurrent(record, context.now())) await deleteRemovalRecord(context.layout, name);
+  if (record && !isCurrent(record, context.startedAt ?? context.now())) await deleteRemovalRecord(context.layout, name);
 }
 
 /** Every entry a profile of this name can have in its store, and the ones it names. */
@@ -153,7 +152,7 @@ async function removeLeftovers(record: RemovalRecord, context: AppContext): Prom
     await writeRemovalRecord(context.layout, { ...record, remaining: left });
     throw leftBehind(record, left, error, context);
   }
-  await writeRemovalRecord(context.layout, { ...record, remaining: [] });
+  await writeRemovalRecord(context.layout, { ...record, remaining: [], finishedAt: context.now().toISOString() });
 }
 
 const STORE_NAMES = { keychain: 'OS keychain', file: 'encrypted file store' } as const;

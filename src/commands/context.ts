@@ -49,6 +49,7 @@ export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' 
     env: io.env,
     cwd: process.cwd(),
     now: () => io.now(),
+    startedAt: new Date(performance.timeOrigin),
     layout,
     reporter,
     readSecret: secretReader(io),

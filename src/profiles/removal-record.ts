@@ -13,6 +13,8 @@ import type { ConfigLayout } from './paths.js';
 export interface RemovalRecord {
   profile: string;
   removedAt: string;
+  /** When nothing was left to delete any more. */
+  finishedAt?: string;
   /** Entries that may still hold a secret of the profile: cleared, then left out. */
   remaining: StoreEntry[];
   /** The entries the profile itself named (its secrets and its cache key): the ones an error lists. */
@@ -42,9 +44,10 @@ export async function readRemovalRecord(layout: ConfigLayout, profile: string): 
     const own = (list: unknown): list is StoreEntry[] =>
       Array.isArray(list) &&
       list.every((entry: Partial<StoreEntry> | null) => STORE_KINDS.includes(entry?.store as StoreKind) && typeof entry?.account === 'string' && entry.account.startsWith(`${profile}:`));
-    if (value.profile !== profile || typeof value.removedAt !== 'string' || Number.isNaN(Date.parse(value.removedAt))) return undefined;
+    const time = (text: unknown) => typeof text === 'string' && !Number.isNaN(Date.parse(text));
+    if (value.profile !== profile || !time(value.removedAt) || (value.finishedAt !== undefined && !time(value.finishedAt))) return undefined;
     if (!own(value.remaining) || !own(value.named)) return undefined;
-    return { profile, removedAt: value.removedAt, remaining: value.remaining, named: value.named };
+    return { profile, removedAt: value.removedAt as string, ...(value.finishedAt ? { finishedAt: value.finishedAt } : {}), remaining: value.remaining, named: value.named };
   } catch {
     return undefined;
   }

@@ -243,18 +243,18 @@ describe('remove', () => {
     await expect(createProfileRepository(join(dir, 'config')).tryRead('erp')).resolves.toBeUndefined();
   });
 
-  it('five at once, even one that starts after the others have finished: one removes, the others find it already removed', async () => {
+  it('five at once: one removes, the others find it already removed, even one that looks only after it finished', async () => {
     await configureProfile(configureOptions(), context({ TOKENCTL_CLIENT_SECRET: 'secret-one' }));
     const targets = await removalTargets({ profile: 'erp', all: false }, context());
     const results = await Promise.all(Array.from({ length: 4 }, () => removeProfiles(targets, context())));
     expect(results.filter((r) => r.alreadyGone.length === 0)).toHaveLength(1);
     expect(store.values.size).toBe(0);
-    // A remove started just after the others finished: "already removed", not "no such profile".
-    const late = await removalTargets({ profile: 'erp', all: false }, context());
-    expect(await removeProfiles(late, context())).toEqual({ alreadyGone: ['erp'], leftoversRemoved: [] });
-    // Long after, it is simply not there (exit 3).
-    clock = new Date(clock.getTime() + 11 * 60_000);
-    expect(await failure(removalTargets({ profile: 'erp', all: false }, context()))).toMatchObject({ code: 'PROFILE_NOT_FOUND', exitCode: 3 });
+    // Started with the others, but slower to look: "already removed", not "no such profile".
+    const slow = { ...context(), startedAt: new Date(clock.getTime() - 1_000) };
+    expect(await removeProfiles(await removalTargets({ profile: 'erp', all: false }, slow), slow)).toEqual({ alreadyGone: ['erp'], leftoversRemoved: [] });
+    // A remove started after the removal finished finds no profile (exit 3), as for one that never was.
+    const later = { ...context(), startedAt: new Date(clock.getTime() + 1) };
+    expect(await failure(removalTargets({ profile: 'erp', all: false }, later))).toMatchObject({ code: 'PROFILE_NOT_FOUND', exitCode: 3 });
     expect(await failure(removalTargets({ profile: 'never-was', all: false }, context()))).toMatchObject({ code: 'PROFILE_NOT_FOUND', exitCode: 3 });
   });
 
@@ -286,7 +286,8 @@ describe('remove', () => {
     expect(targets).toEqual([expect.objectContaining({ name: 'erp', record: expect.anything() })]);
     expect(await removeProfiles(targets, context())).toEqual({ alreadyGone: [], leftoversRemoved: ['erp'] });
     expect(store.values.size).toBe(0);
-    expect(await removeProfiles(await removalTargets({ profile: 'erp', all: false }, context()), context())).toEqual({ alreadyGone: ['erp'], leftoversRemoved: [] });
+    // Once all is removed, a later remove finds no profile.
+    expect(await failure(removalTargets({ profile: 'erp', all: false }, { ...context(), startedAt: new Date(clock.getTime() + 1) }))).toMatchObject({ exitCode: 3 });
   });
 
   it('remove --all also removes what earlier removals left behind; a record never reaches another profile', async () => {
