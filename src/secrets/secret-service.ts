@@ -25,9 +25,19 @@ export type ServiceProblem =
   | { kind: 'failed'; detail: string };
 
 export class ServiceProblemError extends Error {
-  constructor(readonly problem: ServiceProblem) {
-    super('detail' in problem ? problem.detail : problem.kind);
+  constructor(
+    readonly problem: ServiceProblem,
+    options?: { cause?: unknown },
+  ) {
+    super('detail' in problem ? problem.detail : problem.kind, options);
   }
+}
+
+/** An error reply saying the object asked about no longer exists (deleted since it was found). */
+export function isVanishedObject(error: unknown): boolean {
+  const reply = error instanceof ServiceProblemError ? error.cause : error;
+  if (!(reply instanceof DbusError)) return false;
+  return reply.name === 'org.freedesktop.Secret.Error.NoSuchObject' || reply.name === 'org.freedesktop.DBus.Error.UnknownObject' || (reply.name === 'org.freedesktop.DBus.Error.UnknownMethod' && /does not exist/i.test(reply.message));
 }
 
 /**
@@ -84,10 +94,11 @@ export interface SecretService {
    * The value of an unlocked item, read on this connection: two small calls instead of loading
    * libsecret and opening a second connection, which is what a cache hit would otherwise pay for.
    * A plain (unencrypted) session: the bus is this user's own socket, as libsecret also allows.
-   * Absent without a connection of tokenctl's own (dbus-send asks each question on a new one, and
-   * a Secret Service session belongs to its connection): libsecret reads the value then.
+   * Null when the item was deleted since it was found (a configure rotating the secret). Absent
+   * without a connection of tokenctl's own (dbus-send asks each question on a new one, and a Secret
+   * Service session belongs to its connection): libsecret reads the value then.
    */
-  secret?(item: string, signal: AbortSignal): Promise<string>;
+  secret?(item: string, signal: AbortSignal): Promise<string | null>;
   /** The default collection (where keytar stores), or a problem: none yet, or locked. */
   defaultCollectionProblem(signal: AbortSignal): Promise<ServiceProblem | undefined>;
   /**
@@ -145,7 +156,7 @@ export function openSecretService(target: SocketBus): SecretService {
       if (callSignal.aborted) throw error;
       // A connection that never came up is "no bus", not whatever the first question ran into.
       await ready;
-      throw new ServiceProblemError(problemOf(error));
+      throw new ServiceProblemError(problemOf(error), { cause: error });
     }
   };
   const property = async (path: string, iface: string, name: string, callSignal: AbortSignal) => {
@@ -169,7 +180,13 @@ export function openSecretService(target: SocketBus): SecretService {
         session = undefined;
         throw error;
       });
-      const [secret] = await ask({ path: item, interface: 'org.freedesktop.Secret.Item', member: 'GetSecret', signature: 'o', body: [opened] }, callSignal);
+      let secret: DbusValue | undefined;
+      try {
+        [secret] = await ask({ path: item, interface: 'org.freedesktop.Secret.Item', member: 'GetSecret', signature: 'o', body: [opened] }, callSignal);
+      } catch (error) {
+        if (isVanishedObject(error)) return null;
+        throw error;
+      }
       // (session, parameters, value, content type): keytar stores UTF-8 text.
       const value = (secret as DbusValue[])[2] as number[];
       return Buffer.from(value).toString('utf8');

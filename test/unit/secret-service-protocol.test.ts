@@ -5,7 +5,7 @@ import { busEndpoint, connectsAbstractSockets, DbusError, decodeMessage, encodeC
 import { dbusSendFailure, parsePrintedReply } from '../../src/secrets/dbus-send.js';
 import { keytarProcessEnvironment } from '../../src/secrets/keytar-process.js';
 import { keychainTimeoutMs, serviceProblemError } from '../../src/secrets/keychain.js';
-import { problemOf, sessionBusAddress } from '../../src/secrets/secret-service.js';
+import { isVanishedObject, problemOf, ServiceProblemError, sessionBusAddress } from '../../src/secrets/secret-service.js';
 
 describe('D-Bus wire format', () => {
   it('splits a signature into complete types', () => {
@@ -119,6 +119,17 @@ describe('the Secret Service as tokenctl sees it', () => {
     ['org.freedesktop.DBus.Error.UnknownMethod', 'failed'],
   ])('a %s reply means %s', (name, kind) => {
     expect(problemOf(new DbusError(name, 'x')).kind).toBe(kind);
+  });
+
+  it('knows an item deleted between its search and its read (gnome-keyring says "Object does not exist")', () => {
+    // What gnome-keyring answers GetSecret on an item a rotating configure has just deleted: the
+    // secret is missing now (the profile is read again), not "the keychain failed" (exit 4).
+    const gone = new DbusError('org.freedesktop.DBus.Error.UnknownMethod', 'Object does not exist at path “/org/freedesktop/secrets/collection/login/1”');
+    expect(isVanishedObject(gone)).toBe(true);
+    expect(isVanishedObject(new ServiceProblemError(problemOf(gone), { cause: gone }))).toBe(true);
+    expect(isVanishedObject(new DbusError('org.freedesktop.Secret.Error.NoSuchObject', 'x'))).toBe(true);
+    expect(isVanishedObject(new DbusError('org.freedesktop.DBus.Error.UnknownMethod', 'No such interface'))).toBe(false);
+    expect(isVanishedObject(new DbusError('org.freedesktop.DBus.Error.AccessDenied', 'does not exist'))).toBe(false);
   });
 
   it('gives each state its own code and a fix that ends with the way around the keychain', () => {
