@@ -286,7 +286,7 @@ export const Code = catalogue({
   ID_TOKEN_INVALID: [check, 'The ID token is not a valid signed JWT with the claims OpenID Connect requires.'],
 
   // The profile lock (exit 8)
-  LOCK_TIMEOUT: [lock, 'Another tokenctl held the profile lock past the time a live holder is allowed.'],
+  LOCK_TIMEOUT: [lock, 'Another tokenctl held the profile lock past its own recorded bound, and it could not be taken over.'],
   LOCK_FAILED: [lock, 'The profile lock could not be taken: the locks directory cannot be used.'],
 
   // A user must sign in again (exit 9)

@@ -279,7 +279,7 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
       const plan: SavePlan = { name, existing, settings, credential, expectations, given, newCommands, secrets, storeKind, store, secretExpiresAt, validate: options.validate, flagExpectations: options.expectations };
       const { failures } = checkExpectations(tokenClaims(outcome.token.accessToken), expectations);
       const entry = toCache(outcome.token, new Date(context.now().getTime() - outcome.elapsedMs), secrets.clientSecret);
-      const profile = await withProfileWriteLock(layout, name, () => save(plan, context, entry));
+      const profile = await withProfileWriteLock(layout, name, () => save(plan, context, entry), context.env);
       return { profile, authMethod: prepared.request.authMethod, outcome, expectationFailures: failures };
     }
   }
@@ -291,7 +291,7 @@ export async function configureProfile(options: ConfigureFlowOptions, context: A
     const certificate = await loadCertificateFromSettings(settings, { password: secrets.certificatePassword, keyPassword: secrets.certificateKeyPassword }, readInputFile);
     for (const warning of assessCertificate(certificate, context.now(), settings.thumbprint).warnings) reporter.warn(warning);
   }
-  const profile = await withProfileWriteLock(layout, name, () => save(plan, context, undefined));
+  const profile = await withProfileWriteLock(layout, name, () => save(plan, context, undefined), context.env);
   return { profile, authMethod, outcome: undefined, expectationFailures: [] };
 }
 

@@ -13,6 +13,8 @@ export interface AppContext {
   /** The directory relative paths given on this run are resolved against. */
   cwd: string;
   now(): Date;
+  /** When this command started (its process, for the CLI): a removal that finished after it raced with it. Default: now. */
+  startedAt?: Date;
   layout: ConfigLayout;
   reporter: Reporter;
   /** All of stdin, or a masked prompt when stdin is a terminal. */

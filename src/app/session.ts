@@ -13,6 +13,7 @@ import type { ConfigLayout } from '../profiles/paths.js';
 import type { Profile } from '../profiles/profile.js';
 import { relativePathProblem } from '../profiles/relative-paths.js';
 import { createProfileRepository, type ProfileRepository } from '../profiles/repository.js';
+import { keychainBoundMs } from '../secrets/keychain-timeout.js';
 import type { SecretStore } from '../secrets/store.js';
 import type { AppContext } from './context.js';
 
@@ -81,16 +82,20 @@ export function toCache(token: TokenResult, obtainedAt: Date, secret: string | u
 
 export const lockPath = (layout: ConfigLayout, profile: string): string => join(layout.locksDir, `${profile}.lock`);
 
-const WORK_MS = 30_000;
+/** What a change to a profile's files may take besides the keychain (a sign-in's revocation requests included). */
+const WRITE_WORK_MS = 30_000;
+/** Disk, start-up and scheduling on a loaded machine, on top of the bounds the work itself has. */
+const MARGIN_MS = 30_000;
 
 /**
- * How long a live holder may keep a profile's lock before others take it over (its own bound of
- * `workMs`, plus keychain and disk), and how long a waiter waits at most: past a live holder's whole
- * stale period, so a holder that is making progress is always waited for.
+ * The bounds of a profile's lock. `staleMs` is this process's own as a holder, recorded in the lock
+ * file: its request bound `workMs` (the command's --timeout), the keychain's timeout and a margin.
+ * Waiters honour the holder's recorded bound, not their own: a live holder within it is always
+ * waited for, whatever the waiter's --timeout, and taken over only past it. `timeoutMs` is how long
+ * past that a waiter still tries before it gives up (exit 8).
  */
-export function lockBounds(workMs: number = WORK_MS): { staleMs: number; timeoutMs: number } {
-  const staleMs = workMs + 30_000;
-  return { staleMs, timeoutMs: staleMs + workMs };
+export function lockBounds(workMs: number, env: Record<string, string | undefined>): { staleMs: number; timeoutMs: number } {
+  return { staleMs: workMs + keychainBoundMs(env) + MARGIN_MS, timeoutMs: MARGIN_MS };
 }
 
 /**
@@ -98,9 +103,9 @@ export function lockBounds(workMs: number = WORK_MS): { staleMs: number; timeout
  * and a token refresh of the same profile in other processes never interleave: each reads the
  * profile again inside, and writes from what it read there.
  */
-export async function withProfileWriteLock<T>(layout: ConfigLayout, profile: string, fn: () => Promise<T>): Promise<T> {
+export async function withProfileWriteLock<T>(layout: ConfigLayout, profile: string, fn: () => Promise<T>, env: Record<string, string | undefined> = process.env): Promise<T> {
   const { withProfileLock } = await import('../cache/lock.js');
-  return withProfileLock(lockPath(layout, profile), { ...lockBounds(), profile }, fn);
+  return withProfileLock(lockPath(layout, profile), { ...lockBounds(WRITE_WORK_MS, env), profile }, fn);
 }
 
 export interface ProfileSession {

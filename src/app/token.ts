@@ -169,7 +169,8 @@ async function profileToken(first: ProfileSession, open: () => Promise<ProfileSe
   // Inside the lock a stored secret command runs first, with the same bound as the request.
   const storesCommand = Object.keys(profile.secretCommands ?? {}).length > 0;
   const lock = {
-    ...lockBounds(requestTimeoutMs(first.settings) * (storesCommand ? 2 : 1)),
+    // This run's own bound as a holder (its request timeout, twice with a secret command), whatever a waiter's is.
+    ...lockBounds(requestTimeoutMs(first.settings) * (storesCommand ? 2 : 1), context.env),
     profile: profile.name,
     whileWaiting: async () => {
       if (options.refresh || options.noCache) return undefined;

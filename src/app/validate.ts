@@ -125,7 +125,7 @@ async function reportOutcome(
     await withProfileWriteLock(context.layout, profile.name, async () => {
       const current = await session.repo.read(profile.name);
       await session.repo.write({ ...current, lastValidatedAt: context.now().toISOString() });
-    });
+    }, context.env);
   }
   return { report, failures };
 }

@@ -8,12 +8,16 @@ import { ensurePrivateDir, refuseOpenDirectory } from '../profiles/atomic-file.j
 
 export interface ProfileLockOptions<T = unknown> {
   /**
-   * Give up when one holder has kept the lock this long: LOCK_TIMEOUT (exit 8). Callers make it longer
-   * than staleMs, so a live holder is never given up on: it is waited for until it finishes or its
-   * lock turns stale and is taken over.
+   * How long past a holder's own bound this waiter still waits for the lock to be released or taken
+   * over before it gives up: LOCK_TIMEOUT (exit 8). A live holder within its bound is always waited
+   * for, however short this is.
    */
   timeoutMs: number;
-  /** A lock older than this is taken over even when its process still runs (a hung tokenctl, or a reused pid). */
+  /**
+   * This process's own bound as a holder, recorded in its lock file: the longest its work can take.
+   * Past it, others take the lock over even when this process still runs (hung, or its pid reused).
+   * Also the bound of a holder that recorded none (an older tokenctl).
+   */
   staleMs?: number;
   /** The first interval between looks at the lock; it grows to MAX_POLL_MS while the wait goes on. */
   pollMs?: number;
@@ -33,6 +37,8 @@ export interface LockHolder {
   createdAt: string;
   /** Tells two locks apart even when a pid and a clock tick repeat. */
   nonce: string;
+  /** The holder's own bound (its staleMs): waiters honour it, so a live holder within it is never taken over. */
+  staleMs?: number;
 }
 
 /** A lock file as read through one open handle, so content and identity match. */
@@ -43,6 +49,12 @@ interface Snapshot {
 }
 
 const DEFAULT_STALE_MS = 30_000;
+/**
+ * The most a recorded bound is honoured: the longest any tokenctl may work under a lock (a request
+ * timeout of one hour and a keychain timeout of ten minutes, with margin). A larger number in a lock
+ * file is a broken file, not a reason to wait for ever.
+ */
+export const MAX_STALE_MS = 75 * 60_000;
 const DEFAULT_POLL_MS = 25;
 /**
  * Waiting costs next to no CPU: looks at the lock back off to this interval, and a release wakes
@@ -56,7 +68,8 @@ function parseLockHolder(content: string): LockHolder | undefined {
   try {
     const value = JSON.parse(content) as Partial<LockHolder> | null;
     if (Number.isSafeInteger(value?.pid) && (value?.pid as number) > 0 && typeof value?.hostname === 'string' && typeof value.createdAt === 'string' && !Number.isNaN(Date.parse(value.createdAt))) {
-      return value as LockHolder;
+      const { staleMs, ...holder } = value as LockHolder;
+      return typeof staleMs === 'number' && staleMs > 0 ? { ...holder, staleMs } : holder;
     }
   } catch {
     // unreadable: judged by the file's age below
@@ -74,17 +87,25 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** How long `holder` may keep the lock: its own recorded bound (at most MAX_STALE_MS), else `staleMs`. */
+export function holderBoundMs(holder: LockHolder | undefined, staleMs: number): number {
+  if (!holder) return Math.min(UNWRITTEN_GRACE_MS, staleMs);
+  return holder.staleMs === undefined ? staleMs : Math.min(holder.staleMs, MAX_STALE_MS);
+}
+
 /**
  * Whether a lock may be taken over. Pure: the caller supplies the clock, this host's name and the
- * liveness check. A holder on another host (a shared home directory) is judged by age alone.
+ * liveness check. A holder on another host (a shared home directory) is judged by age alone; a
+ * holder is old when it is past its own bound (holderBoundMs), not the waiter's.
  */
 export function isStale(
   holder: LockHolder | undefined,
   fileMtimeMs: number,
   context: { now: number; hostname: string; staleMs: number; isAlive: (pid: number) => boolean },
 ): boolean {
-  if (!holder) return context.now - fileMtimeMs > Math.min(UNWRITTEN_GRACE_MS, context.staleMs);
-  if (context.now - Date.parse(holder.createdAt) > context.staleMs) return true;
+  const bound = holderBoundMs(holder, context.staleMs);
+  if (!holder) return context.now - fileMtimeMs > bound;
+  if (context.now - Date.parse(holder.createdAt) > bound) return true;
   return holder.hostname === context.hostname && !context.isAlive(holder.pid);
 }
 
@@ -143,7 +164,7 @@ async function release(path: string, ours: Snapshot): Promise<void> {
   if (current && sameLock(current, ours)) await unlink(path);
 }
 
-async function tryCreate(path: string): Promise<Snapshot | undefined> {
+async function tryCreate(path: string, staleMs: number): Promise<Snapshot | undefined> {
   let handle;
   try {
     handle = await open(path, 'wx', 0o600);
@@ -151,7 +172,7 @@ async function tryCreate(path: string): Promise<Snapshot | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
   }
-  const holder: LockHolder = { pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), nonce: randomUUID() };
+  const holder: LockHolder = { pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), nonce: randomUUID(), staleMs };
   const content = JSON.stringify(holder);
   try {
     await handle.writeFile(content, 'utf8');
@@ -167,9 +188,9 @@ async function tryCreate(path: string): Promise<Snapshot | undefined> {
   }
 }
 
-function describeHolder(holder: LockHolder | undefined, now: number): string {
+function describeHolder(holder: LockHolder | undefined, now: number, staleMs: number): string {
   if (!holder) return 'its holder has not written it yet';
-  return `held by pid ${holder.pid} on ${holder.hostname} for ${Math.round((now - Date.parse(holder.createdAt)) / 1000)} s`;
+  return `held by pid ${holder.pid} on ${holder.hostname} for ${Math.round((now - Date.parse(holder.createdAt)) / 1000)} s (its bound: ${Math.round(holderBoundMs(holder, staleMs) / 1000)} s)`;
 }
 
 /**
@@ -224,8 +245,9 @@ function lockWatcher(lockPath: string): { next(ms: number): Promise<void>; close
 async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Promise<Snapshot | { early: T }> {
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   let pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-  // The bound is on one holder: each new holder (200 parallel calls pass the lock along) gets the
-  // whole of it, so a waiter never gives up on holders that are alive and taking their turns.
+  // The bound is on one holder: each new holder (200 parallel calls pass the lock along) is waited
+  // for until its own bound has passed (then it is taken over), and timeoutMs more: a waiter never
+  // gives up on holders that are alive and taking their turns, whatever its own timeout.
   let deadline = Date.now() + options.timeoutMs;
   let holderSeen: string | undefined;
   let watcher: ReturnType<typeof lockWatcher> | undefined;
@@ -233,7 +255,7 @@ async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Pro
     await refuseOpenDirectory(dirname(lockPath));
     await ensurePrivateDir(dirname(lockPath));
     for (;;) {
-      const ours = await tryCreate(lockPath);
+      const ours = await tryCreate(lockPath, staleMs);
       if (ours) return ours;
       let theirs: Snapshot;
       try {
@@ -246,14 +268,16 @@ async function acquire<T>(lockPath: string, options: ProfileLockOptions<T>): Pro
       const now = Date.now();
       if (theirs.content !== holderSeen) {
         holderSeen = theirs.content;
-        deadline = Math.max(deadline, now + options.timeoutMs);
+        const age = holder ? now - Date.parse(holder.createdAt) : now - theirs.mtimeMs;
+        const remaining = holderBoundMs(holder, staleMs) - Math.max(0, age);
+        deadline = Math.max(deadline, now + Math.max(0, remaining) + options.timeoutMs);
       }
       if (isStale(holder, theirs.mtimeMs, { now, hostname: hostname(), staleMs, isAlive: processAlive })) {
         if (await takeOver(lockPath, theirs)) continue;
       }
       if (now >= deadline) {
         const what = options.profile === undefined ? 'holds this lock' : `is working on profile "${options.profile}"`;
-        throw new LockError(Code.LOCK_TIMEOUT, `another tokenctl ${what}: the lock file ${lockPath} is ${describeHolder(holder, now)}; gave up after ${options.timeoutMs / 1000} s`, {
+        throw new LockError(Code.LOCK_TIMEOUT, `another tokenctl ${what}: the lock file ${lockPath} is ${describeHolder(holder, now, staleMs)}, and could not be taken over; gave up ${options.timeoutMs / 1000} s after its bound`, {
           hint: `Wait and try again. If no tokenctl is running, remove ${lockPath}.`,
         });
       }

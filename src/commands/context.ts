@@ -50,6 +50,7 @@ export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' 
     env: io.env,
     cwd: process.cwd(),
     now: () => io.now(),
+    startedAt: new Date(performance.timeOrigin),
     layout,
     reporter,
     // Stdin is read before any request: the command's timeout (--timeout, else the default) bounds it.

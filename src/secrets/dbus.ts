@@ -339,26 +339,81 @@ export function decodeMessage(buffer: Buffer): Message {
   return message;
 }
 
-/** Where a D-Bus address can be reached by this client: only unix sockets. */
-export function unixSocketOf(address: string): { path: string } | undefined {
-  for (const entry of address.split(';')) {
+/** One entry of a D-Bus address, `transport:key=value,…`, its values unescaped. */
+export interface BusAddressEntry {
+  transport: string;
+  params: Map<string, string>;
+}
+
+/** A value's %XX escapes undone; undefined when one is malformed (the entry is then unusable). */
+function unescapeValue(value: string): string | undefined {
+  if (!/^(?:[^%]|%[0-9A-Fa-f]{2})*$/.test(value)) return undefined;
+  // Escapes are bytes, of UTF-8 text: undone as bytes, then read as text.
+  const bytes = value.split(/(%[0-9A-Fa-f]{2})/).map((part) => (part.startsWith('%') ? Buffer.from([Number.parseInt(part.slice(1), 16)]) : Buffer.from(part, 'utf8')));
+  return Buffer.concat(bytes).toString('utf8');
+}
+
+/** The entries of a D-Bus address list (separated by ";"), in order; malformed entries are left out. */
+export function parseBusAddress(address: string): BusAddressEntry[] {
+  return address.split(';').flatMap((entry): BusAddressEntry[] => {
     const colon = entry.indexOf(':');
-    if (entry.slice(0, colon) !== 'unix') continue;
-    const params = new Map(
-      entry
-        .slice(colon + 1)
-        .split(',')
-        .map((pair) => {
-          const eq = pair.indexOf('=');
-          return [pair.slice(0, eq), decodeURIComponent(pair.slice(eq + 1))] as const;
-        }),
-    );
-    const path = params.get('path');
-    if (path) return { path };
-    const abstract = params.get('abstract');
-    if (abstract) return { path: `\0${abstract}` };
+    if (colon <= 0) return [];
+    const params = new Map<string, string>();
+    for (const pair of entry.slice(colon + 1).split(',')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const value = eq > 0 ? unescapeValue(pair.slice(eq + 1)) : undefined;
+      if (value === undefined) return [];
+      params.set(pair.slice(0, eq), value);
+    }
+    return [{ transport: entry.slice(0, colon), params }];
+  });
+}
+
+/**
+ * Whether this Node.js connects to a Linux abstract socket by its exact name. An abstract name is
+ * every byte of sun_path within the address length given to connect(2), NULs included; libuv before
+ * 1.48 (Node.js 20) always gives the whole sockaddr_un, so it asks for the name padded with NULs to
+ * 107 bytes: a different name from the one dbus-daemon bound, and ECONNREFUSED. libuv 1.48 gives
+ * the name's own length (libuv pull request 4266; Node.js 22).
+ */
+export function connectsAbstractSockets(libuvVersion: string = process.versions.uv ?? '0'): boolean {
+  const [major = 0, minor = 0] = libuvVersion.split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 48);
+}
+
+/**
+ * How a bus address can be reached: by tokenctl's own connection (a unix socket it can connect to),
+ * only by a D-Bus library (libdbus, GLib: an abstract socket this Node.js cannot name, tcp,
+ * nonce-tcp, unixexec), or not at all (autolaunch, which tokenctl never does, and the listen-only
+ * forms: the specification gives clients only unix:path= or unix:abstract=). The first entry
+ * tokenctl can connect to wins; entries are alternatives for the same bus.
+ */
+export type BusEndpoint = { kind: 'socket'; path: string } | { kind: 'library'; why: string } | { kind: 'none'; why: string };
+
+export function busEndpoint(address: string, abstractSockets: boolean = connectsAbstractSockets()): BusEndpoint {
+  const entries = parseBusAddress(address);
+  let library: string | undefined;
+  const unusable: string[] = [];
+  for (const { transport, params } of entries) {
+    if (transport === 'unix') {
+      const path = params.get('path');
+      const name = params.get('abstract');
+      if (path) return { kind: 'socket', path };
+      if (name && abstractSockets) return { kind: 'socket', path: `\0${name}` };
+      if (name) library ??= `Node.js ${process.version} cannot connect to an abstract unix socket by its exact name (its libuv is older than 1.48)`;
+      else if (['dir', 'tmpdir', 'runtime'].some((key) => params.has(key))) unusable.push('unix:dir=, unix:tmpdir= and unix:runtime= are addresses a bus listens on, not ones a client connects to');
+      else unusable.push('a unix: entry without path= or abstract=');
+    } else if (transport === 'tcp' || transport === 'nonce-tcp' || transport === 'unixexec') {
+      library ??= `tokenctl's own D-Bus client speaks only to unix sockets, not ${transport}:`;
+    } else if (transport === 'autolaunch') {
+      unusable.push('autolaunch: would start a bus of its own, which tokenctl never does');
+    } else {
+      unusable.push(`${transport}: is not a transport tokenctl can use here`);
+    }
   }
-  return undefined;
+  if (library) return { kind: 'library', why: library };
+  return { kind: 'none', why: unusable.length ? [...new Set(unusable)].join('; ') : 'it is not a D-Bus address' };
 }
 
 export interface BusConnection {

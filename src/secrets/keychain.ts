@@ -1,16 +1,14 @@
 import { createRequire } from 'node:module';
 import type { CodeWithExit, ExitCode } from '../codes.js';
-import { Code, SecretStoreError, UsageError } from '../errors.js';
+import { Code, SecretStoreError } from '../errors.js';
 import { startBusRelay, type BusRelay } from './bus-relay.js';
-import { KEYTAR_SCHEMA, openSecretService, problemOf, type SecretService, type ServiceProblem } from './secret-service.js';
+import { KEYCHAIN_TIMEOUT_ENV, keychainTimeoutMs } from './keychain-timeout.js';
+import type { KeytarLike, KeytarProcess } from './keytar-process.js';
+import { KEYTAR_SCHEMA, openSecretService, problemOf, sessionBus, type SecretService, type ServiceProblem } from './secret-service.js';
 import { SECRET_SERVICE, type SecretStore, type StoreHealth } from './store.js';
 
-/** The part of keytar we use; tests inject a fake. */
-export interface KeytarLike {
-  getPassword(service: string, account: string): Promise<string | null>;
-  setPassword(service: string, account: string, password: string): Promise<void>;
-  deletePassword(service: string, account: string): Promise<boolean>;
-}
+export type { KeytarLike } from './keytar-process.js';
+export { KEYCHAIN_TIMEOUT_ENV, keychainTimeoutMs } from './keychain-timeout.js';
 
 export interface KeychainStoreOptions {
   /** Upper bound for each operation: asking the bus, loading keytar and its call together. */
@@ -28,23 +26,7 @@ export interface KeychainStoreOptions {
   mayPrompt?: boolean;
 }
 
-export const KEYCHAIN_TIMEOUT_ENV = 'TOKENCTL_KEYCHAIN_TIMEOUT';
-const DEFAULT_TIMEOUT_SECONDS = 10;
-const MAX_TIMEOUT_SECONDS = 600;
 export const DEFAULT_ALTERNATIVE = 'or keep the secrets in the encrypted file store instead (`tokenctl configure -p NAME --store file`)';
-
-/** The keychain's deadline from TOKENCTL_KEYCHAIN_TIMEOUT (seconds), else 10 s. */
-export function keychainTimeoutMs(env: Record<string, string | undefined>): number {
-  const raw = env[KEYCHAIN_TIMEOUT_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_TIMEOUT_SECONDS * 1000;
-  const seconds = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS) {
-    throw new UsageError(Code.KEYCHAIN_TIMEOUT_INVALID, `${KEYCHAIN_TIMEOUT_ENV}=${JSON.stringify(raw.slice(0, 40))} is not a number of seconds between 0 and ${MAX_TIMEOUT_SECONDS}`, {
-      hint: `Set it to a number of seconds, e.g. ${KEYCHAIN_TIMEOUT_ENV}=5, or unset it for the default of ${DEFAULT_TIMEOUT_SECONDS} s.`,
-    });
-  }
-  return Math.round(seconds * 1000);
-}
 
 // keytar is CommonJS with a native addon, external to the bundle and an optional dependency:
 // require it only when a secret is needed, so commands that never touch secrets work without it.
@@ -97,6 +79,19 @@ function timeoutError(stage: string, timeoutMs: number, alternative: string): Se
   });
 }
 
+/** Where libsecret runs: made ready while the Secret Service is asked, ended when a call misses the deadline. */
+interface Libsecret {
+  prepare(): Promise<void>;
+  abandon(): void;
+}
+
+/** The Secret Service and libsecret, on the session bus; `via` says how, when not the usual way. */
+interface Session {
+  service: SecretService;
+  libsecret: Libsecret;
+  via?: string;
+}
+
 /** A call the Secret Service has to answer: settled without keytar, or handed to it. */
 type Plan<T> = { answer: T } | { keytar: (k: KeytarLike) => Promise<T>; secret?: string };
 
@@ -118,11 +113,12 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
   const env = options.env ?? process.env;
   const alternative = options.alternative ?? DEFAULT_ALTERNATIVE;
   const timeoutMs = options.timeoutMs ?? keychainTimeoutMs(env);
-  const load = options.loadKeytar ?? loadKeytarModule;
+  // On Linux the bus decides where keytar runs (openSession below); tests inject their own.
+  let load: (() => Promise<KeytarLike>) | undefined = options.loadKeytar ?? (platform === 'linux' ? undefined : loadKeytarModule);
   let keytar: Promise<KeytarLike> | undefined;
 
   const loadOnce = () =>
-    (keytar ??= load().catch((error: unknown) => {
+    (keytar ??= (load ?? loadKeytarModule)().catch((error: unknown) => {
       throw diagnoseKeychainFailure(error, platform, env, alternative, 'load');
     }));
 
@@ -142,11 +138,10 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
   if (platform !== 'linux') return portableKeychainStore(platform, timeoutMs, alternative, keytarCall);
 
   // On Linux, tokenctl asks the Secret Service itself (asynchronously, with the deadline) whether
-  // a call can succeed without blocking, and hands it to libsecret only then, through a relay it
-  // can cut: no bus, a hung bus or service, a locked keyring or a prompt nobody answers all end
-  // the command within the deadline.
-  let service: SecretService | undefined;
-  let relay: Promise<BusRelay | undefined> | undefined;
+  // a call can succeed without blocking, and hands it to libsecret only then, in a way it can end:
+  // no bus, a hung bus or service, a locked keyring or a prompt nobody answers all end the command
+  // within the deadline.
+  let session: Promise<Session> | undefined;
   /** A keychain that did not answer, or is not there, stays that way for the rest of the run. */
   let unavailable: SecretStoreError | undefined;
   const attributes = (account?: string) => ({ 'xdg:schema': KEYTAR_SCHEMA, service: SECRET_SERVICE, ...(account === undefined ? {} : { account }) });
@@ -155,12 +150,14 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
   const stages = new WeakMap<AbortSignal, string>();
   /**
    * Locked: at a desktop terminal the Secret Service shows its unlock prompt (asked by tokenctl,
-   * within the deadline: libsecret's own wait for a prompt cannot be ended); anywhere else the
-   * command fails at once, since nobody could answer.
+   * within the deadline: libsecret's own wait for a prompt cannot be ended in this process); anywhere
+   * else the command fails at once, since nobody could answer.
    */
   async function unlockOrFail(svc: SecretService, problem: ServiceProblem & { kind: 'locked' }, signal: AbortSignal): Promise<void> {
     if (!options.mayPrompt || !problem.objects?.length) throw problemError(problem);
     setStage(signal, 'waiting for an answer to the keyring\'s unlock prompt');
+    // Asked through dbus-send: libsecret shows the prompt, in a process the deadline ends.
+    if (!svc.unlock) return;
     if (!(await svc.unlock(problem.objects, signal))) throw problemError({ kind: 'locked', detail: 'its unlock prompt was dismissed' });
   }
   const lockedItems = (locked: string[]): ServiceProblem & { kind: 'locked' } => ({
@@ -169,15 +166,42 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
     objects: locked,
   });
 
-  function startRelay(svc: SecretService): Promise<BusRelay | undefined> {
-    return (relay ??= startBusRelay(svc.socketPath, env.XDG_RUNTIME_DIR)
-      .catch(() => undefined)
-      .then((started) => {
-        // libsecret reads the address from the process environment when it first connects, and
-        // must never autolaunch a bus of its own.
-        process.env.DBUS_SESSION_BUS_ADDRESS = started?.address ?? svc.address;
-        return started;
-      }));
+  /**
+   * Where libsecret runs. On a bus tokenctl reaches itself: in this process, through a relay that
+   * is cut at the deadline (GLib then fails the call, and the thread it blocked is free). On a bus
+   * only a D-Bus library reaches: in a child process, killed at the deadline.
+   */
+  async function openSession(): Promise<Session> {
+    const bus = sessionBus(env);
+    if (bus.kind === 'library') {
+      // Loaded only here: child processes are not every run's cost.
+      const [{ openDbusSendSecretService }, { keytarProcessEnvironment, startKeytarProcess }] = await Promise.all([import('./dbus-send.js'), import('./keytar-process.js')]);
+      const helperEnv = keytarProcessEnvironment(env, options.mayPrompt ?? false);
+      const service = openDbusSendSecretService(bus, helperEnv);
+      let helper: KeytarProcess | undefined;
+      load ??= async () => (helper = await startKeytarProcess(helperEnv));
+      return { service, libsecret: { prepare: () => loadOnce().then(() => {}), abandon: () => helper?.kill() }, via: `through dbus-send and libsecret in a child process: ${bus.why}` };
+    }
+    const service = openSecretService(bus);
+    let relay: Promise<BusRelay | undefined> | undefined;
+    const startRelay = () =>
+      (relay ??= startBusRelay(bus.socketPath, env.XDG_RUNTIME_DIR)
+        .catch(() => undefined)
+        .then((started) => {
+          // libsecret reads the address from the process environment when it first connects, and
+          // must never autolaunch a bus of its own.
+          process.env.DBUS_SESSION_BUS_ADDRESS = started?.address ?? bus.address;
+          return started;
+        }));
+    load ??= loadKeytarModule;
+    return {
+      service,
+      libsecret: {
+        // No keytar without a bus to talk to: once the bus has said hello.
+        prepare: () => service.ready.then(startRelay).then(() => loadOnce()).then(() => {}),
+        abandon: () => void relay?.then(cutRelay),
+      },
+    };
   }
 
   async function run<T>(plan: (svc: SecretService, signal: AbortSignal) => Promise<Plan<T>>): Promise<T> {
@@ -185,22 +209,23 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
     const controller = new AbortController();
     const { signal } = controller;
     const timer = setTimeout(() => controller.abort(timeoutError(stages.get(signal) ?? '', timeoutMs, alternative)), timeoutMs);
+    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    aborted.catch(() => {});
     setStage(signal, 'connecting to the D-Bus session bus');
     try {
-      const svc = (service ??= openSecretService(env));
+      const { service: svc, libsecret } = await Promise.race([(session ??= openSession()), aborted]);
       void svc.ready.then(() => stages.get(signal) === 'connecting to the D-Bus session bus' && setStage(signal, 'asking the Secret Service'), () => {});
-      const decided = await plan(svc, signal);
+      const decided = await Promise.race([plan(svc, signal), aborted]);
       if ('answer' in decided) return decided.answer;
-      // Only writes and deletes go to libsecret: through a relay this process can cut, with keytar
-      // loaded once the bus has answered (no keytar without a bus to talk to).
+      // Only what tokenctl does not do on its own connection goes to libsecret (writes and deletes;
+      // on a bus only a D-Bus library reaches, reads too), made ready only now: a cache hit on the
+      // usual bus loads neither keytar nor the relay.
       setStage(signal, 'waiting for libsecret');
-      const prepared = startRelay(svc).then((relayed) => (loadOnce().catch(() => {}), relayed));
-      prepared.catch(() => {});
-      const relayed = await Promise.race([prepared, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+      await Promise.race([libsecret.prepare().catch(() => {}), aborted]);
       try {
         return await keytarCall(decided.keytar, signal, decided.secret);
       } catch (error) {
-        if (signal.aborted) cutRelay(relayed);
+        if (signal.aborted) libsecret.abandon();
         throw error;
       }
     } catch (error) {
@@ -229,7 +254,8 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
           const problem = await svc.defaultCollectionProblem(signal);
           if (problem) throw problemError(problem);
           await loadOnce();
-          return { answer: { state: 'ok', detail: 'answers; the default keyring is unlocked' } as const };
+          const via = (await session)?.via;
+          return { answer: { state: 'ok', detail: `answers; the default keyring is unlocked${via ? ` (${via})` : ''}` } as const };
         });
       } catch (error) {
         if (error instanceof SecretStoreError) return healthOf(error);
@@ -242,9 +268,19 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
         const item = found.unlocked[0] ?? found.locked[0];
         if (item === undefined) return { answer: null };
         if (found.unlocked.length === 0) await unlockOrFail(svc, lockedItems(found.locked), signal);
-        // Read on tokenctl's own connection (the item keytar wrote, found by keytar's attributes).
-        setStage(signal, 'reading the secret');
-        return { answer: await svc.secret(item, signal) };
+        if (svc.secret) {
+          // Read on tokenctl's own connection (the item keytar wrote, found by keytar's attributes).
+          setStage(signal, 'reading the secret');
+          return { answer: await svc.secret(item, signal) };
+        }
+        return {
+          keytar: async (k) => {
+            const value = await k.getPassword(SECRET_SERVICE, account);
+            // libsecret answers "none" for an item it could not unlock (its prompt was dismissed).
+            if (value === null && found.unlocked.length === 0) throw problemError({ kind: 'locked', detail: 'its unlock prompt was dismissed' });
+            return value;
+          },
+        };
       }),
     set: (account, value) =>
       run(async (svc, signal) => {
@@ -259,7 +295,13 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
         if (found.unlocked.length + found.locked.length === 0) return { answer: false };
         // A locked item would be left behind silently: libsecret deletes only what it can see.
         if (found.locked.length > 0) await unlockOrFail(svc, lockedItems(found.locked), signal);
-        return { keytar: (k) => k.deletePassword(SECRET_SERVICE, account) };
+        return {
+          keytar: async (k) => {
+            const deleted = await k.deletePassword(SECRET_SERVICE, account);
+            if (!deleted && found.locked.length > 0) throw problemError({ kind: 'locked', detail: 'its unlock prompt was dismissed' });
+            return deleted;
+          },
+        };
       }),
   };
 }

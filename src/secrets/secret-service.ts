@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DbusError, openBus, unixSocketOf, type DbusValue, type MethodCall } from './dbus.js';
+import { busEndpoint, DbusError, openBus, type DbusValue, type MethodCall } from './dbus.js';
 
 /**
  * Questions to the Secret Service (freedesktop.org's keyring API) that need no secret and no prompt:
@@ -25,9 +25,19 @@ export type ServiceProblem =
   | { kind: 'failed'; detail: string };
 
 export class ServiceProblemError extends Error {
-  constructor(readonly problem: ServiceProblem) {
-    super('detail' in problem ? problem.detail : problem.kind);
+  constructor(
+    readonly problem: ServiceProblem,
+    options?: { cause?: unknown },
+  ) {
+    super('detail' in problem ? problem.detail : problem.kind, options);
   }
+}
+
+/** An error reply saying the object asked about no longer exists (deleted since it was found). */
+export function isVanishedObject(error: unknown): boolean {
+  const reply = error instanceof ServiceProblemError ? error.cause : error;
+  if (!(reply instanceof DbusError)) return false;
+  return reply.name === 'org.freedesktop.Secret.Error.NoSuchObject' || reply.name === 'org.freedesktop.DBus.Error.UnknownObject' || (reply.name === 'org.freedesktop.DBus.Error.UnknownMethod' && /does not exist/i.test(reply.message));
 }
 
 /**
@@ -77,7 +87,6 @@ export interface ItemSearch {
 export interface SecretService {
   /** The bus address libsecret is to use (the same bus this connection reached). */
   readonly address: string;
-  readonly socketPath: string;
   /** Settles when the bus has answered Hello; questions may be asked before. */
   readonly ready: Promise<void>;
   search(attributes: Record<string, string>, signal: AbortSignal): Promise<ItemSearch>;
@@ -85,28 +94,53 @@ export interface SecretService {
    * The value of an unlocked item, read on this connection: two small calls instead of loading
    * libsecret and opening a second connection, which is what a cache hit would otherwise pay for.
    * A plain (unencrypted) session: the bus is this user's own socket, as libsecret also allows.
+   * Null when the item was deleted since it was found (a configure rotating the secret). Absent
+   * without a connection of tokenctl's own (dbus-send asks each question on a new one, and a Secret
+   * Service session belongs to its connection): libsecret reads the value then.
    */
-  secret(item: string, signal: AbortSignal): Promise<string>;
+  secret?(item: string, signal: AbortSignal): Promise<string | null>;
   /** The default collection (where keytar stores), or a problem: none yet, or locked. */
   defaultCollectionProblem(signal: AbortSignal): Promise<ServiceProblem | undefined>;
   /**
    * Asks the Secret Service to unlock `objects`, showing its own unlock prompt when it needs one
    * (on the desktop, not in this terminal), and waits for the person's answer within `signal`.
-   * True when unlocked; false when the prompt was dismissed.
+   * True when unlocked; false when the prompt was dismissed. Absent where tokenctl cannot wait for
+   * the answer itself: libsecret then shows the prompt, within the same deadline.
    */
-  unlock(objects: string[], signal: AbortSignal): Promise<boolean>;
+  unlock?(objects: string[], signal: AbortSignal): Promise<boolean>;
   close(): void;
 }
 
-/** Opens the connection and returns at once; a bus that cannot be reached fails the first question. */
-export function openSecretService(env: Record<string, string | undefined>): SecretService {
+/** A bus tokenctl connects to itself. */
+export interface SocketBus {
+  kind: 'socket';
+  address: string;
+  socketPath: string;
+}
+
+/** A bus only a D-Bus library reaches (`why` says why tokenctl cannot). */
+export interface LibraryBus {
+  kind: 'library';
+  address: string;
+  why: string;
+}
+
+/** The session bus and how it can be reached, or a no-bus problem. */
+export function sessionBus(env: Record<string, string | undefined>, abstractSockets?: boolean): SocketBus | LibraryBus {
   const address = sessionBusAddress(env);
   if (!address) {
     throw new ServiceProblemError({ kind: 'no-bus', detail: `DBUS_SESSION_BUS_ADDRESS is not set${env.XDG_RUNTIME_DIR ? ` and ${join(env.XDG_RUNTIME_DIR, 'bus')} is not a socket` : ''}` });
   }
-  const socket = unixSocketOf(address);
-  if (!socket) throw new ServiceProblemError({ kind: 'no-bus', detail: `DBUS_SESSION_BUS_ADDRESS names no unix socket (${address.slice(0, 120)})` });
-  const bus = openBus(socket.path);
+  const endpoint = busEndpoint(address, abstractSockets);
+  if (endpoint.kind === 'socket') return { kind: 'socket', address, socketPath: endpoint.path };
+  if (endpoint.kind === 'library') return { kind: 'library', address, why: `${endpoint.why} (${address.slice(0, 120)})` };
+  throw new ServiceProblemError({ kind: 'no-bus', detail: `DBUS_SESSION_BUS_ADDRESS names no bus tokenctl can connect to (${address.slice(0, 120)}): ${endpoint.why}` });
+}
+
+/** Opens tokenctl's own connection and returns at once; a bus that cannot be reached fails the first question. */
+export function openSecretService(target: SocketBus): SecretService {
+  const { address } = target;
+  const bus = openBus(target.socketPath);
   const unreachable = (error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     return new ServiceProblemError({ kind: 'no-bus', detail: `cannot connect to ${address.slice(0, 120)}${code ? ` (${code})` : `: ${(error as Error).message}`}` });
@@ -122,7 +156,7 @@ export function openSecretService(env: Record<string, string | undefined>): Secr
       if (callSignal.aborted) throw error;
       // A connection that never came up is "no bus", not whatever the first question ran into.
       await ready;
-      throw new ServiceProblemError(problemOf(error));
+      throw new ServiceProblemError(problemOf(error), { cause: error });
     }
   };
   const property = async (path: string, iface: string, name: string, callSignal: AbortSignal) => {
@@ -132,7 +166,6 @@ export function openSecretService(env: Record<string, string | undefined>): Secr
   let session: Promise<string> | undefined;
   return {
     address,
-    socketPath: socket.path,
     ready,
     async search(attributes, callSignal) {
       const body = [Object.entries(attributes)];
@@ -147,7 +180,13 @@ export function openSecretService(env: Record<string, string | undefined>): Secr
         session = undefined;
         throw error;
       });
-      const [secret] = await ask({ path: item, interface: 'org.freedesktop.Secret.Item', member: 'GetSecret', signature: 'o', body: [opened] }, callSignal);
+      let secret: DbusValue | undefined;
+      try {
+        [secret] = await ask({ path: item, interface: 'org.freedesktop.Secret.Item', member: 'GetSecret', signature: 'o', body: [opened] }, callSignal);
+      } catch (error) {
+        if (isVanishedObject(error)) return null;
+        throw error;
+      }
       // (session, parameters, value, content type): keytar stores UTF-8 text.
       const value = (secret as DbusValue[])[2] as number[];
       return Buffer.from(value).toString('utf8');

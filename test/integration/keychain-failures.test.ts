@@ -1,7 +1,7 @@
 // Every command that touches the keychain, against every way a real Secret Service fails: it ends
 // with exit 4 within the keychain's deadline plus a second, says which of the four states it met
 // (unavailable, locked, access denied, missing) and gives a fix the command can act on.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,6 +185,46 @@ describe.skipIf(skipReason !== undefined)('a keychain that fails ends every comm
     }
   });
 
+  it('remove with a paused keyring: exit 4 in time, saying the file is gone and which secrets are left; remove again removes them', async () => {
+    await configure('leftover');
+    expect((await runCli(['token', '-p', 'leftover'], { env: healthy() })).code).toBe(0);
+    const account = JSON.parse(readFileSync(join(configDir, 'profiles', 'leftover.json'), 'utf8')).secretAccounts.clientSecret as string;
+    const { busCall } = await import('../support/secret-service.js');
+    const stored = async (name: string) =>
+      ((await busCall(bus, { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', interface: 'org.freedesktop.Secret.Service', member: 'SearchItems', signature: 'a{ss}', body: [[['service', 'tokenctl'], ['account', name]]] })) as [string[]])[0].length;
+    expect(await stored(account)).toBe(1);
+
+    keyring.pause();
+    let first;
+    try {
+      first = await timed(['remove', '-p', 'leftover', '--yes', '--json'], healthy());
+    } finally {
+      keyring.resume();
+    }
+    figures.push(`  pausedkeyring  remove     exit ${first.code} after ${first.ms} ms (a profile file removed first)`);
+    expect(first.code, first.stderr).toBe(4);
+    expect(first.ms).toBeLessThan(LIMIT_MS);
+    const error = JSON.parse(first.stderr.trim().split('\n').at(-1) as string).error as { code: string; message: string; hint: string };
+    expect(error.code).toBe('SECRET_STORE_TIMEOUT');
+    expect(error.message).toContain('profile leftover is removed (its file is gone)');
+    expect(error.message).toContain(`"${account}"`);
+    expect(error.message).toContain('"leftover:cache-key"');
+    // The way on is a command that works (configure of a removed profile does not).
+    expect(error.hint).toContain('then run `tokenctl remove -p leftover --yes` again: it removes what is left');
+    expect(error.hint).not.toContain('configure');
+    expect(error.hint).toContain(`secret-tool clear service tokenctl account ${account}`);
+    expect(existsSync(join(configDir, 'profiles', 'leftover.json'))).toBe(false);
+    expect(await stored(account)).toBe(1);
+
+    const again = await runCli(['remove', '-p', 'leftover', '--yes'], { env: healthy() });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('removed the secrets leftover had left behind');
+    expect(await stored(account)).toBe(0);
+    expect(await stored('leftover:cache-key')).toBe(0);
+    // And once more: nothing is left, so no such profile.
+    expect((await runCli(['remove', '-p', 'leftover', '--yes'], { env: healthy() })).code).toBe(3);
+  });
+
   it('list never touches the keychain: it answers even when the bus is paused', async () => {
     bus.pause();
     try {
@@ -283,5 +323,97 @@ describe.skipIf(skipReason !== undefined)('locked, missing and access denied are
     } finally {
       prompter.stop();
     }
+  });
+});
+
+describe.skipIf(skipReason !== undefined)('a session bus at an abstract address (what dbus-launch and dbus-run-session hand out on many Ubuntu releases)', () => {
+  let abstractBus: PrivateBus;
+  let abstractKeyring: PrivateKeyring;
+  const env = () => ({ ...base(), ...abstractKeyring.env });
+  const searchItems = async (account: string) =>
+    (await (await import('../support/secret-service.js')).busCall(abstractBus, {
+      destination: 'org.freedesktop.secrets',
+      path: '/org/freedesktop/secrets',
+      interface: 'org.freedesktop.Secret.Service',
+      member: 'SearchItems',
+      signature: 'a{ss}',
+      body: [[['service', 'tokenctl'], ['account', account]]],
+    })) as [string[], string[]];
+
+  beforeAll(async () => {
+    configDir = mkdtempSync(join(tmpdir(), 'tokenctl-kcabs-'));
+    idp = await startScriptedServer([]);
+    abstractBus = await startBus({ abstract: true });
+    // gnome-keyring itself is on the abstract address only, like everything in such a session.
+    abstractKeyring = await startGnomeKeyring(abstractBus);
+    expect(abstractKeyring.env.DBUS_SESSION_BUS_ADDRESS).toMatch(/^unix:abstract=[^;]+$/);
+    for (const name of ['abs', 'abs-rm']) {
+      const result = await runCli(['configure', '-p', name, '--token-url', `${idp.url}/token`, '--client-id', 'svc', '--client-secret-stdin', '--no-validate'], { env: env(), input: SECRET });
+      expect(result.code, result.stderr).toBe(0);
+    }
+  });
+
+  afterAll(async () => {
+    await abstractKeyring?.stop();
+    await Promise.all([abstractBus?.stop(), idp?.close()]);
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it('stores, reads and removes secrets through it: token -p, show, doctor and remove work', async () => {
+    const account = JSON.parse(readFileSync(join(configDir, 'profiles', 'abs.json'), 'utf8')).secretAccounts.clientSecret as string;
+    expect((await searchItems(account))[0]).toHaveLength(1);
+
+    const token = await runCli(['token', '-p', 'abs', '-o', 'json'], { env: env() });
+    expect(token.code, token.stderr).toBe(0);
+    expect(JSON.parse(token.stdout)).toMatchObject({ access_token: 'scripted-access-token', cached: false });
+    // The secret read from the keyring is the one sent.
+    const sent = idp.requests.at(-1);
+    expect(`${sent?.headers.authorization ? Buffer.from(sent.headers.authorization.replace(/^Basic /, ''), 'base64').toString() : ''} ${sent?.body}`).toContain(SECRET);
+    const cached = await runCli(['token', '-p', 'abs', '-o', 'json'], { env: env() });
+    expect(cached.code, cached.stderr).toBe(0);
+    expect(JSON.parse(cached.stdout)).toMatchObject({ cached: true });
+
+    const show = await runCli(['show', '-p', 'abs'], { env: env() });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain('stored in keychain');
+    const doctor = await runCli(['doctor', '-p', 'abs'], { env: env() });
+    expect(doctor.stdout).toContain('OS keychain (Secret Service via libsecret) answers; the default keyring is unlocked');
+
+    const rmAccount = JSON.parse(readFileSync(join(configDir, 'profiles', 'abs-rm.json'), 'utf8')).secretAccounts.clientSecret as string;
+    const remove = await runCli(['remove', '-p', 'abs-rm', '--yes'], { env: env() });
+    expect(remove.code, remove.stderr).toBe(0);
+    expect(await searchItems(rmAccount)).toEqual([[], []]);
+  });
+
+  it('a paused bus, a paused keyring or no bus at that address: exit 4 within the deadline', async () => {
+    const cases: Array<[string, () => void, () => void, Record<string, string | undefined>, RegExp]> = [
+      ['abstract-pausedbus', () => abstractBus.pause(), () => abstractBus.resume(), {}, /^SECRET_STORE_TIMEOUT$/],
+      ['abstract-pausedkeyring', () => abstractKeyring.pause(), () => abstractKeyring.resume(), {}, /^SECRET_STORE_TIMEOUT$/],
+      ['abstract-nobus', () => {}, () => {}, { DBUS_SESSION_BUS_ADDRESS: `unix:abstract=/tmp/tokenctl-nobody-${process.pid}` }, /^SECRET_STORE_NO_DBUS$/],
+    ];
+    for (const [name, before, after, extra, code] of cases) {
+      before();
+      try {
+        for (const args of [['token', '-p', 'abs', '--refresh'], ['show', '-p', 'abs']]) {
+          const run = await timed([...args, '--json'], { ...env(), ...extra });
+          figures.push(`  ${name.padEnd(22)} ${(args[0] as string).padEnd(10)} exit ${run.code} after ${run.ms} ms`);
+          expect(run.code, run.stderr).toBe(4);
+          expect(run.ms, run.stderr).toBeLessThan(LIMIT_MS);
+          expect((JSON.parse(run.stderr.trim().split('\n').at(-1) as string).error as { code: string }).code).toMatch(code);
+          expect(run.stdout + run.stderr).not.toContain(SECRET);
+        }
+      } finally {
+        after();
+      }
+    }
+  });
+
+  it('a locked keyring at that address is "locked", never "missing"', async () => {
+    await abstractKeyring.lock();
+    const run = await timed(['token', '-p', 'abs', '--refresh', '--json'], env());
+    figures.push(`  abstract-locked        token      exit ${run.code} after ${run.ms} ms`);
+    expect(run.code, run.stderr).toBe(4);
+    expect(JSON.parse(run.stderr).error).toMatchObject({ code: 'SECRET_STORE_LOCKED' });
+    expect(run.ms).toBeLessThan(LIMIT_MS);
   });
 });

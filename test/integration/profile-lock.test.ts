@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isStale, withProfileLock, type LockHolder } from '../../src/cache/lock.js';
+import { holderBoundMs, isStale, MAX_STALE_MS, withProfileLock, type LockHolder } from '../../src/cache/lock.js';
 import { CliError, LockError } from '../../src/errors.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,8 +42,8 @@ interface Finished {
   stderr: string;
 }
 
-function startChild(mode: 'critical' | 'cache' | 'hold', options: { holdMs?: number; timeoutMs?: number } = {}) {
-  const child = spawn(process.execPath, [childScript, bundle, mode, lockPath, dir, String(options.holdMs ?? 0), String(options.timeoutMs ?? 20_000)]);
+function startChild(mode: 'critical' | 'cache' | 'hold', options: { holdMs?: number; timeoutMs?: number; staleMs?: number } = {}) {
+  const child = spawn(process.execPath, [childScript, bundle, mode, lockPath, dir, String(options.holdMs ?? 0), String(options.timeoutMs ?? 20_000), ...(options.staleMs ? [String(options.staleMs)] : [])]);
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -121,9 +121,48 @@ describe('withProfileLock across processes', () => {
     expect(await readdir(join(dir, 'locks'))).toEqual([]);
   });
 
-  it('times out with LOCK_TIMEOUT (exit 8, not a network error) while a live process holds the lock past the bound', async () => {
-    const holder = startChild('hold');
+  it("a waiter whose own bound is shorter waits for a live holder within the holder's bound, then takes over", async () => {
+    // The holder records its bound (1.5 s); the waiter's own is 100 ms. It used to take the lock over
+    // after its own 100 ms: a second request while the first was still being answered.
+    const holder = startChild('hold', { staleMs: 1_500 });
     await holder.locked;
+    const lockedAt = Date.now();
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({ pid: holder.child.pid, staleMs: 1_500 });
+    const enteredAfter = await withProfileLock(lockPath, { timeoutMs: 100, staleMs: 100 }, async () => Date.now() - lockedAt);
+    expect(enteredAfter).toBeGreaterThanOrEqual(1_400);
+    expect(enteredAfter).toBeLessThan(10_000);
+  });
+
+  it('on an empty cache, waiters with a shorter own bound than the holder make no request of their own', async () => {
+    // The holder "requests" for 3 s within its bound of 6 s; each waiter's own bound is 150 ms.
+    const holder = startChild('cache', { holdMs: 3_000, staleMs: 6_000 });
+    while (!(await readFile(join(dir, 'requests'), 'utf8').catch(() => ''))) await new Promise((resolve) => setTimeout(resolve, 10));
+    const waiters = await Promise.all(Array.from({ length: 5 }, () => startChild('cache', { staleMs: 150, timeoutMs: 150 }).finished));
+    const first = await holder.finished;
+    expect(first, first.stderr).toMatchObject({ code: 0 });
+    const requests = (await readFile(join(dir, 'requests'), 'utf8')).trim().split('\n');
+    expect(requests).toEqual([String(first.pid)]);
+    for (const waiter of waiters) expect(waiter, waiter.stderr).toMatchObject({ code: 0, stdout: first.stdout });
+  });
+
+  it('a recorded bound is honoured only up to MAX_STALE_MS', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const holder = (staleMs: number, ageMs: number): LockHolder => ({ pid: 1, hostname: 'here', createdAt: new Date(now - ageMs).toISOString(), nonce: 'n', staleMs });
+    const context = { now, hostname: 'here', staleMs: 1_000, isAlive: () => true };
+    expect(holderBoundMs(holder(5_000, 0), 1_000)).toBe(5_000);
+    expect(isStale(holder(5_000, 4_000), now, context)).toBe(false);
+    expect(isStale(holder(5_000, 5_001), now, context)).toBe(true);
+    expect(holderBoundMs(holder(Number.MAX_SAFE_INTEGER, 0), 1_000)).toBe(MAX_STALE_MS);
+    expect(isStale(holder(Number.MAX_SAFE_INTEGER, MAX_STALE_MS + 1), now, context)).toBe(true);
+    // An older tokenctl records none: the waiter's own bound applies.
+    expect(holderBoundMs({ pid: 1, hostname: 'here', createdAt: new Date(now).toISOString(), nonce: 'n' }, 1_000)).toBe(1_000);
+  });
+
+  it('times out with LOCK_TIMEOUT (exit 8, not a network error) when a lock cannot be taken over', async () => {
+    await withProfileLock(lockPath, { timeoutMs: 0 }, async () => undefined); // creates the directory
+    // A holder on another machine (a shared home directory) whose clock runs an hour ahead: by its
+    // own clock its lock is new, so its bound is an hour away here.
+    await writeHolder({ hostname: 'some-other-host', pid: 4242, createdAt: new Date(Date.now() + 3_600_000).toISOString(), staleMs: 300 });
     let ran = false;
     const started = Date.now();
     const error = await rejection(
@@ -131,13 +170,13 @@ describe('withProfileLock across processes', () => {
         ran = true;
       }),
     );
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
     expect(ran).toBe(false);
     expect(error).toBeInstanceOf(LockError);
     expect(error).toMatchObject({ code: 'LOCK_TIMEOUT', exitCode: 8 });
     expect(error.message).toContain('another tokenctl is working on profile "erp"');
     expect(error.message).toContain(lockPath);
-    expect(error.message).toContain(`pid ${holder.child.pid}`);
+    expect(error.message).toContain('pid 4242 on some-other-host');
     expect(error.hint).toContain(`remove ${lockPath}`);
 
     // The child's own timeout, end to end: exit status 8 from a second process.
@@ -159,13 +198,16 @@ describe('withProfileLock and lock files left behind', () => {
 
   it('an empty lock file (a crash between create and write) is waited for briefly, then taken over', async () => {
     await writeFile(lockPath, '');
-    const error = await rejection(withProfileLock(lockPath, { timeoutMs: 200 }, async () => undefined));
-    expect(error.code).toBe('LOCK_TIMEOUT');
-    expect(error.message).toContain('has not written it yet');
+    const started = Date.now();
+    expect(await withProfileLock(lockPath, { timeoutMs: 200 }, async () => 'ran')).toBe('ran');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
 
+    await writeFile(lockPath, '');
     const past = new Date(Date.now() - 10_000);
     await utimes(lockPath, past, past);
+    const again = Date.now();
     expect(await withProfileLock(lockPath, { timeoutMs: 200 }, async () => 'ran')).toBe('ran');
+    expect(Date.now() - again).toBeLessThan(1_000);
   });
 
   it('a lock older than staleMs is taken over even when its holder runs (hung, or a reused pid)', async () => {
@@ -174,8 +216,11 @@ describe('withProfileLock and lock files left behind', () => {
   });
 
   it('a lock from another host is judged by age alone', async () => {
-    await writeHolder({ hostname: 'some-other-host', pid: 999_999_999 });
-    expect((await rejection(withProfileLock(lockPath, { timeoutMs: 150 }, async () => undefined))).code).toBe('LOCK_TIMEOUT');
+    // Its pid means nothing here: a live-looking one is waited for within its bound, then taken over.
+    await writeHolder({ hostname: 'some-other-host', pid: 999_999_999, staleMs: 600 });
+    const started = Date.now();
+    expect(await withProfileLock(lockPath, { timeoutMs: 150 }, async () => 'ran')).toBe('ran');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     await writeHolder({ hostname: 'some-other-host', createdAt: new Date(Date.now() - 60_000).toISOString() });
     expect(await withProfileLock(lockPath, { timeoutMs: 150 }, async () => 'ran')).toBe('ran');
   });

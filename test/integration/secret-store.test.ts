@@ -180,3 +180,26 @@ describe('keychain store failures', () => {
     expect(JSON.stringify([error.message, error.hint, (error.cause as Error).message])).not.toContain('hunter2');
   });
 });
+
+// keytar in a child process, for a bus only a D-Bus library reaches (an abstract socket on Node.js 20):
+// a call stuck in libsecret is ended by killing the child, and nothing of it outlives the kill.
+describe.skipIf(skipReason !== undefined)('keytar in a child process', () => {
+  it('a call stuck on a bus that never answers ends when the child is killed', async () => {
+    const { startKeytarProcess } = await import('../../src/secrets/keytar-process.js');
+    const { startSilentSocket } = await import('../support/secret-service.js');
+    const silent = await startSilentSocket();
+    try {
+      const helper = await startKeytarProcess({ PATH: process.env.PATH ?? '', DBUS_SESSION_BUS_ADDRESS: silent.address });
+      const call = helper.getPassword('tokenctl', 'a');
+      const outcome = await Promise.race([call.then(() => 'answered', () => 'failed'), new Promise((resolve) => setTimeout(() => resolve('pending'), 500))]);
+      expect(outcome).toBe('pending');
+      const started = Date.now();
+      helper.kill();
+      await expect(call).rejects.toThrow(/abandoned/);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await expect(helper.getPassword('tokenctl', 'a')).rejects.toThrow();
+    } finally {
+      await silent.stop();
+    }
+  });
+});

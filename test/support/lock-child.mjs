@@ -1,6 +1,7 @@
 // One competing tokenctl, for test/integration/profile-lock.test.ts:
-//   node lock-child.mjs BUNDLE MODE LOCK_PATH DATA_DIR HOLD_MS TIMEOUT_MS
-// BUNDLE is src/cache/lock.ts built to .mjs. MODE is
+//   node lock-child.mjs BUNDLE MODE LOCK_PATH DATA_DIR HOLD_MS TIMEOUT_MS [STALE_MS]
+// BUNDLE is src/cache/lock.ts built to .mjs; STALE_MS is the child's own bound (the lock module's
+// default when not given). MODE is
 //   critical: take the lock, log "enter PID" and "exit PID" around HOLD_MS of work;
 //   cache:    the token command's pattern: read the cache, on a miss take the lock, read it again,
 //             and only on a second miss "request" a token (log the pid) and write the cache;
@@ -11,9 +12,9 @@ import { setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 
-const [bundle, mode, lockPath, dataDir, holdMs, timeoutMs] = process.argv.slice(2);
+const [bundle, mode, lockPath, dataDir, holdMs, timeoutMs, staleMs] = process.argv.slice(2);
 const { withProfileLock } = await import(pathToFileURL(bundle).href);
-const options = { timeoutMs: Number(timeoutMs), profile: 'erp' };
+const options = { timeoutMs: Number(timeoutMs), profile: 'erp', ...(staleMs ? { staleMs: Number(staleMs) } : {}) };
 const cachePath = join(dataDir, 'cache.json');
 
 const readCache = () => {

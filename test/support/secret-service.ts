@@ -4,6 +4,7 @@
 // a child of the test, started with its own pid so it can be paused and stopped without touching
 // anybody else's session.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ const START_TIMEOUT_MS = 15_000;
 export interface PrivateBus {
   /** DBUS_SESSION_BUS_ADDRESS */
   address: string;
+  /** A path socket of the same bus, for the test's own calls. */
   socketPath: string;
   /** A directory of this bus's own, for XDG_RUNTIME_DIR. */
   dir: string;
@@ -45,17 +47,23 @@ function stopChild(child: ChildProcess): Promise<void> {
   return waitForExit(child, 3_000);
 }
 
-/** A session dbus-daemon on a socket in a new temp dir; `denySecretService` makes its policy refuse every call to org.freedesktop.secrets. */
-export async function startBus(options: { denySecretService?: boolean } = {}): Promise<PrivateBus> {
+/**
+ * A session dbus-daemon on a socket in a new temp dir; `denySecretService` makes its policy refuse
+ * every call to org.freedesktop.secrets. With `abstract` it also listens on an abstract socket (no
+ * file: what dbus-launch and dbus-run-session hand out on many Ubuntu releases), and `address`
+ * names only that one.
+ */
+export async function startBus(options: { denySecretService?: boolean; abstract?: boolean } = {}): Promise<PrivateBus> {
   const dir = mkdtempSync(join(tmpdir(), 'tokenctl-bus-'));
   const socketPath = join(dir, 'bus');
   const config = join(dir, 'session.conf');
+  const abstractName = `/tmp/tokenctl-test-${randomUUID()}`;
   writeFileSync(
     config,
     `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:path=${socketPath}</listen>
+  <listen>unix:path=${socketPath}</listen>${options.abstract ? `\n  <listen>unix:abstract=${abstractName}</listen>` : ''}
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -74,10 +82,12 @@ export async function startBus(options: { denySecretService?: boolean } = {}): P
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      const line = /^(unix:[^\n]+)\n/m.exec(out);
-      if (line?.[1]) {
+      // One line; with two listen addresses, both separated by ";".
+      const line = /^(unix:[^\n]+)\n/m.exec(out)?.[1];
+      const address = options.abstract ? line?.split(';').find((entry) => entry.startsWith('unix:abstract=')) : line;
+      if (address) {
         clearTimeout(timer);
-        resolve(line[1]);
+        resolve(address);
       }
     });
     child.once('error', reject);

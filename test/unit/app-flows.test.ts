@@ -11,7 +11,7 @@ import type { AppContext } from '../../src/app/context.js';
 import { doctorChecks } from '../../src/app/doctor.js';
 import { removalTargets, removeProfiles } from '../../src/app/remove.js';
 import { getToken, type TokenFlowOptions } from '../../src/app/token.js';
-import { CliError } from '../../src/errors.js';
+import { CliError, Code, SecretStoreError } from '../../src/errors.js';
 import { configLayout } from '../../src/profiles/paths.js';
 import { createProfileRepository } from '../../src/profiles/repository.js';
 import { createMemorySecretStore, type MemorySecretStore } from '../support/memory-store.js';
@@ -240,16 +240,75 @@ describe('remove', () => {
     store.values.set('erp:client-secret:2', 'left-behind');
     store.values.set('other:client-secret:1', 'not ours');
     const targets = await removalTargets({ profile: 'erp', all: false }, context());
-    expect(await removeProfiles(targets, context())).toEqual({ alreadyGone: [] });
+    expect(await removeProfiles(targets, context())).toEqual({ alreadyGone: [], leftoversRemoved: [] });
     expect([...store.values.keys()]).toEqual(['other:client-secret:1']);
     await expect(createProfileRepository(join(dir, 'config')).tryRead('erp')).resolves.toBeUndefined();
   });
 
-  it('five at once: one removes, the others find it already gone', async () => {
+  it('five at once: one removes, the others find it already removed, even one that looks only after it finished', async () => {
     await configureProfile(configureOptions(), context({ TOKENCTL_CLIENT_SECRET: 'secret-one' }));
     const targets = await removalTargets({ profile: 'erp', all: false }, context());
-    const results = await Promise.all(Array.from({ length: 5 }, () => removeProfiles(targets, context())));
+    const results = await Promise.all(Array.from({ length: 4 }, () => removeProfiles(targets, context())));
     expect(results.filter((r) => r.alreadyGone.length === 0)).toHaveLength(1);
+    expect(store.values.size).toBe(0);
+    // Started with the others, but slower to look: "already removed", not "no such profile".
+    const slow = { ...context(), startedAt: new Date(clock.getTime() - 1_000) };
+    expect(await removeProfiles(await removalTargets({ profile: 'erp', all: false }, slow), slow)).toEqual({ alreadyGone: ['erp'], leftoversRemoved: [] });
+    // A remove started after the removal finished finds no profile (exit 3), as for one that never was.
+    const later = { ...context(), startedAt: new Date(clock.getTime() + 1) };
+    expect(await failure(removalTargets({ profile: 'erp', all: false }, later))).toMatchObject({ code: 'PROFILE_NOT_FOUND', exitCode: 3 });
+    expect(await failure(removalTargets({ profile: 'never-was', all: false }, context()))).toMatchObject({ code: 'PROFILE_NOT_FOUND', exitCode: 3 });
+  });
+
+  it('with a store that fails half-way: the profile is gone, the error names what is left and a command that removes it', async () => {
+    await configureProfile(configureOptions(), context({ TOKENCTL_CLIENT_SECRET: 'secret-one' }));
+    const account = (await createProfileRepository(join(dir, 'config')).read('erp')).secretAccounts.clientSecret as string;
+    const failing = context();
+    failing.openStore = async () => ({
+      ...store,
+      delete: async () => {
+        throw new SecretStoreError(Code.SECRET_STORE_TIMEOUT, 'The OS keychain did not answer within 10 s (asking the Secret Service).', {
+          hint: 'Restart gnome-keyring-daemon; then run `tokenctl remove -p erp --yes` again: it removes what is left.',
+        });
+      },
+    });
+    const error = await failure(removeProfiles(await removalTargets({ profile: 'erp', all: false }, failing), failing));
+    expect(error).toMatchObject({ code: 'SECRET_STORE_TIMEOUT', exitCode: 4 });
+    expect(error.message).toContain('profile erp is removed (its file is gone)');
+    expect(error.message).toContain(`"${account}"`);
+    expect(error.message).toContain('"erp:cache-key"');
+    expect(error.message).toContain('did not answer within 10 s');
+    expect(error.hint).toContain('tokenctl remove -p erp --yes');
+    expect(error.hint).not.toContain('configure');
+    await expect(createProfileRepository(join(dir, 'config')).tryRead('erp')).resolves.toBeUndefined();
+    expect(store.values.get(account)).toBe('secret-one');
+
+    // The same command again, with the store back: what was left goes, and it says so.
+    const targets = await removalTargets({ profile: 'erp', all: false }, context());
+    expect(targets).toEqual([expect.objectContaining({ name: 'erp', record: expect.anything() })]);
+    expect(await removeProfiles(targets, context())).toEqual({ alreadyGone: [], leftoversRemoved: ['erp'] });
+    expect(store.values.size).toBe(0);
+    // Once all is removed, a later remove finds no profile.
+    expect(await failure(removalTargets({ profile: 'erp', all: false }, { ...context(), startedAt: new Date(clock.getTime() + 1) }))).toMatchObject({ exitCode: 3 });
+  });
+
+  it('remove --all also removes what earlier removals left behind; a record never reaches another profile', async () => {
+    await configureProfile(configureOptions(), context({ TOKENCTL_CLIENT_SECRET: 'secret-one' }));
+    await configureProfile(configureOptions({ profile: 'other' }), context({ TOKENCTL_CLIENT_SECRET: 'secret-one' }));
+    const other = [...store.values.keys()].filter((account) => account.startsWith('other:'));
+    const locks = join(dir, 'config', 'locks');
+    mkdirSync(locks, { recursive: true });
+    // A record naming another profile's secret is not one remove wrote: it is ignored.
+    writeFileSync(join(locks, 'erp.removed'), JSON.stringify({ profile: 'erp', removedAt: clock.toISOString(), remaining: [{ store: 'keychain', account: other[0] }], named: [] }));
+    await removeProfiles(await removalTargets({ profile: 'erp', all: false }, context()), context());
+    expect(other.every((account) => store.values.has(account))).toBe(true);
+
+    // Left behind by a removal that failed: found and removed by --all, with the profiles.
+    writeFileSync(join(locks, 'gone.removed'), JSON.stringify({ profile: 'gone', removedAt: clock.toISOString(), remaining: [{ store: 'keychain', account: 'gone:client-secret:1' }], named: [] }));
+    store.values.set('gone:client-secret:1', 'left');
+    const targets = await removalTargets({ profile: undefined, all: true }, context());
+    expect(targets.map((t) => t.name)).toEqual(['other', 'gone']);
+    expect(await removeProfiles(targets, context())).toEqual({ alreadyGone: [], leftoversRemoved: ['gone'] });
     expect(store.values.size).toBe(0);
   });
 });
