@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readInputFile, readInputText } from '../input-file.js';
 import { Code, UsageError } from '../errors.js';
+import { checkRoute, effectiveProxy } from '../http/destinations.js';
 import { createDispatcher } from '../http/transport.js';
 import { getResource, postAuthenticatedForm, type CallDeps } from '../oauth/call.js';
 import type { ClientCredential } from '../oauth/client-auth.js';
@@ -98,9 +99,15 @@ async function openClient(options: EndpointToolOptions, context: AppContext, nee
   };
 }
 
-async function withCallDeps<T>(client: Client, context: AppContext, fn: (deps: CallDeps) => Promise<T>): Promise<T> {
+/** Calls `url` with the client's transport; its host (and proxy) must pass TOKENCTL_ALLOWED_HOSTS before anything is sent. */
+async function withCallDeps<T>(client: Client, context: AppContext, url: URL, role: string, fn: (deps: CallDeps) => Promise<T>): Promise<T> {
+  const what = role === 'userinfo endpoint' ? 'the access token' : `the ${client.identity.credential.kind === 'none' ? 'request' : 'credentials'} of ${client.identity.credential.kind === 'none' ? 'public ' : ''}client ${client.identity.clientId}`;
   for (const secret of client.secrets) context.reporter.conceal(secret, client.settings.clientId);
-  const dispatcher = createDispatcher(await transportFor(client.settings, context.env));
+  const transport = await transportFor(client.settings, context.env);
+  checkRoute(url, role, transport.proxy, context.env);
+  const proxy = effectiveProxy(url, transport.proxy, context.env);
+  context.reporter.sending(`${what} to ${url.hostname}${proxy ? ` through the proxy ${proxy.hostname}` : ''}`);
+  const dispatcher = createDispatcher(transport);
   try {
     return await fn({ dispatcher, now: () => context.now(), newJti: randomUUID, readText: readInputText, trace: (event) => context.reporter.trace(event) });
   } finally {
@@ -127,7 +134,7 @@ export async function userinfo(options: EndpointToolOptions & { token: string | 
   const accessToken = options.token ?? (client.session ? await profileAccessToken(client, options, context) : undefined);
   if (!accessToken) throw tokenNeeded();
   const timeoutMs = client.identity.timeoutMs;
-  const response = await withCallDeps(client, context, (deps) => getResource(buildUserinfoRequest(endpoint, accessToken), deps, timeoutMs));
+  const response = await withCallDeps(client, context, endpoint, 'userinfo endpoint', (deps) => getResource(buildUserinfoRequest(endpoint, accessToken), deps, timeoutMs));
   return processUserinfoResponse(response, endpoint, [accessToken]);
 }
 
@@ -138,7 +145,7 @@ export async function introspect(options: EndpointToolOptions & { token: string 
   const token = options.token ?? (client.session ? await profileAccessToken(client, options, context) : undefined);
   if (!token) throw tokenNeeded();
   const hint = options.hint ?? (options.token === undefined ? 'access_token' : undefined);
-  const response = await withCallDeps(client, context, (deps) => postAuthenticatedForm(endpoint, introspectionForm(token, hint), client.identity, deps, client.identity.timeoutMs));
+  const response = await withCallDeps(client, context, endpoint, 'introspection endpoint', (deps) => postAuthenticatedForm(endpoint, introspectionForm(token, hint), client.identity, deps, client.identity.timeoutMs));
   return processIntrospectionResponse(response, { ...client.diagnosis, endpoint, secrets: [...client.secrets, token] });
 }
 
@@ -160,7 +167,7 @@ function refreshTokenProblem(record: RefreshTokenRecord | undefined, client: Cli
 }
 
 function sendRevocation(client: Client, endpoint: URL, token: string, hint: TokenTypeHint | undefined, context: AppContext): Promise<{ revoked: true }> {
-  return withCallDeps(client, context, (deps) => postAuthenticatedForm(endpoint, revocationForm(token, hint), client.identity, deps, client.identity.timeoutMs)).then((response) =>
+  return withCallDeps(client, context, endpoint, 'revocation endpoint', (deps) => postAuthenticatedForm(endpoint, revocationForm(token, hint), client.identity, deps, client.identity.timeoutMs)).then((response) =>
     processRevocationResponse(response, { ...client.diagnosis, endpoint, secrets: [...client.secrets, token] }),
   );
 }

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, Code, IdpRejectedError, NetworkError, UsageError } from '../errors.js';
 import { loadExtraCaPems } from '../http/ca.js';
 import { getJson } from '../http/get-json.js';
+import { checkRoute } from '../http/destinations.js';
 import { createDispatcher, type TransportOptions } from '../http/transport.js';
 import { parseProxyUrl } from '../http/url-policy.js';
 import { verifyIdToken, signedInUser, type SignedInUser } from '../jwt/id-token.js';
@@ -223,6 +224,7 @@ function loginTimeout(options: LoginOptions, redirect?: { redirectUri: string; e
 async function signInWithDeviceCode(setup: SignInSetup, scopes: string[], options: LoginOptions, edges: LoginEdges, context: AppContext, deadline: AbortSignal): Promise<TokenResult> {
   const endpointUrl = needEndpoint(setup.endpoints, 'deviceAuthorization', 'device authorization');
   const identity = setup.request({ kind: 'device_code', form: [] });
+  checkRoute(endpointUrl, 'device authorization endpoint', setup.transport.proxy, context.env);
   const dispatcher = createDispatcher(setup.transport);
   const secrets = setup.credential.kind === 'secret' ? [setup.credential.secret] : [];
   let authorization: DeviceAuthorization;

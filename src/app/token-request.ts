@@ -109,6 +109,8 @@ export interface SendOptions {
 export async function sendTokenRequest(prepared: PreparedRequest, context: RequestContext, options: SendOptions = {}): Promise<TokenOutcome> {
   const { request, transport } = prepared;
   const { reporter } = context;
+  // Every token request passes here (sign-in code exchanges, device polls and refreshes too).
+  checkRoute(request.endpoint.tokenUrl, 'token endpoint', transport.proxy, context.env);
   const timings: ConnectionTimings = {};
   const stopProgress = reporter.progress(`requesting a token from ${request.endpoint.tokenUrl.host}…`);
   const dispatcher = createDispatcher(transport, timings);

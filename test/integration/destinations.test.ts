@@ -77,6 +77,26 @@ describe('TOKENCTL_ALLOWED_HOSTS pins where credentials may go', () => {
     }
   });
 
+  it('introspect, revoke and userinfo check the endpoints the metadata names, before sending credentials or a token', async () => {
+    const elsewhere = `http://localhost:${new URL(attacker.url).port}`;
+    const metadata = (issuer: string) =>
+      JSON.stringify({ issuer, token_endpoint: `${issuer}/token`, introspection_endpoint: `${elsewhere}/introspect`, revocation_endpoint: `${elsewhere}/revoke`, userinfo_endpoint: `${elsewhere}/userinfo` });
+    for (const [command, role] of [['introspect', 'introspection endpoint'], ['revoke', 'revocation endpoint'], ['userinfo', 'userinfo endpoint']] as const) {
+      const script = [{ status: 200, headers: { 'content-type': 'application/json' }, body: '' }];
+      const discovery = await startScriptedServer(script);
+      try {
+        script[0]!.body = metadata(discovery.url);
+        const before = attacker.requests.length;
+        const result = await runCli([command, '--issuer', discovery.url, '--client-id', 'svc', 'eyJhbGciOiJub25lIn0.e30.'], { env: env({ TOKENCTL_ALLOWED_HOSTS: '127.0.0.1' }) });
+        expect(result.stderr, command).toContain(`${role} localhost is not in TOKENCTL_ALLOWED_HOSTS`);
+        expect(result.code, command).toBe(2);
+        expect(attacker.requests.length, command).toBe(before);
+      } finally {
+        await discovery.close();
+      }
+    }
+  });
+
   it('a proxy outside the list is refused too', async () => {
     const result = await runCli(['token', '--token-url', 'https://login.example.com/token', '--client-id', 'svc'], {
       env: env({ TOKENCTL_ALLOWED_HOSTS: 'login.example.com', HTTPS_PROXY: 'http://proxy.evil.example:3128' }),
