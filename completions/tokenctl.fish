@@ -179,7 +179,7 @@ complete -c tokenctl -n '__fish_seen_subcommand_from configure' -l expect-role -
 complete -c tokenctl -n '__fish_seen_subcommand_from configure' -l expect-scope -x -d 'the token must carry this scope; repeatable'
 complete -c tokenctl -n '__fish_seen_subcommand_from configure' -l grant -x -a 'client_credentials authorization_code device_code' -d 'how tokens are obtained: as the app (client_credentials, the default) or for a user who signs in'
 complete -c tokenctl -n '__fish_seen_subcommand_from configure' -l redirect-port -x -d 'fixed loopback port for the sign-in redirect, when the server wants the exact registered URI (default: any free port)'
-complete -c tokenctl -n '__fish_seen_subcommand_from configure' -l redirect-host -x -a '127.0.0.1 localhost' -d 'host name in the redirect URI (default 127.0.0.1; localhost for Entra ID, as it registers http://localhost)'
+complete -c tokenctl -n '__fish_seen_subcommand_from configure' -l redirect-host -x -a '127.0.0.1 localhost' -d 'host name in the redirect URI (default 127.0.0.1, RFC 8252; Entra ID registers http://localhost: use localhost there)'
 complete -c tokenctl -n '__fish_seen_subcommand_from configure' -l authorize-url -x -d 'authorization endpoint, for a server without metadata (default: from --issuer, or Entra v2)'
 complete -c tokenctl -n '__fish_seen_subcommand_from configure' -l device-authorization-url -x -d 'RFC 8628 device authorization endpoint (default: from --issuer, or Entra v2)'
 complete -c tokenctl -n '__fish_seen_subcommand_from configure' -l public-client -d 'the client has no secret (a sign-in profile; PKCE protects the code)'

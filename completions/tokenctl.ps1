@@ -1030,7 +1030,7 @@ Register-ArgumentCompleter -Native -CommandName tokenctl -ScriptBlock {
         },
         {
           "long": "--redirect-host",
-          "description": "host name in the redirect URI (default 127.0.0.1; localhost for Entra ID, as it registers http://localhost)",
+          "description": "host name in the redirect URI (default 127.0.0.1, RFC 8252; Entra ID registers http://localhost: use localhost there)",
           "value": {
             "kind": "choice",
             "choices": [

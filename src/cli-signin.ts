@@ -33,7 +33,7 @@ export function addSignInConfigureOptions<Args extends any[], Opts extends Optio
     command
       .addOption(new Option('--grant <grant>', 'how tokens are obtained: as the app (client_credentials, the default) or for a user who signs in').choices(GRANTS))
       .option('--redirect-port <port>', 'fixed loopback port for the sign-in redirect, when the server wants the exact registered URI (default: any free port)', parsePort)
-      .addOption(new Option('--redirect-host <host>', 'host name in the redirect URI (default 127.0.0.1; localhost for Entra ID, as it registers http://localhost)').choices(['127.0.0.1', 'localhost'] as const))
+      .addOption(new Option('--redirect-host <host>', 'host name in the redirect URI (default 127.0.0.1, RFC 8252; Entra ID registers http://localhost: use localhost there)').choices(['127.0.0.1', 'localhost'] as const))
       .option('--authorize-url <url>', 'authorization endpoint, for a server without metadata (default: from --issuer, or Entra v2)')
       .option('--device-authorization-url <url>', 'RFC 8628 device authorization endpoint (default: from --issuer, or Entra v2)')
       .option('--public-client', 'the client has no secret (a sign-in profile; PKCE protects the code)'),

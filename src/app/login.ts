@@ -24,7 +24,7 @@ import { parseRefreshToken, serializeRefreshToken, type TokenBinding } from '../
 import type { AppContext } from './context.js';
 import { readGivenSecrets, secretLookup, secretReaders, sessionSecrets, type SecretSources } from './secret-sources.js';
 import { openProfileSession, toCache, withProfileWriteLock, type ProfileSession } from './session.js';
-import { canVerifyIdTokens, defaultRedirectHost, idTokenIssuer, needEndpoint, resolveSignInEndpoints, signInScopes, type SignInEndpoints } from './signin-endpoints.js';
+import { canVerifyIdTokens, idTokenIssuer, needEndpoint, resolveSignInEndpoints, signInScopes, type SignInEndpoints } from './signin-endpoints.js';
 import { sendTokenRequest } from './token-request.js';
 
 /** Sign-in defaults: long enough to type a password and pass MFA, short enough that a forgotten login ends. */
@@ -159,7 +159,7 @@ async function signInWithBrowser(setup: SignInSetup, scopes: string[], options: 
   const { settings } = setup.session;
   const authorizationEndpoint = needEndpoint(setup.endpoints, 'authorization', 'authorization');
   const { startLoopbackListener, SIGN_IN_PAGES } = await import('../http/loopback.js');
-  const listener = await startLoopbackListener({ port: settings.redirectPort ?? 0, host: settings.redirectHost ?? defaultRedirectHost(setup.endpoints), pages: SIGN_IN_PAGES });
+  const listener = await startLoopbackListener({ port: settings.redirectPort ?? 0, host: settings.redirectHost ?? '127.0.0.1', pages: SIGN_IN_PAGES });
   try {
     const authorization = buildAuthorizationRequest(
       {
@@ -211,7 +211,7 @@ function loginTimeout(options: LoginOptions, redirect?: { redirectUri: string; e
   if (!redirect) return new NetworkError(Code.LOGIN_TIMEOUT, `the sign-in was not completed within ${seconds} s`, { hint: `${again[0]?.toUpperCase()}${again.slice(1)}.` });
   // A server that does not know the redirect URI shows its error in the browser and never comes back: say what was sent.
   const register = redirect.entra
-    ? 'in the app registration (Authentication), add http://localhost under "Mobile and desktop applications" (any port matches it) and sign in with --redirect-host localhost, the default for Entra ID'
+    ? `in the app registration (Authentication), add http://localhost under "Mobile and desktop applications" (any port matches it) and send that one: tokenctl configure -p ${options.profile} --redirect-host localhost`
     : 'register it for the client exactly (a server that follows RFC 8252 accepts any port of a registered http://127.0.0.1/ or http://localhost/)';
   return new NetworkError(Code.LOGIN_TIMEOUT, `the sign-in was not completed within ${seconds} s: the browser never came back to ${redirect.redirectUri}`, {
     hint:

@@ -120,10 +120,3 @@ export function canVerifyIdTokens(endpoints: SignInEndpoints): boolean {
   return endpoints.jwks !== undefined && (endpoints.endpoint.provider === 'entra' || endpoints.issuer !== undefined);
 }
 
-/**
- * The host name of the loopback redirect URI when the profile names none: RFC 8252's 127.0.0.1, but
- * localhost for Entra ID, whose "Mobile and desktop applications" platform registers http://localhost.
- */
-export function defaultRedirectHost(endpoints: SignInEndpoints): '127.0.0.1' | 'localhost' {
-  return endpoints.endpoint.provider === 'entra' ? 'localhost' : '127.0.0.1';
-}

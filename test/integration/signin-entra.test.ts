@@ -158,8 +158,8 @@ describe('Entra ID: the classic sign-in failures, each with its hint', () => {
     expect(result.stderr).toContain('--redirect-port');
   });
 
-  it("the README's example works as written: no --redirect-host, and the registered http://localhost matches", async () => {
-    expect((await cli(['configure', '-p', 'readme', '--grant', 'authorization_code', ...entra(PUBLIC_APP), '--scope', 'User.Read'])).code).toBe(0);
+  it("the README's example works as written: --redirect-host localhost matches the registered http://localhost", async () => {
+    expect((await cli(['configure', '-p', 'readme', '--grant', 'authorization_code', ...entra(PUBLIC_APP), '--scope', 'User.Read', '--redirect-host', 'localhost'])).code).toBe(0);
     const { url, landing, result } = await loginAs('readme', 'ada@contoso.com');
     expect(url.searchParams.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/$/);
     expect(landing).toContain('Signed in to tokenctl');
@@ -179,7 +179,7 @@ const callbackOf = (location: string) => new URL(location).searchParams;
 
 describe('Entra ID: a code that does not redeem, end to end', () => {
   beforeAll(async () => {
-    expect((await cli(['configure', '-p', 'codes', '--grant', 'authorization_code', ...entra(PUBLIC_APP), '--scope', 'User.Read'])).code).toBe(0);
+    expect((await cli(['configure', '-p', 'codes', '--grant', 'authorization_code', ...entra(PUBLIC_APP), '--scope', 'User.Read', '--redirect-host', 'localhost'])).code).toBe(0);
   });
 
   it('PKCE mismatch: a code from an authorization request with another challenge (AADSTS501481); the browser is told it failed', async () => {
