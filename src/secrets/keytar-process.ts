@@ -103,8 +103,14 @@ export function startKeytarProcess(env: Record<string, string>): Promise<KeytarP
   stdout.on('data', (chunk: string) => {
     buffered += chunk;
     for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
-      const answer = JSON.parse(buffered.slice(0, newline)) as Answer;
+      const line = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
+      let answer: Answer;
+      try {
+        answer = JSON.parse(line) as Answer;
+      } catch {
+        continue; // not ours: a native library writing to stdout
+      }
       if (answer.loaded !== undefined) {
         if (answer.loaded) loaded?.resolve();
         else loaded?.reject(asError(answer.error ?? { message: 'keytar did not load' }));
