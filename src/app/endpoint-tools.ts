@@ -101,7 +101,7 @@ async function openClient(options: EndpointToolOptions, context: AppContext, nee
 
 /** Calls `url` with the client's transport; its host (and proxy) must pass TOKENCTL_ALLOWED_HOSTS before anything is sent. */
 async function withCallDeps<T>(client: Client, context: AppContext, url: URL, role: string, fn: (deps: CallDeps) => Promise<T>): Promise<T> {
-  const what = role === 'userinfo endpoint' ? 'the access token' : `the ${client.identity.credential.kind === 'none' ? 'request' : 'credentials'} of ${client.identity.credential.kind === 'none' ? 'public ' : ''}client ${client.identity.clientId}`;
+  const what = role === 'userinfo endpoint' ? 'the access token' : client.identity.credential.kind === 'none' ? `a token of public client ${client.identity.clientId}` : `the credentials of client ${client.identity.clientId}`;
   for (const secret of client.secrets) context.reporter.conceal(secret, client.settings.clientId);
   const transport = await transportFor(client.settings, context.env);
   checkRoute(url, role, transport.proxy, context.env);

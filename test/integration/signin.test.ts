@@ -121,7 +121,8 @@ describe('authorization code with PKCE, as a public client', () => {
 
   it('introspect -p: active, with the scope, client and subject, and exp explained', async () => {
     const result = await cli(['introspect', '-p', 'sso', '--json']);
-    expect(result.stderr).toBe('');
+    // With --json, where the token went is one JSON line on stderr.
+    expect(result.stderr).toBe('{"sentTo":"a token of public client cli-public to 127.0.0.1"}\n');
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout);
     expect(doc).toMatchObject({ active: true, client_id: 'cli-public', sub: 'ada' });
