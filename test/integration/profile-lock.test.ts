@@ -49,7 +49,7 @@ function startChild(mode: 'critical' | 'cache' | 'hold', options: { holdMs?: num
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const finished = new Promise<Finished>((resolve) => child.on('exit', (code) => resolve({ pid: child.pid ?? -1, code, stdout, stderr })));
+  const finished = new Promise<Finished>((resolve) => child.on('close', (code) => resolve({ pid: child.pid ?? -1, code, stdout, stderr })));
   const locked = new Promise<void>((resolve, reject) => {
     child.stdout.on('data', () => stdout.includes('locked') && resolve());
     void finished.then((f) => reject(new Error(`child exited (${f.code}) before locking: ${f.stderr}`)));
