@@ -33,11 +33,18 @@ export class ServiceProblemError extends Error {
   }
 }
 
-/** An error reply saying the object asked about no longer exists (deleted since it was found). */
+/**
+ * An error reply saying the item asked about no longer exists (deleted since it was found: a
+ * configure replacing the secret deletes the old item and creates a new one). gnome-keyring says so
+ * through GDBus in two ways, depending on how far the deletion has gone: "Object does not exist at
+ * path …", or "No such interface “org.freedesktop.Secret.Item” on object at path …".
+ */
 export function isVanishedObject(error: unknown): boolean {
   const reply = error instanceof ServiceProblemError ? error.cause : error;
   if (!(reply instanceof DbusError)) return false;
-  return reply.name === 'org.freedesktop.Secret.Error.NoSuchObject' || reply.name === 'org.freedesktop.DBus.Error.UnknownObject' || (reply.name === 'org.freedesktop.DBus.Error.UnknownMethod' && /does not exist/i.test(reply.message));
+  if (reply.name === 'org.freedesktop.Secret.Error.NoSuchObject' || reply.name === 'org.freedesktop.DBus.Error.UnknownObject') return true;
+  const unknown = reply.name === 'org.freedesktop.DBus.Error.UnknownMethod' || reply.name === 'org.freedesktop.DBus.Error.UnknownInterface';
+  return unknown && (/does not exist/i.test(reply.message) || /no such interface\W+org\.freedesktop\.Secret\.Item\b/i.test(reply.message));
 }
 
 /**

@@ -80,7 +80,7 @@ const cli = (args: string[], extra: Record<string, string> = {}, input?: string)
 const configure = (name: string, secret: string, extra: string[] = []) =>
   cli(['configure', '-p', name, '--token-url', idp.tokenUrl, '--client-id', CLIENT_ID, '--auth-method', 'client_secret_post', '--scope', 'read', ...extra], { TOKENCTL_CLIENT_SECRET: secret });
 const profileFile = (name: string) => join(configDir, 'profiles', `${name}.json`);
-const describeFailures = (results: CliResult[]) => results.filter((r) => r.code !== 0).map((r) => `exit ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`);
+const describeFailures = (results: CliResult[]) => results.filter((r) => r.code !== 0).map((r) => `exit ${r.code}: ${r.stderr.trim()}`);
 
 describe('concurrency, through the CLI and the real keychain', () => {
   it('two configure runs at once, one with a new secret and one with --scope: both take effect, every round', async () => {
@@ -108,7 +108,7 @@ describe('concurrency, through the CLI and the real keychain', () => {
     idp.secrets = new Set(['spin-0']);
     expect((await configure('spin', 'spin-0')).code).toBe(0);
     const results: CliResult[] = [];
-    for (let round = 1; round <= 5; round++) {
+    for (let round = 1; round <= 10; round++) {
       idp.secrets.add(`spin-${round}`);
       const rotation = cli(['configure', '-p', 'spin', '--no-validate'], { TOKENCTL_CLIENT_SECRET: `spin-${round}` });
       const tokens = Array.from({ length: 4 }, (_, i) => sleep(i * 15).then(() => cli(['token', '-p', 'spin', i % 2 ? '--no-cache' : '--refresh'])));

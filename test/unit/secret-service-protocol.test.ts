@@ -128,7 +128,10 @@ describe('the Secret Service as tokenctl sees it', () => {
     expect(isVanishedObject(gone)).toBe(true);
     expect(isVanishedObject(new ServiceProblemError(problemOf(gone), { cause: gone }))).toBe(true);
     expect(isVanishedObject(new DbusError('org.freedesktop.Secret.Error.NoSuchObject', 'x'))).toBe(true);
-    expect(isVanishedObject(new DbusError('org.freedesktop.DBus.Error.UnknownMethod', 'No such interface'))).toBe(false);
+    // Its other answer, once the item's object is gone from the collection too (seen in a rotation race).
+    expect(isVanishedObject(new DbusError('org.freedesktop.DBus.Error.UnknownMethod', 'No such interface “org.freedesktop.Secret.Item” on object at path /org/freedesktop/secrets/collection/login/11'))).toBe(true);
+    expect(isVanishedObject(new DbusError('org.freedesktop.DBus.Error.UnknownMethod', 'No such interface “org.freedesktop.Secret.Service” on object at path /'))).toBe(false);
+    expect(isVanishedObject(new DbusError('org.freedesktop.DBus.Error.UnknownMethod', 'No such method'))).toBe(false);
     expect(isVanishedObject(new DbusError('org.freedesktop.DBus.Error.AccessDenied', 'does not exist'))).toBe(false);
   });
 
