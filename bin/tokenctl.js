@@ -15,5 +15,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     else if (error.code !== 'EPIPE') throw error;
   }
 } else {
+  // dist/ compiled from the code cache the build made of it (src/code-cache.ts).
+  require('../dist/code-cache.js').installCodeCache(require('node:path').join(__dirname, '..', 'dist'));
   require('../dist/main.js').run(argv);
 }

@@ -3,6 +3,7 @@
 import { build, transform } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeCodeCache } from './code-cache.mjs';
 import { sourceBundleOptions } from './esbuild-options.mjs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -49,7 +50,8 @@ const { outputFiles } = await build({
   // No createRequire banner: the chunks become CommonJS below, where require is native.
   banner: {},
   plugins: [lazyChildProcess, noColorDetection, noHttp2],
-  entryPoints: { main: 'src/main.ts' },
+  // code-cache: loaded first, alone, to load the rest with the code cache made below.
+  entryPoints: { main: 'src/main.ts', 'code-cache': 'src/code-cache.ts' },
   outdir: dist,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
@@ -77,3 +79,4 @@ for (const file of outputFiles) {
   writeFileSync(file.path, code);
 }
 writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+await writeCodeCache(dist.replace(/\/$/, ''));

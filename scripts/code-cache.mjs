@@ -1,0 +1,51 @@
+// The build's last step: runs the built CLI's common commands (decode, a token request, a file-store
+// profile's request and cache hit) against a token endpoint on loopback, each in its own process with
+// scripts/code-cache-recorder.cjs preloaded, which saves V8's code cache of every dist/ file with
+// what the runs compiled (dist/code-cache/, used by src/code-cache.ts). Each run starts from the
+// caches of the runs before it, so the last holds what all of them compiled.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+export async function writeCodeCache(dist) {
+  const token = readFileSync(join(repo, 'examples/entra-access-token.txt'), 'utf8').replace(/\s/g, '');
+  const server = createServer((request, response) => {
+    request.resume().on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, access_token: token }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const tokenUrl = `http://127.0.0.1:${server.address().port}/token`;
+  const home = mkdtempSync(join(tmpdir(), 'tokenctl-build-'));
+  // Only what the runs need: V8 flags (NODE_OPTIONS) would make caches a plain start rejects.
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    TOKENCTL_CONFIG_DIR: join(home, 'config'),
+    TOKENCTL_BUILD_DIST: dist,
+    TOKENCTL_CLIENT_SECRET: 'build-secret',
+    TOKENCTL_PASSPHRASE: 'build-passphrase',
+    NO_COLOR: '1',
+  };
+  const runs = [
+    ['decode', '--json', token],
+    ['token', '--token-url', tokenUrl, '--client-id', 'build'],
+    ['configure', '-p', 'build', '--store', 'file', '--token-url', tokenUrl, '--client-id', 'build', '--no-validate'],
+    ['token', '-p', 'build'],
+    ['token', '-p', 'build'],
+  ];
+  try {
+    for (const args of runs) {
+      await promisify(execFile)(process.execPath, ['-r', join(repo, 'scripts/code-cache-recorder.cjs'), join(repo, 'bin/tokenctl.js'), ...args], { env, timeout: 60_000 });
+    }
+  } finally {
+    server.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, REPO } from '../support/cli.js';
+
+// The build saves V8's code cache of dist/ (scripts/code-cache.mjs) and bin/ loads dist/ with it
+// (src/code-cache.ts): a start then compiles almost nothing. These prove the caches are taken, and
+// that a cache can only ever be skipped, never run in place of the file it was made from.
+const dir = mkdtempSync(join(tmpdir(), 'tokenctl-code-cache-'));
+const probe = join(dir, 'probe.cjs');
+// undefined: loaded without a cache; false: with its cache; true: its cache was rejected.
+writeFileSync(
+  probe,
+  `const seen = {};
+globalThis[Symbol.for('tokenctl.codeCache.recorder')] = (file, script) => { seen[file] = script.cachedDataRejected ?? 'none'; };
+process.on('exit', () => require('node:fs').writeSync(2, '\\nCOMPILED ' + JSON.stringify(seen) + '\\n'));\n`,
+);
+const token = readFileSync(join(REPO, 'examples/entra-access-token.txt'), 'utf8').replace(/\s/g, '');
+
+async function compiled(bin: string, args: string[], env: Record<string, string> = {}): Promise<{ files: Record<string, boolean | 'none'>; stdout: string; stderr: string }> {
+  const result = await promisify(execFile)(process.execPath, ['-r', probe, bin, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' }).catch(
+    (error: { stdout: string; stderr: string }) => error,
+  );
+  const files = JSON.parse(/^COMPILED (.*)$/m.exec(result.stderr)![1]!) as Record<string, boolean | 'none'>;
+  return { files, stdout: result.stdout, stderr: result.stderr };
+}
+
+let server: Server;
+let tokenUrl: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, access_token: token })));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  tokenUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the build's code cache", () => {
+  it('is taken for every dist/ file that decode and a token request load', async () => {
+    const decode = await compiled(BIN, ['decode', '--json', token]);
+    const request = await compiled(BIN, ['token', '--token-url', tokenUrl, '--client-id', 'svc'], { TOKENCTL_CLIENT_SECRET: 'secret' });
+    expect(request.stdout.trim()).toBe(token);
+    for (const { files } of [decode, request]) {
+      expect(Object.keys(files).length).toBeGreaterThan(3);
+      expect(Object.entries(files).filter(([, rejected]) => rejected !== false)).toEqual([]);
+    }
+  });
+
+  it('is ignored for a file changed after the build, even one of the same length, and when it is corrupt', async () => {
+    const copy = join(dir, 'install');
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO, part), join(copy, part), { recursive: true, preserveTimestamps: true });
+    const chunk = readdirSync(join(copy, 'dist/chunks')).find((name) => name.startsWith('decode-'))!;
+    const chunkPath = join(copy, 'dist/chunks', chunk);
+    // V8 checks only a source's length against its cache: the same length, other words.
+    const source = readFileSync(chunkPath, 'utf8');
+    expect(source).toContain('is a file, not a token');
+    writeFileSync(chunkPath, source.replace('is a file, not a token', 'is a FILE, not a token'));
+    writeFileSync(join(copy, 'dist/code-cache/main.js.bin'), Buffer.alloc(4096, 0x5a));
+
+    const { files, stderr } = await compiled(join(copy, 'bin/tokenctl.js'), ['decode', probe]);
+    expect(stderr).toContain('is a FILE, not a token');
+    expect(files[chunkPath]).toBe('none');
+    expect(files[join(copy, 'dist/main.js')]).toBe(true);
+  });
+});
