@@ -15,7 +15,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     else if (error.code !== 'EPIPE') throw error;
   }
 } else {
-  // dist/ compiled from the code cache the build made of it (src/code-cache.ts).
-  require('../dist/code-cache.js').installCodeCache(require('node:path').join(__dirname, '..', 'dist'));
-  require('../dist/main.js').run(argv);
+  // dist/ loaded from the packs and the code cache the build made of it (src/code-cache.ts).
+  const { loadDist } = require('../dist/code-cache.js');
+  loadDist(require('node:path').join(__dirname, '..', 'dist'), module.constructor, 'main.js').run(argv);
 }

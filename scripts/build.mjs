@@ -4,6 +4,7 @@ import { build, transform } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeCodeCache } from './code-cache.mjs';
+import { writePacks } from './packs.mjs';
 import { sourceBundleOptions } from './esbuild-options.mjs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -45,7 +46,7 @@ const noHttp2 = {
 };
 
 const dist = new URL('../dist/', import.meta.url).pathname;
-const { outputFiles } = await build({
+const { outputFiles, metafile } = await build({
   ...sourceBundleOptions,
   // No createRequire banner: the chunks become CommonJS below, where require is native.
   banner: {},
@@ -56,12 +57,14 @@ const { outputFiles } = await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   legalComments: 'none',
+  metafile: true,
   write: false,
 });
 
 // esbuild splits code only in ES module format, but Node's ES module loader costs about 10 ms of
 // every start (a quarter of a bare `node -e 0`). So each chunk is rewritten as CommonJS: a static
 // import becomes require(), a lazy import() a deferred require(), and dist/ is marked CommonJS.
+const codeByPath = new Map();
 for (const file of outputFiles) {
   const usesImportMeta = file.text.includes('import.meta');
   const { code } = await transform(file.text, {
@@ -77,6 +80,8 @@ for (const file of outputFiles) {
   });
   mkdirSync(dirname(file.path), { recursive: true });
   writeFileSync(file.path, code);
+  codeByPath.set(file.path, code);
 }
 writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+writePacks(dist.replace(/\/$/, ''), metafile, codeByPath);
 await writeCodeCache(dist.replace(/\/$/, ''));

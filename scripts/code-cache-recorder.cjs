@@ -4,7 +4,7 @@
 'use strict';
 const { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
-const { dirname, join, relative } = require('node:path');
+const { dirname, join, relative, sep } = require('node:path');
 const { Script } = require('node:vm');
 
 const dist = process.env.TOKENCTL_BUILD_DIST;
@@ -34,7 +34,9 @@ process.on('exit', () => {
     if (!script) {
       // An earlier run's cache holds more than a top level.
       if (existsSync(cacheFile)) continue;
-      script = new Script(Module.wrap(readFileSync(filename, 'utf8')), { filename, columnOffset });
+      // As src/code-cache.ts compiles it: a pack as it is, any other file in the module wrapper.
+      const source = readFileSync(filename, 'utf8');
+      script = relative(dist, filename).startsWith(`packs${sep}`) ? new Script(source, { filename }) : new Script(Module.wrap(source), { filename, columnOffset });
     }
     mkdirSync(dirname(cacheFile), { recursive: true });
     writeFileSync(cacheFile, script.createCachedData());

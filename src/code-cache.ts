@@ -1,24 +1,38 @@
 import { readFileSync, statSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Script } from 'node:vm';
 
 /**
- * Loads dist/ with the V8 code cache the build made of it. Most of a start's own cost is parsing and
- * compiling JavaScript; the build runs the common commands once and saves V8's code cache of every
- * dist/ file (dist/code-cache/), so a start compiles almost nothing of what those runs used. A cache
- * V8 rejects (another Node.js, other V8 flags) or one older than its file is ignored, and the file is
- * compiled as usual: the cache can make a start slower by a file read, never wrong.
+ * Loads dist/ the way a start is cheapest. Most of a start's own cost is reading and compiling
+ * JavaScript, file by file: so the build writes packs (dist/packs/: a lazily loaded file with every
+ * chunk it loads with it, scripts/packs.mjs) and V8's code cache of each file with what the common
+ * commands compiled (dist/code-cache/, scripts/code-cache.mjs). A file is loaded from its pack when
+ * one holds it, else alone, and compiled with its cache. A cache V8 rejects (another Node.js, other
+ * V8 flags) or one older than its file is ignored: the cache can cost a start a file read, never
+ * make it run anything but the files it is given. Requires between dist/ files go straight to the
+ * file: Node's resolver (stat, realpath, package scope) would cost more than the compile.
  */
 
-/** Where the build's training runs find each compiled script (see scripts/code-cache.mjs). */
+/** Where the build's training runs find each compiled script (see scripts/code-cache-recorder.cjs). */
 export const CODE_CACHE_RECORDER = Symbol.for('tokenctl.codeCache.recorder');
 export type CodeCacheRecorder = (filename: string, script: Script) => void;
 
+/** What of Node's CommonJS Module class this uses (bin/ passes it in: loading node:module would cost a start more). */
 interface LoadableModule {
   exports: unknown;
-  _compile(content: string, filename: string): unknown;
+  filename: string;
+  paths: string[];
+  loaded: boolean;
 }
+export interface ModuleClass {
+  new (id: string, parent?: LoadableModule): LoadableModule;
+  _cache: Record<string, LoadableModule | undefined>;
+  _nodeModulePaths(dir: string): string[];
+  wrap(content: string): string;
+  createRequire(filename: string): NodeJS.Require;
+}
+
+type Factory = (exports: unknown, require: (id: string) => unknown, module: LoadableModule, filename: string, dirname: string) => void;
 
 /** The cache file of a dist/ file. */
 export function codeCacheFile(distDir: string, filename: string): string {
@@ -27,7 +41,8 @@ export function codeCacheFile(distDir: string, filename: string): string {
 
 function readCodeCache(filename: string, cacheFile: string): Buffer | undefined {
   const cache = statSync(cacheFile, { throwIfNoEntry: false });
-  // A file changed after the build (a hand edit) must not run the bytecode of what it was.
+  // A file changed after the build (a hand edit) must not run the bytecode of what it was: V8 checks
+  // only the length of a source against its cache.
   if (!cache || cache.mtimeMs < statSync(filename).mtimeMs) return undefined;
   try {
     return readFileSync(cacheFile);
@@ -36,19 +51,69 @@ function readCodeCache(filename: string, cacheFile: string): Buffer | undefined 
   }
 }
 
-/** From now on, every .js file under `distDir` is compiled with its code cache. */
-export function installCodeCache(distDir: string): void {
-  const prototype = Module.prototype as unknown as LoadableModule;
-  const compile = prototype._compile;
-  const prefix = `${distDir}${sep}`;
+function readIfExists(filename: string): string | undefined {
+  try {
+    return readFileSync(filename, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Loads `entry` (a path under `distDir`) and what it requires of dist/; returns its exports. */
+export function loadDist(distDir: string, Module: ModuleClass, entry: string): unknown {
   // Module.wrap puts the wrapper before the first line: keep stack traces' columns true.
   const columnOffset = -Module.wrap('').indexOf('\n}');
-  prototype._compile = function (this: LoadableModule, content: string, filename: string) {
-    if (!filename.startsWith(prefix)) return compile.call(this, content, filename);
+  const factories = new Map<string, Factory>();
+  const paths = Module._nodeModulePaths(distDir);
+
+  /** Compiles `source` (a file in the module wrapper, or a pack as it is) with its cache, and runs it. */
+  const run = (filename: string, source: string, wrapped: boolean): unknown => {
     const cachedData = readCodeCache(filename, codeCacheFile(distDir, filename));
-    const script = new Script(Module.wrap(content), { filename, columnOffset, ...(cachedData ? { cachedData } : {}) });
+    const script = new Script(wrapped ? Module.wrap(source) : source, { filename, ...(wrapped ? { columnOffset } : {}), ...(cachedData ? { cachedData } : {}) });
     (globalThis as { [CODE_CACHE_RECORDER]?: CodeCacheRecorder })[CODE_CACHE_RECORDER]?.(filename, script);
-    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
-    return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename));
+    return script.runInThisContext({ displayErrors: true });
   };
+
+  const instantiate = (filename: string, factory: Factory): unknown => {
+    const module = new Module(filename);
+    module.filename = filename;
+    module.paths = paths;
+    Module._cache[filename] = module;
+    const dir = dirname(filename);
+    let outside: NodeJS.Require | undefined;
+    const require = (id: string) => (id.startsWith('./') ? load(join(dir, id)) : (outside ??= Module.createRequire(filename))(id));
+    try {
+      factory.call(module.exports, module.exports, require, module, filename, dir);
+    } catch (error) {
+      delete Module._cache[filename];
+      throw error;
+    }
+    module.loaded = true;
+    return module.exports;
+  };
+
+  const load = (filename: string): unknown => {
+    const cached = Module._cache[filename];
+    if (cached) return cached.exports;
+    if (!factories.has(filename)) {
+      // A pack is `(function (define) { define(name, factory); … })`: it defines what is not loaded yet.
+      const packFile = join(distDir, 'packs', relative(distDir, filename));
+      const pack = readIfExists(packFile);
+      if (pack !== undefined) {
+        (run(packFile, pack, false) as (define: (name: string, factory: Factory) => void) => void)((name, factory) => {
+          const member = join(distDir, name);
+          if (!Module._cache[member] && !factories.has(member)) factories.set(member, factory);
+        });
+      }
+    }
+    const factory = factories.get(filename);
+    if (factory) {
+      factories.delete(filename);
+      return instantiate(filename, factory);
+    }
+    return instantiate(filename, run(filename, readFileSync(filename, 'utf8'), true) as Factory);
+  };
+
+  return load(join(distDir, entry));
 }

@@ -50,7 +50,8 @@ export async function appContext(io: Io, options: Pick<GlobalOptions, 'verbose' 
     env: io.env,
     cwd: process.cwd(),
     now: () => io.now(),
-    startedAt: new Date(performance.timeOrigin),
+    // When this process started (performance.timeOrigin would load perf_hooks for it).
+    startedAt: new Date(Date.now() - process.uptime() * 1000),
     layout,
     reporter,
     // Stdin is read before any request: the command's timeout (--timeout, else the default) bounds it.

@@ -8,9 +8,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO } from '../support/cli.js';
 
-// The build saves V8's code cache of dist/ (scripts/code-cache.mjs) and bin/ loads dist/ with it
-// (src/code-cache.ts): a start then compiles almost nothing. These prove the caches are taken, and
-// that a cache can only ever be skipped, never run in place of the file it was made from.
+// The build packs each lazily loaded file with the chunks it loads (scripts/packs.mjs) and saves
+// V8's code cache of dist/ (scripts/code-cache.mjs); bin/ loads dist/ from them (src/code-cache.ts):
+// a start then reads a few files and compiles almost nothing. These prove the packs and caches are
+// taken, and that a cache can only ever be skipped, never run in place of the file it was made from.
 const dir = mkdtempSync(join(tmpdir(), 'tokenctl-code-cache-'));
 const probe = join(dir, 'probe.cjs');
 // undefined: loaded without a cache; false: with its cache; true: its cache was rejected.
@@ -30,6 +31,13 @@ async function compiled(bin: string, args: string[], env: Record<string, string>
   return { files, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** A copy of the built CLI (bin/, dist/ and package.json) to change; dist/'s times kept. */
+function install(name: string): string {
+  const copy = join(dir, name);
+  for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO, part), join(copy, part), { recursive: true, preserveTimestamps: true });
+  return copy;
+}
+
 let server: Server;
 let tokenUrl: string;
 beforeAll(async () => {
@@ -45,30 +53,41 @@ afterAll(async () => {
 });
 
 describe("the build's code cache", () => {
-  it('is taken for every dist/ file that decode and a token request load', async () => {
+  it('decode and a token request load a few packs, each with its cache', async () => {
     const decode = await compiled(BIN, ['decode', '--json', token]);
     const request = await compiled(BIN, ['token', '--token-url', tokenUrl, '--client-id', 'svc'], { TOKENCTL_CLIENT_SECRET: 'secret' });
     expect(request.stdout.trim()).toBe(token);
     for (const { files } of [decode, request]) {
-      expect(Object.keys(files).length).toBeGreaterThan(3);
+      // A few packs, not the 15 to 40 chunks they hold.
+      expect(Object.keys(files)).toContain(join(REPO, 'dist/packs/main.js'));
+      expect(Object.keys(files).length).toBeLessThan(6);
       expect(Object.entries(files).filter(([, rejected]) => rejected !== false)).toEqual([]);
     }
   });
 
   it('is ignored for a file changed after the build, even one of the same length, and when it is corrupt', async () => {
-    const copy = join(dir, 'install');
-    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO, part), join(copy, part), { recursive: true, preserveTimestamps: true });
-    const chunk = readdirSync(join(copy, 'dist/chunks')).find((name) => name.startsWith('decode-'))!;
-    const chunkPath = join(copy, 'dist/chunks', chunk);
+    const copy = install('edited');
+    const packs = join(copy, 'dist/packs/chunks');
+    const pack = join(packs, readdirSync(packs).find((name) => name.startsWith('decode-'))!);
     // V8 checks only a source's length against its cache: the same length, other words.
-    const source = readFileSync(chunkPath, 'utf8');
+    const source = readFileSync(pack, 'utf8');
     expect(source).toContain('is a file, not a token');
-    writeFileSync(chunkPath, source.replace('is a file, not a token', 'is a FILE, not a token'));
-    writeFileSync(join(copy, 'dist/code-cache/main.js.bin'), Buffer.alloc(4096, 0x5a));
+    writeFileSync(pack, source.replace('is a file, not a token', 'is a FILE, not a token'));
+    writeFileSync(join(copy, 'dist/code-cache/packs/main.js.bin'), Buffer.alloc(4096, 0x5a));
 
     const { files, stderr } = await compiled(join(copy, 'bin/tokenctl.js'), ['decode', probe]);
     expect(stderr).toContain('is a FILE, not a token');
-    expect(files[chunkPath]).toBe('none');
-    expect(files[join(copy, 'dist/main.js')]).toBe(true);
+    expect(files[pack]).toBe('none');
+    expect(files[join(copy, 'dist/packs/main.js')]).toBe(true);
+  });
+
+  it('without its packs, dist/ loads file by file, each with its cache', async () => {
+    const copy = install('unpacked');
+    rmSync(join(copy, 'dist/packs'), { recursive: true });
+    const { files, stdout } = await compiled(join(copy, 'bin/tokenctl.js'), ['decode', '--json', token]);
+    expect(JSON.parse(stdout)).toHaveProperty('header.alg');
+    expect(Object.keys(files).length).toBeGreaterThan(3);
+    expect(Object.keys(files).every((file) => file.startsWith(join(copy, 'dist/chunks')) || file === join(copy, 'dist/main.js'))).toBe(true);
+    expect(Object.values(files).every((rejected) => rejected === false)).toBe(true);
   });
 });
