@@ -4,7 +4,7 @@
  * would block the open forever, and /dev/zero would be read until memory runs out.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open } from './fs-async.js';
 import { Code, UsageError } from './errors.js';
 
 /** The most each kind of file may hold: far above any real one, far below what hurts. */

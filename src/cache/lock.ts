@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, unlink } from '../fs-async.js';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { CliError, Code, LockError } from '../errors.js';

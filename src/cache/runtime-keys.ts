@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from '../fs-async.js';
 import { FILE_LIMITS, readInputFile } from '../input-file.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join, posix, win32 } from 'node:path';

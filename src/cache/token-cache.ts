@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm } from '../fs-async.js';
 import { FILE_LIMITS, readInputFile } from '../input-file.js';
 import { join } from 'node:path';
 import { InterruptedError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { escapeControl } from '../escape.js';
-import { stat } from 'node:fs/promises';
+import { stat } from '../fs-async.js';
 import { readInputFile } from '../input-file.js';
 import { CheckFailedError, Code, UsageError } from '../errors.js';
 import { claimAt, explainToken, unmetExpectations, type Explanation } from '../jwt/explain.js';

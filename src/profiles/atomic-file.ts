@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from '../fs-async.js';
 import { Code, UsageError } from '../errors.js';
 import { basename, dirname, join } from 'node:path';
 

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from '../fs-async.js';
 import { join } from 'node:path';
 import { STORE_KINDS, type StoreKind } from '../choices.js';
 import { writeFileAtomic } from './atomic-file.js';

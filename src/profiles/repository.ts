@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, open, readdir, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, stat, unlink } from '../fs-async.js';
 import { dirname, join } from 'node:path';
 import { CliError, Code, ProfileNotFoundError, UsageError } from '../errors.js';
 import { FILE_LIMITS } from '../input-file.js';

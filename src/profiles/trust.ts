@@ -1,4 +1,4 @@
-import { lstat, stat } from 'node:fs/promises';
+import { lstat, stat } from '../fs-async.js';
 import { dirname } from 'node:path';
 import { Code, UsageError } from '../errors.js';
 

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type BinaryLike, type ScryptOptions } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from '../fs-async.js';
 import { FILE_LIMITS, readInputFile } from '../input-file.js';
 import { join } from 'node:path';
 import { CliError, Code, SecretStoreError } from '../errors.js';
