@@ -84,4 +84,10 @@ for (const file of outputFiles) {
 }
 writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 writePacks(dist.replace(/\/$/, ''), metafile, codeByPath);
-await writeCodeCache(dist.replace(/\/$/, ''));
+try {
+  await writeCodeCache(dist.replace(/\/$/, ''));
+} catch (error) {
+  // Only speed depends on it: a build without a code cache still works, file by file compiled.
+  rmSync(join(dist, 'code-cache'), { recursive: true, force: true });
+  console.warn(`build: no code cache made (${error.message.split('\n')[0]}); tokenctl will start slower`);
+}

@@ -36,7 +36,9 @@ process.on('exit', () => {
       if (existsSync(cacheFile)) continue;
       // As src/code-cache.ts compiles it: a pack as it is, any other file in the module wrapper.
       const source = readFileSync(filename, 'utf8');
-      script = relative(dist, filename).startsWith(`packs${sep}`) ? new Script(source, { filename }) : new Script(Module.wrap(source), { filename, columnOffset });
+      // and under the same name (src/code-cache.ts, scriptName), which V8 keeps in the cache.
+      const name = ['tokenctl', 'dist', ...relative(dist, filename).split(sep)].join('/');
+      script = relative(dist, filename).startsWith(`packs${sep}`) ? new Script(source, { filename: name }) : new Script(Module.wrap(source), { filename: name, columnOffset });
     }
     mkdirSync(dirname(cacheFile), { recursive: true });
     writeFileSync(cacheFile, script.createCachedData());

@@ -41,6 +41,8 @@ export function writePacks(dist, metafile, code) {
     for (const file of first ?? []) if (rest.every((other) => other.has(file))) loaded.add(file);
     const members = [...closure(entry)].filter((file) => file === entry || !loaded.has(file));
     if (members.length < 2) continue;
+    const missing = members.find((file) => !code.has(file));
+    if (missing) throw new Error(`packs: no code for ${missing}`);
     const text = [
       '(function (define) {',
       ...members.map((file) => `define(${JSON.stringify(relative(dist, file))}, function (exports, require, module, __filename, __dirname) {\n${code.get(file)}\n});`),

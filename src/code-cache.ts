@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { Script } from 'node:vm';
 
 /**
@@ -39,6 +39,14 @@ export function codeCacheFile(distDir: string, filename: string): string {
   return join(distDir, 'code-cache', `${relative(distDir, filename)}.bin`);
 }
 
+/**
+ * The name a dist/ file's script has in stack traces: the same wherever tokenctl is installed,
+ * because V8 keeps the name a script had when its cache was made (in the build's directory).
+ */
+export function scriptName(distDir: string, filename: string): string {
+  return ['tokenctl', 'dist', ...relative(distDir, filename).split(sep)].join('/');
+}
+
 function readCodeCache(filename: string, cacheFile: string): Buffer | undefined {
   const cache = statSync(cacheFile, { throwIfNoEntry: false });
   // A file changed after the build (a hand edit) must not run the bytecode of what it was: V8 checks
@@ -70,7 +78,7 @@ export function loadDist(distDir: string, Module: ModuleClass, entry: string): u
   /** Compiles `source` (a file in the module wrapper, or a pack as it is) with its cache, and runs it. */
   const run = (filename: string, source: string, wrapped: boolean): unknown => {
     const cachedData = readCodeCache(filename, codeCacheFile(distDir, filename));
-    const script = new Script(wrapped ? Module.wrap(source) : source, { filename, ...(wrapped ? { columnOffset } : {}), ...(cachedData ? { cachedData } : {}) });
+    const script = new Script(wrapped ? Module.wrap(source) : source, { filename: scriptName(distDir, filename), ...(wrapped ? { columnOffset } : {}), ...(cachedData ? { cachedData } : {}) });
     (globalThis as { [CODE_CACHE_RECORDER]?: CodeCacheRecorder })[CODE_CACHE_RECORDER]?.(filename, script);
     return script.runInThisContext({ displayErrors: true });
   };
@@ -96,16 +104,21 @@ export function loadDist(distDir: string, Module: ModuleClass, entry: string): u
   const load = (filename: string): unknown => {
     const cached = Module._cache[filename];
     if (cached) return cached.exports;
-    if (!factories.has(filename)) {
+    const name = relative(distDir, filename);
+    if (!factories.has(filename) && !name.startsWith('..')) {
       // A pack is `(function (define) { define(name, factory); … })`: it defines what is not loaded yet.
-      const packFile = join(distDir, 'packs', relative(distDir, filename));
+      const packFile = join(distDir, 'packs', name);
       const pack = readIfExists(packFile);
-      if (pack !== undefined) {
-        (run(packFile, pack, false) as (define: (name: string, factory: Factory) => void) => void)((name, factory) => {
-          const member = join(distDir, name);
-          if (!Module._cache[member] && !factories.has(member)) factories.set(member, factory);
-        });
+      let definePack: ((define: (name: string, factory: Factory) => void) => void) | undefined;
+      try {
+        if (pack !== undefined) definePack = run(packFile, pack, false) as typeof definePack;
+      } catch {
+        // A pack that does not compile (a damaged install): its files load one by one instead.
       }
+      definePack?.((member, factory) => {
+        const path = join(distDir, member);
+        if (!Module._cache[path] && !factories.has(path)) factories.set(path, factory);
+      });
     }
     const factory = factories.get(filename);
     if (factory) {
