@@ -264,6 +264,8 @@ export function createKeychainStore(options: KeychainStoreOptions = {}): Keychai
     },
     get: (account) =>
       run<string | null>(async (svc, signal) => {
+        // The session the read needs goes to the bus with the search: one round trip fewer.
+        svc.prepareSecret?.(signal);
         const found = await svc.search(attributes(account), signal);
         const item = found.unlocked[0] ?? found.locked[0];
         if (item === undefined) return { answer: null };

@@ -106,6 +106,8 @@ export interface SecretService {
    * Service session belongs to its connection): libsecret reads the value then.
    */
   secret?(item: string, signal: AbortSignal): Promise<string | null>;
+  /** Starts what `secret` needs (a session) now, so that it goes to the bus with the search before it. */
+  prepareSecret?(signal: AbortSignal): void;
   /** The default collection (where keytar stores), or a problem: none yet, or locked. */
   defaultCollectionProblem(signal: AbortSignal): Promise<ServiceProblem | undefined>;
   /**
@@ -171,6 +173,10 @@ export function openSecretService(target: SocketBus): SecretService {
     return (variant as { value: DbusValue }).value;
   };
   let session: Promise<string> | undefined;
+  const openSession = (callSignal: AbortSignal) =>
+    (session ??= ask({ path: SERVICE_PATH, interface: 'org.freedesktop.Secret.Service', member: 'OpenSession', signature: 'sv', body: ['plain', { signature: 's', value: '' }] }, callSignal).then(
+      ([, path]) => path as string,
+    ));
   return {
     address,
     ready,
@@ -179,11 +185,11 @@ export function openSecretService(target: SocketBus): SecretService {
       const [unlocked, locked] = await ask({ path: SERVICE_PATH, interface: 'org.freedesktop.Secret.Service', member: 'SearchItems', signature: 'a{ss}', body }, callSignal);
       return { unlocked: unlocked as string[], locked: locked as string[] };
     },
+    prepareSecret(callSignal) {
+      openSession(callSignal).catch(() => {}); // reported by secret(), if it is asked for
+    },
     async secret(item, callSignal) {
-      session ??= ask({ path: SERVICE_PATH, interface: 'org.freedesktop.Secret.Service', member: 'OpenSession', signature: 'sv', body: ['plain', { signature: 's', value: '' }] }, callSignal).then(
-        ([, path]) => path as string,
-      );
-      const opened = await session.catch((error: unknown) => {
+      const opened = await openSession(callSignal).catch((error: unknown) => {
         session = undefined;
         throw error;
       });
