@@ -1,5 +1,6 @@
 // The build's last step: runs the built CLI's common commands (decode, a token request, a file-store
-// profile's request and cache hit) against a token endpoint on loopback, each in its own process with
+// profile's request and cache hit, and where this machine has gnome-keyring a keychain profile's on
+// a private one) against a token endpoint on loopback, each in its own process with
 // scripts/code-cache-recorder.cjs preloaded, which saves V8's code cache of every dist/ file with
 // what the runs compiled (dist/code-cache/, used by src/code-cache.ts). Each run starts from the
 // caches of the runs before it, so the last holds what all of them compiled.
@@ -8,8 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,12 +42,36 @@ export async function writeCodeCache(dist) {
     ['token', '-p', 'build'],
     ['token', '-p', 'build'],
   ];
+  const cli = (args, extraEnv = {}) =>
+    promisify(execFile)(process.execPath, ['-r', join(repo, 'scripts/code-cache-recorder.cjs'), join(repo, 'bin/tokenctl.js'), ...args], { env: { ...env, ...extraEnv }, timeout: 60_000 });
   try {
-    for (const args of runs) {
-      await promisify(execFile)(process.execPath, ['-r', join(repo, 'scripts/code-cache-recorder.cjs'), join(repo, 'bin/tokenctl.js'), ...args], { env, timeout: 60_000 });
-    }
+    for (const args of runs) await cli(args);
+    await trainKeychain(cli, tokenUrl);
   } finally {
     server.close();
     rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A keychain profile's request and cache hit, on a private gnome-keyring (the tests' own, see
+ * test/support/keyring.ts): the D-Bus client's code is a keychain cache hit's largest part. Without
+ * gnome-keyring, or if it cannot start, the keychain's files keep the cache of their top level.
+ */
+async function trainKeychain(cli, tokenUrl) {
+  const helper = join(repo, 'node_modules/.cache/tokenctl-build/keyring.mjs');
+  await build({ entryPoints: [join(repo, 'test/support/keyring.ts')], bundle: true, platform: 'node', format: 'esm', outfile: helper, logLevel: 'error' });
+  const { keyringAvailable, startKeyring } = await import(pathToFileURL(helper).href);
+  if (!keyringAvailable().ok) return;
+  let keyring;
+  try {
+    keyring = await startKeyring();
+    await cli(['configure', '-p', 'build-keychain', '--token-url', tokenUrl, '--client-id', 'build', '--no-validate'], keyring.env);
+    await cli(['token', '-p', 'build-keychain'], keyring.env);
+    await cli(['token', '-p', 'build-keychain'], keyring.env);
+  } catch (error) {
+    console.warn(`build: the code cache has no keychain run (${error.message.split('\n')[0]})`);
+  } finally {
+    await keyring?.stop();
   }
 }
