@@ -1,11 +1,11 @@
-// The build's last step: runs the built CLI's common commands (decode, a token request, a file-store
-// profile's request and cache hit, and where this machine has gnome-keyring a keychain profile's on
-// a private one) against a token endpoint on loopback, each in its own process with
+// The build's last step: runs the built CLI's common commands (decode, a token request with a secret,
+// a PEM and a PKCS#12 certificate, a file-store profile's request and cache hit, and where this
+// machine has gnome-keyring a keychain profile's on a private one) against a token endpoint on loopback, each in its own process with
 // scripts/code-cache-recorder.cjs preloaded, which saves V8's code cache of every dist/ file with
 // what the runs compiled (dist/code-cache/, used by src/code-cache.ts). Each run starts from the
 // caches of the runs before it, so the last holds what all of them compiled.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,23 +46,41 @@ export async function writeCodeCache(dist) {
     promisify(execFile)(process.execPath, ['-r', join(repo, 'scripts/code-cache-recorder.cjs'), join(repo, 'bin/tokenctl.js'), ...args], { env: { ...env, ...extraEnv }, timeout: 60_000 });
   try {
     for (const args of runs) await cli(args);
-    await trainKeychain(cli, tokenUrl);
+    const { makeCertificate, makePkcs12, keyringAvailable, startKeyring } = await testSupport();
+    // Client certificates: PEM, and PKCS#12 (forge's reader and key derivations).
+    const cert = makeCertificate({ commonName: 'build' });
+    writeFileSync(join(home, 'client.pem'), cert.certPem + cert.keyPem);
+    writeFileSync(join(home, 'client.pfx'), makePkcs12({ entries: [{ certPem: cert.certPem, keyPem: cert.keyPem }], password: 'build-pfx' }));
+    await cli(['token', '--token-url', tokenUrl, '--client-id', 'build', '--certificate', join(home, 'client.pem')]);
+    await cli(['token', '--token-url', tokenUrl, '--client-id', 'build', '--certificate', join(home, 'client.pfx')], { TOKENCTL_CERTIFICATE_PASSWORD: 'build-pfx' });
+    if (keyringAvailable().ok) await trainKeychain(cli, tokenUrl, startKeyring);
   } finally {
     server.close();
     rmSync(home, { recursive: true, force: true });
   }
 }
 
+/** The tests' certificate and private-keyring helpers (TypeScript), bundled for the build as bench/ does. */
+async function testSupport() {
+  const bundle = join(repo, 'node_modules/.cache/tokenctl-build/support.mjs');
+  await build({
+    stdin: { contents: ['certs', 'keyring'].map((name) => `export * from './test/support/${name}.ts';`).join('\n'), resolveDir: repo, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return import(pathToFileURL(bundle).href);
+}
+
 /**
- * A keychain profile's request and cache hit, on a private gnome-keyring (the tests' own, see
- * test/support/keyring.ts): the D-Bus client's code is a keychain cache hit's largest part. Without
- * gnome-keyring, or if it cannot start, the keychain's files keep the cache of their top level.
+ * A keychain profile's request and cache hit, on a private gnome-keyring (test/support/keyring.ts):
+ * the D-Bus client's code is a keychain cache hit's largest part. If it cannot start, the keychain's
+ * files keep the cache of their top level.
  */
-async function trainKeychain(cli, tokenUrl) {
-  const helper = join(repo, 'node_modules/.cache/tokenctl-build/keyring.mjs');
-  await build({ entryPoints: [join(repo, 'test/support/keyring.ts')], bundle: true, platform: 'node', format: 'esm', outfile: helper, logLevel: 'error' });
-  const { keyringAvailable, startKeyring } = await import(pathToFileURL(helper).href);
-  if (!keyringAvailable().ok) return;
+async function trainKeychain(cli, tokenUrl, startKeyring) {
   let keyring;
   try {
     keyring = await startKeyring();
