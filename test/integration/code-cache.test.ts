@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO } from '../support/cli.js';
+import { startTokenEndpoint, type TokenEndpoint } from '../support/token-endpoint.js';
 
 // The build packs each lazily loaded file with the chunks it loads (scripts/packs.mjs) and saves
 // V8's code cache of dist/ (scripts/code-cache.mjs); bin/ loads dist/ from them (src/code-cache.ts):
@@ -45,25 +44,20 @@ function install(name: string): string {
   return copy;
 }
 
-let server: Server;
-let tokenUrl: string;
+let endpoint: TokenEndpoint;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, access_token: token })));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  tokenUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
+  endpoint = await startTokenEndpoint();
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await endpoint.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the build's code cache", () => {
   it('decode and a token request load a few packs, each with its cache', async () => {
     const decode = await compiled(BIN, ['decode', '--json', token]);
-    const request = await compiled(BIN, ['token', '--token-url', tokenUrl, '--client-id', 'svc'], { TOKENCTL_CLIENT_SECRET: 'secret' });
-    expect(request.stdout.trim()).toBe(token);
+    const request = await compiled(BIN, ['token', '--token-url', endpoint.url, '--client-id', 'svc'], { TOKENCTL_CLIENT_SECRET: 'secret' });
+    expect(request.stdout.trim()).toBe(endpoint.issued.at(-1));
     for (const { files } of [decode, request]) {
       // A few packs, not the 15 to 40 chunks they hold.
       expect(Object.keys(files)).toContain(join(REPO, 'dist/packs/main.js'));
