@@ -9,8 +9,20 @@ import type { MakeDirectoryOptions, RmOptions, Stats } from 'node:fs';
 
 type Callback<T> = (error: NodeJS.ErrnoException | null, value: T) => void;
 
+/**
+ * A callback's error has no JavaScript frames: the caller's (async ones included) are added, so
+ * that --verbose still shows where an unexpected one came from, as node:fs/promises' errors do.
+ */
 function settle<T>(start: (callback: Callback<T>) => void): Promise<T> {
-  return new Promise((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
+  const site: { stack?: string } = {};
+  Error.captureStackTrace(site, settle);
+  return new Promise((resolve, reject) =>
+    start((error, value) => {
+      if (!error) return resolve(value);
+      error.stack = `${error.stack ?? `${error.name}: ${error.message}`}${site.stack?.slice(site.stack.indexOf('\n')) ?? ''}`;
+      reject(error);
+    }),
+  );
 }
 
 export const stat = (path: string) => settle<Stats>((done) => fs.stat(path, done));
@@ -36,11 +48,22 @@ export interface FileHandle {
 export async function open(path: string, flags: string | number, mode?: number): Promise<FileHandle> {
   const fd = await settle<number>((done) => fs.open(path, flags, mode, done));
   let closed = false;
+  const read = (buffer: Buffer, offset: number, length: number, position: number | null) =>
+    settle<{ bytesRead: number; buffer: Buffer }>((done) => fs.read(fd, buffer, offset, length, position, (error, bytesRead) => done(error, { bytesRead, buffer })));
   return {
     fd,
-    read: (buffer, offset, length, position) => settle((done) => fs.read(fd, buffer, offset, length, position, (error, bytesRead) => done(error, { bytesRead, buffer }))),
+    read,
     stat: () => settle<Stats>((done) => fs.fstat(fd, done)),
-    readFile: (encoding) => settle<string>((done) => fs.readFile(fd, encoding, done)),
+    // Read by read(2) to the end, as FileHandle does: fs.readFile of a directory's descriptor
+    // would answer "" where read(2) fails with EISDIR.
+    readFile: async (encoding) => {
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const { bytesRead, buffer } = await read(Buffer.allocUnsafe(16 * 1024), 0, 16 * 1024, null);
+        if (bytesRead === 0) return Buffer.concat(chunks).toString(encoding);
+        chunks.push(buffer.subarray(0, bytesRead));
+      }
+    },
     writeFile: (data, encoding = 'utf8') => settle<void>((done) => fs.writeFile(fd, data, typeof data === 'string' ? encoding : {}, (error) => done(error, undefined))),
     sync: () => settle<void>((done) => fs.fsync(fd, (error) => done(error, undefined))),
     close: () => {

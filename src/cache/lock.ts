@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
+import { constants, watch, type FSWatcher } from 'node:fs';
 import { open, unlink } from '../fs-async.js';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
@@ -109,10 +109,17 @@ export function isStale(
   return holder.hostname === context.hostname && !context.isAlive(holder.pid);
 }
 
+/** A lock file holds one small JSON object: anything larger was not written by tokenctl. */
+const MAX_LOCK_BYTES = 64 * 1024;
+
 async function snapshot(path: string): Promise<Snapshot> {
-  const handle = await open(path, 'r');
+  // Non-blocking and not through a link: a FIFO or a device put in a lock's place must not hang a
+  // waiter, nor a directory or a huge file be taken for a holder.
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   try {
     const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`${path} is not a regular file`);
+    if (stat.size > MAX_LOCK_BYTES) throw new Error(`${path} is larger than a lock file can be (${stat.size} bytes)`);
     return { ino: stat.ino, mtimeMs: stat.mtimeMs, content: await handle.readFile('utf8') };
   } finally {
     await handle.close();
@@ -151,12 +158,17 @@ async function takeOver(path: string, observed: Snapshot): Promise<boolean> {
   }
   try {
     const current = await snapshotIfPresent(path);
-    if (current && sameLock(current, observed)) await unlink(path).catch(() => undefined);
+    // A stale lock that cannot be removed is a failure, not a takeover to try again at once.
+    if (current && sameLock(current, observed)) await unlink(path).catch(ignoreMissing);
     return true;
   } finally {
     await unlink(guard).catch(() => undefined);
   }
 }
+
+const ignoreMissing = (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'ENOENT') throw error;
+};
 
 /** Releases our own lock, and only ours: it may have been taken over if this process was judged stale. */
 async function release(path: string, ours: Snapshot): Promise<void> {

@@ -225,6 +225,26 @@ describe('withProfileLock and lock files left behind', () => {
     expect(await withProfileLock(lockPath, { timeoutMs: 150 }, async () => 'ran')).toBe('ran');
   });
 
+  it('a directory, a FIFO or a link in the lock\'s place fails at once with LOCK_FAILED (exit 8), never spinning or hanging', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdir, symlink } = await import('node:fs/promises');
+    const places: [string, () => Promise<unknown>][] = [
+      ['directory', () => mkdir(lockPath)],
+      ['fifo', async () => execFileSync('mkfifo', [lockPath])],
+      ['link', () => symlink(join(dir, 'elsewhere'), lockPath).then(() => writeFile(join(dir, 'elsewhere'), '{}'))],
+    ];
+    for (const [kind, place] of places) {
+      await place();
+      const started = Date.now();
+      const error = await withProfileLock(lockPath, { timeoutMs: 1_000 }, async () => 'ran').catch((caught: unknown) => caught);
+      expect(error, kind).toBeInstanceOf(LockError);
+      expect((error as LockError).code, kind).toBe('LOCK_FAILED');
+      expect(Date.now() - started, kind).toBeLessThan(1_000);
+      await rm(lockPath, { recursive: true, force: true });
+      await rm(`${lockPath}.takeover`, { force: true });
+    }
+  });
+
   it('releases on failure, passing the error through', async () => {
     const failure = new Error('request failed');
     await expect(withProfileLock(lockPath, { timeoutMs: 200 }, () => Promise.reject(failure))).rejects.toBe(failure);

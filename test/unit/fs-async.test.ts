@@ -55,3 +55,20 @@ describe('fs-async: the file operations tokenctl uses, without node:fs/promises'
     expect(() => readFileSync(sub)).toThrow();
   });
 });
+
+describe('fs-async, where node:fs would differ from node:fs/promises', () => {
+  it("a directory's handle does not read as empty: EISDIR, as FileHandle gives", async () => {
+    const handle = await open(dir, constants.O_RDONLY);
+    await expect(handle.readFile('utf8')).rejects.toMatchObject({ code: 'EISDIR' });
+    await handle.close();
+  });
+
+  it("an error's stack names the code that asked, for --verbose", async () => {
+    async function readRemovalRecordLike() {
+      return readFile(join(dir, 'missing'), 'utf8');
+    }
+    const error = (await readRemovalRecordLike().catch((caught: unknown) => caught)) as Error;
+    expect(error).toMatchObject({ code: 'ENOENT' });
+    expect(error.stack).toContain('readRemovalRecordLike');
+  });
+});
