@@ -189,9 +189,8 @@ describe.skipIf(skipReason !== undefined)('a keychain that fails ends every comm
     await configure('leftover');
     expect((await runCli(['token', '-p', 'leftover'], { env: healthy() })).code).toBe(0);
     const account = JSON.parse(readFileSync(join(configDir, 'profiles', 'leftover.json'), 'utf8')).secretAccounts.clientSecret as string;
-    const { busCall } = await import('../support/secret-service.js');
-    const stored = async (name: string) =>
-      ((await busCall(bus, { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', interface: 'org.freedesktop.Secret.Service', member: 'SearchItems', signature: 'a{ss}', body: [[['service', 'tokenctl'], ['account', name]]] })) as [string[]])[0].length;
+    const { searchItems } = await import('../support/secret-service.js');
+    const stored = async (name: string) => (await searchItems(bus, name))[0].length;
     expect(await stored(account)).toBe(1);
 
     keyring.pause();
@@ -261,16 +260,9 @@ describe.skipIf(skipReason !== undefined)('locked, missing and access denied are
   });
 
   it('a secret deleted from an unlocked keyring is "missing", with the command that stores it again', async () => {
-    const { busCall } = await import('../support/secret-service.js');
+    const { busCall, searchItems } = await import('../support/secret-service.js');
     const account = JSON.parse(readFileSync(join(configDir, 'profiles', 'gone.json'), 'utf8')).secretAccounts.clientSecret as string;
-    const [unlocked] = (await busCall(lockedBus, {
-      destination: 'org.freedesktop.secrets',
-      path: '/org/freedesktop/secrets',
-      interface: 'org.freedesktop.Secret.Service',
-      member: 'SearchItems',
-      signature: 'a{ss}',
-      body: [[['service', 'tokenctl'], ['account', account]]],
-    })) as [string[]];
+    const [unlocked] = await searchItems(lockedBus, account);
     expect(unlocked).toHaveLength(1);
     await busCall(lockedBus, { destination: 'org.freedesktop.secrets', path: unlocked[0] as string, interface: 'org.freedesktop.Secret.Item', member: 'Delete' });
     const token = await runCli(['token', '-p', 'gone', '--json'], { env: env() });
@@ -330,15 +322,7 @@ describe.skipIf(skipReason !== undefined)('a session bus at an abstract address 
   let abstractBus: PrivateBus;
   let abstractKeyring: PrivateKeyring;
   const env = () => ({ ...base(), ...abstractKeyring.env });
-  const searchItems = async (account: string) =>
-    (await (await import('../support/secret-service.js')).busCall(abstractBus, {
-      destination: 'org.freedesktop.secrets',
-      path: '/org/freedesktop/secrets',
-      interface: 'org.freedesktop.Secret.Service',
-      member: 'SearchItems',
-      signature: 'a{ss}',
-      body: [[['service', 'tokenctl'], ['account', account]]],
-    })) as [string[], string[]];
+  const searchItems = async (account: string) => (await import('../support/secret-service.js')).searchItems(abstractBus, account);
 
   beforeAll(async () => {
     configDir = mkdtempSync(join(tmpdir(), 'tokenctl-kcabs-'));

@@ -117,6 +117,12 @@ export async function busCall(bus: { socketPath: string }, call: Parameters<BusC
   }
 }
 
+/** The Secret Service items keytar stored for a tokenctl account: [unlocked, locked] object paths. */
+export async function searchItems(bus: { socketPath: string }, account: string): Promise<[string[], string[]]> {
+  const search = { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', interface: 'org.freedesktop.Secret.Service', member: 'SearchItems', signature: 'a{ss}' };
+  return (await busCall(bus, { ...search, body: [[['service', 'tokenctl'], ['account', account]]] })) as [string[], string[]];
+}
+
 const nameHasOwner = async (bus: PrivateBus, name: string) =>
   (await busCall(bus, { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'NameHasOwner', signature: 's', body: [name] }))[0] === true;
 
